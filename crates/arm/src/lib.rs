@@ -1,0 +1,15 @@
+//! Azure Resource Manager template engine.
+//!
+//! - [`source`]: load ARM JSON (BOM, comments, CRLF) keeping line/column for every value.
+//! - [`value`]: template values, with [`value::Unknown`] for what is only known at deployment.
+//! - [`context`]: the deployment target (`subscription()`, `resourceGroup()`, ...).
+
+pub mod context;
+pub mod source;
+pub mod value;
+
+pub use context::{DeploymentContext, TargetScope};
+pub use source::{Document, LoadError, Location};
+pub use value::{Origin, ResourceRef, Unknown, Value};
+pub mod eval;
+pub mod plan;

@@ -1,0 +1,356 @@
+//! Loading ARM JSON as Azure accepts it, keeping a source position for every value.
+//!
+//! Azure Resource Manager accepts UTF-8 with or without a byte-order mark, `//` and `/* */` comments,
+//! and CRLF line ends. We parse with `jsonc-parser`, convert to [`serde_json::Value`] for evaluation,
+//! and keep a compact span tree so any JSON pointer can be mapped back to line and column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// A position in a user's file: what every diagnostic points at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct Location {
+    /// Path of the file as the user gave it.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, counted in characters.
+    pub column: u32,
+    /// RFC 6901 JSON pointer of the value inside the file (`""` is the root).
+    pub pointer: String,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// Why a file could not be loaded as JSON.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: cannot read: {message}")]
+    Io { file: String, message: String },
+    #[error("{file}:{line}:{column}: invalid JSON: {message}")]
+    Syntax {
+        file: String,
+        line: u32,
+        column: u32,
+        message: String,
+    },
+    #[error("{file}: file is not UTF-8 text")]
+    NotUtf8 { file: String },
+}
+
+impl LoadError {
+    /// Where the error is, when it has a position.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            LoadError::Syntax {
+                file, line, column, ..
+            } => Some(Location {
+                file: file.clone(),
+                line: *line,
+                column: *column,
+                pointer: String::new(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed JSON file: its value plus the positions of every node.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path as given by the user.
+    pub path: Arc<PathBuf>,
+    /// The parsed value (object key order preserved).
+    pub value: serde_json::Value,
+    spans: SpanNode,
+    lines: LineIndex,
+    text: Arc<str>,
+}
+
+impl Document {
+    /// Reads and parses a file.
+    pub fn load(path: &Path) -> Result<Document, LoadError> {
+        let display = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
+            file: display.clone(),
+            message: e.to_string(),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
+            file: display.clone(),
+        })?;
+        Document::parse(path, &text)
+    }
+
+    /// Parses text that came from `path` (used for messages only).
+    pub fn parse(path: &Path, text: &str) -> Result<Document, LoadError> {
+        let display = path.display().to_string();
+        let text: &str = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let options = jsonc_parser::ParseOptions {
+            allow_comments: true,
+            allow_trailing_commas: true,
+            allow_loose_object_property_names: false,
+            allow_missing_commas: false,
+            allow_single_quoted_strings: false,
+            allow_hexadecimal_numbers: false,
+            allow_unary_plus_numbers: false,
+            allow_bare_decimal_point_numbers: false,
+            allow_non_finite_numbers: false,
+            allow_extended_string_escapes: false,
+        };
+        let lines = LineIndex::new(text);
+        let parsed =
+            jsonc_parser::parse_to_ast(text, &jsonc_parser::CollectOptions::default(), &options)
+                .map_err(|e| {
+                    let (line, column) = lines.line_column(text, e.range().start);
+                    LoadError::Syntax {
+                        file: display.clone(),
+                        line,
+                        column,
+                        message: e.kind().to_string(),
+                    }
+                })?;
+        let Some(root) = parsed.value else {
+            return Err(LoadError::Syntax {
+                file: display,
+                line: 1,
+                column: 1,
+                message: "the file holds no JSON value".into(),
+            });
+        };
+        let (value, spans) = convert(root, &lines, text).map_err(|(offset, message)| {
+            let (line, column) = lines.line_column(text, offset);
+            LoadError::Syntax {
+                file: display.clone(),
+                line,
+                column,
+                message,
+            }
+        })?;
+        Ok(Document {
+            path: Arc::new(path.to_path_buf()),
+            value,
+            spans,
+            lines,
+            text: Arc::from(text),
+        })
+    }
+
+    /// The file's path as text.
+    pub fn file_name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Location of the value at `pointer`; falls back to the nearest existing ancestor.
+    pub fn locate(&self, pointer: &str) -> Location {
+        let offset = self.spans.find(pointer);
+        let (line, column) = self.lines.line_column(&self.text, offset);
+        Location {
+            file: self.file_name(),
+            line,
+            column,
+            pointer: pointer.to_string(),
+        }
+    }
+
+    /// The source line `line` (1-based), for snippets in reports.
+    pub fn line_text(&self, line: u32) -> Option<&str> {
+        self.text.lines().nth(line.checked_sub(1)? as usize)
+    }
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn escape_pointer_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+fn unescape_pointer_segment(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+/// Byte offsets of line starts, for offset → (line, column).
+#[derive(Debug, Clone)]
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.starts[line];
+        let end = offset.min(text.len());
+        let column = text.get(start..end).map(|s| s.chars().count()).unwrap_or(0);
+        (line as u32 + 1, column as u32 + 1)
+    }
+}
+
+/// Start offsets of a value and its children, mirroring the JSON structure.
+#[derive(Debug, Clone)]
+struct SpanNode {
+    start: usize,
+    children: SpanChildren,
+}
+
+#[derive(Debug, Clone)]
+enum SpanChildren {
+    None,
+    Array(Vec<SpanNode>),
+    Object(Vec<(String, SpanNode)>),
+}
+
+impl SpanNode {
+    fn find(&self, pointer: &str) -> usize {
+        let mut node = self;
+        if pointer.is_empty() {
+            return node.start;
+        }
+        for raw in pointer.trim_start_matches('/').split('/') {
+            let segment = unescape_pointer_segment(raw);
+            let next = match &node.children {
+                SpanChildren::Array(items) => {
+                    segment.parse::<usize>().ok().and_then(|i| items.get(i))
+                }
+                SpanChildren::Object(props) => props
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| *k == segment)
+                    .or_else(|| props.iter().find(|(k, _)| k.eq_ignore_ascii_case(&segment)))
+                    .map(|(_, n)| n),
+                SpanChildren::None => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node.start
+    }
+}
+
+type ConvertError = (usize, String);
+
+fn convert(
+    value: jsonc_parser::ast::Value<'_>,
+    lines: &LineIndex,
+    text: &str,
+) -> Result<(serde_json::Value, SpanNode), ConvertError> {
+    use jsonc_parser::ast::Value as Ast;
+    use jsonc_parser::common::Ranged;
+    let start = value.start();
+    Ok(match value {
+        Ast::StringLit(s) => (serde_json::Value::String(s.value.into_owned()), leaf(start)),
+        Ast::NumberLit(n) => (
+            parse_number(n.value).ok_or((start, format!("invalid number {}", n.value)))?,
+            leaf(start),
+        ),
+        Ast::BooleanLit(b) => (serde_json::Value::Bool(b.value), leaf(start)),
+        Ast::NullKeyword(_) => (serde_json::Value::Null, leaf(start)),
+        Ast::Array(a) => {
+            let mut values = Vec::with_capacity(a.elements.len());
+            let mut spans = Vec::with_capacity(a.elements.len());
+            for element in a.elements {
+                let (v, s) = convert(element, lines, text)?;
+                values.push(v);
+                spans.push(s);
+            }
+            (
+                serde_json::Value::Array(values),
+                SpanNode {
+                    start,
+                    children: SpanChildren::Array(spans),
+                },
+            )
+        }
+        Ast::Object(o) => {
+            let mut map = serde_json::Map::with_capacity(o.properties.len());
+            let mut spans = Vec::with_capacity(o.properties.len());
+            for prop in o.properties {
+                let name_start = prop.start();
+                let name = prop.name.into_string();
+                let (v, mut s) = convert(prop.value, lines, text)?;
+                // Point object members at their key: that is where a reader looks.
+                s.start = name_start;
+                // ARM (Newtonsoft) keeps the last of duplicate keys.
+                map.insert(name.clone(), v);
+                spans.push((name, s));
+            }
+            (
+                serde_json::Value::Object(map),
+                SpanNode {
+                    start,
+                    children: SpanChildren::Object(spans),
+                },
+            )
+        }
+    })
+}
+
+fn leaf(start: usize) -> SpanNode {
+    SpanNode {
+        start,
+        children: SpanChildren::None,
+    }
+}
+
+fn parse_number(text: &str) -> Option<serde_json::Value> {
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(serde_json::Value::from(i));
+    }
+    let f = text.parse::<f64>().ok()?;
+    serde_json::Number::from_f64(f).map(serde_json::Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Document, LoadError> {
+        Document::parse(Path::new("t.json"), text)
+    }
+
+    #[test]
+    fn bom_comments_and_crlf_are_accepted() {
+        let doc = parse("\u{feff}{\r\n  // a comment\r\n  \"a\": /* inline */ [1, 2],\r\n  \"b\": {\"c\": true}\r\n}\r\n").unwrap();
+        assert_eq!(doc.value["a"][1], 2);
+        let loc = doc.locate("/b/c");
+        assert_eq!((loc.line, loc.column), (4, 9));
+        let loc = doc.locate("/a/1");
+        assert_eq!((loc.line, loc.column), (3, 25));
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let err = parse("{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
+        match err {
+            LoadError::Syntax { line, column, .. } => assert_eq!((line, column), (3, 7)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_pointer_falls_back_to_ancestor() {
+        let doc = parse("{\n \"a\": {\"b\": 1}\n}").unwrap();
+        let loc = doc.locate("/a/zzz");
+        assert_eq!((loc.line, loc.column), (2, 2));
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert!(parse("   ").is_err());
+    }
+}

@@ -1,0 +1,104 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// rolegate: least-privilege deployment gate for Azure managed identities.
+#[derive(Debug, Parser)]
+#[command(name = "rolegate", version, about)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log format on stderr: text or json.
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate a template and print its outputs as JSON.
+    Eval(EvalArgs),
+    /// Expand a template (or every template in a directory) into a deployment plan.
+    Expand(ExpandArgs),
+}
+
+/// The deployment target; absent values use documented placeholders.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ContextArgs {
+    /// Subscription id (placeholder: 00000000-0000-0000-0000-000000000000).
+    #[arg(long, global = true, env = "ROLEGATE_SUBSCRIPTION_ID")]
+    pub subscription_id: Option<String>,
+    /// Resource group name (placeholder: rolegate-rg).
+    #[arg(long, global = true, env = "ROLEGATE_RESOURCE_GROUP")]
+    pub resource_group: Option<String>,
+    /// Location (placeholder: westus).
+    #[arg(long, global = true, env = "ROLEGATE_LOCATION")]
+    pub location: Option<String>,
+    /// Tenant id (placeholder: 00000000-0000-0000-0000-000000000000).
+    #[arg(long, global = true, env = "ROLEGATE_TENANT_ID")]
+    pub tenant_id: Option<String>,
+    /// Management group name (placeholder: rolegate-mg).
+    #[arg(long, global = true, env = "ROLEGATE_MANAGEMENT_GROUP")]
+    pub management_group: Option<String>,
+    /// Deployment name (placeholder: rolegate).
+    #[arg(long, global = true, env = "ROLEGATE_DEPLOYMENT_NAME")]
+    pub deployment_name: Option<String>,
+}
+
+impl ContextArgs {
+    /// The deployment context these flags describe.
+    pub fn to_context(&self) -> arm::DeploymentContext {
+        arm::DeploymentContext::builder()
+            .subscription_id(self.subscription_id.clone())
+            .resource_group(self.resource_group.clone())
+            .location(self.location.clone())
+            .tenant_id(self.tenant_id.clone())
+            .management_group(self.management_group.clone())
+            .deployment_name(self.deployment_name.clone())
+            .build()
+    }
+}
+
+/// Parameter inputs shared by every command that reads templates.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ParameterArgs {
+    /// Parameters file (deploymentParameters.json or compiled .bicepparam); repeatable, later wins.
+    #[arg(short = 'p', long = "parameters", value_name = "FILE")]
+    pub parameter_files: Vec<PathBuf>,
+    /// Parameter override NAME=VALUE (VALUE parsed as JSON when it parses, else a string); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The template file.
+    pub template: PathBuf,
+    #[command(flatten)]
+    pub parameters: ParameterArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpandArgs {
+    /// A template file or a directory of templates.
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub parameters: ParameterArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
