@@ -204,3 +204,6 @@ pub fn evaluate_expr(expr: &Expr, scope: &dyn EvalScope) -> Result<Value, EvalEr
         e
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -232,13 +232,15 @@ impl Parser<'_> {
                                 self.pos += 1;
                                 break;
                             }
-                            _ => return Err((
-                                format!(
+                            _ => {
+                                return Err((
+                                    format!(
                                     "expected ',' or ')' in the arguments of '{name}' but found {}",
                                     self.describe()
                                 ),
-                                self.pos,
-                            )),
+                                    self.pos,
+                                ))
+                            }
                         }
                     }
                 }

@@ -126,14 +126,14 @@ fn index_of(c: &Call<'_, '_>, last: bool) -> Result<Value, EvalError> {
                     if last { hay.len() as i64 - 1 } else { 0 }.max(0),
                 ));
             }
-            let positions = hay
+            let mut positions = hay
                 .windows(pat.len())
                 .enumerate()
                 .filter(|(_, w)| *w == pat.as_slice());
             let found = if last {
-                positions.last()
+                positions.next_back()
             } else {
-                positions.into_iter().next()
+                positions.next()
             };
             Ok(Value::Int(found.map_or(-1, |(i, _)| i as i64)))
         }

@@ -18,7 +18,7 @@ pub(super) const FUNCTIONS: &[Def] = &[
 ];
 
 fn create_object(c: &Call<'_, '_>) -> Result<Value, EvalError> {
-    if c.args.len() % 2 != 0 {
+    if !c.args.len().is_multiple_of(2) {
         return Err(c.err("needs an even number of arguments (key, value pairs)"));
     }
     c.check_len(c.args.len() / 2)?;
