@@ -26,7 +26,19 @@ pub(super) const FUNCTIONS: &[Def] = &[
     f("flatten", 1, 1, flatten),
     fu("indexfromend", 2, 2, |c| index_from_end(c, false)),
     fu("tryindexfromend", 2, 2, |c| index_from_end(c, true)),
+    f("distinct", 1, 1, distinct),
 ];
+
+/// First occurrence of each value, in order.
+fn distinct(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let mut out: Vec<Value> = Vec::new();
+    for v in c.array(0)? {
+        if !out.iter().any(|w| values_equal(v, w)) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::Array(out))
+}
 
 fn array(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     Ok(match c.arg(0) {

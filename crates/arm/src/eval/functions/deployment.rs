@@ -10,7 +10,23 @@ pub(super) const FUNCTIONS: &[Def] = &[
     f("parameters", 1, 1, parameters),
     f("variables", 1, 1, variables),
     f("deployer", 0, 0, deployer),
+    f("externalinputs", 1, 1, external_inputs),
+    f("extensions", 1, 1, extensions),
 ];
+
+/// `externalInputs('name')` in compiled `.bicepparam` files: supplied by a tool at deployment.
+fn external_inputs(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+        what: format!("external input '{}'", c.str(0)?),
+    })))
+}
+
+/// `extensions('alias')` (Bicep extensions): their configuration is given at deployment.
+fn extensions(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+        what: format!("configuration of extension '{}'", c.str(0)?),
+    })))
+}
 
 fn parameters(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     let name = c.str(0)?;
@@ -104,5 +120,11 @@ mod tests {
         );
         assert_eq!(ok("[environment().name]"), json!("AzureCloud"));
         assert!(fails("[parameters(1)]").message.contains("string"));
+        assert!(ok("[externalInputs('sys_cli_0')]")["$unknown"]
+            .as_str()
+            .is_some_and(|s| s.contains("sys_cli_0")));
+        assert!(ok("[extensions('k8s').config.namespace]")
+            .get("$unknown")
+            .is_some());
     }
 }

@@ -14,7 +14,13 @@ pub(super) const FUNCTIONS: &[Def] = &[
     f("true", 0, 0, |_| Ok(Value::Bool(true))),
     f("false", 0, 0, |_| Ok(Value::Bool(false))),
     lazy("if", 3, 3, if_fn),
+    f("fail", 1, 1, fail),
 ];
+
+/// `fail(message)` (Bicep's `fail()`): evaluation stops with the template author's message.
+fn fail(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    Err(c.err(format!("the template failed on purpose: {}", c.str(0)?)))
+}
 
 /// `and`/`or` stop at the first deciding value, so a guard like `and(not(empty(a)), a[0])` is safe.
 fn and_or(it: &Interp<'_>, node: &Expr, name: &str, args: &[Expr]) -> Result<Value, EvalError> {
@@ -109,6 +115,8 @@ mod tests {
         assert!(fails("[if(1, 'a', 'b')]").message.contains("condition"));
         assert!(fails("[if(true(), 'a')]").message.contains("expects 3"));
         assert!(fails("[bool('maybe')]").message.contains("maybe"));
+        assert!(fails("[fail('bad config')]").message.contains("bad config"));
+        assert_eq!(ok("[if(true(), 'ok', fail('never'))]"), json!("ok"));
     }
 
     #[test]

@@ -28,9 +28,9 @@ pub(super) const FUNCTIONS: &[Def] = &[
 /// The definition every `list*` function (`listKeys`, `listSecrets`, ...) shares.
 pub(super) const LIST_DEF: Def = fu("list*", 1, 3, list_call);
 
-/// `listKeys`, `listAccountSas`, `listCallbackUrl`, ...: anything named `list` plus more.
+/// `list`, `listKeys`, `listAccountSas`, `listCallbackUrl`, ...: anything starting with `list`.
 pub(super) fn is_list_function(lower: &str) -> bool {
-    lower.len() > 4 && lower.starts_with("list")
+    lower.starts_with("list")
 }
 
 /// `Namespace/type1/type2` with names `n1`, `n2` → `providers/Namespace/type1/n1/type2/n2`.

@@ -49,7 +49,37 @@ pub(super) const FUNCTIONS: &[Def] = &[
         Ok(Value::String(escape_data(c.str(0)?)))
     }),
     f("uricomponenttostring", 1, 1, uri_component_to_string),
+    f("like", 2, 2, like),
 ];
+
+/// `like(text, pattern)`: `*` matches any run of characters; compared case-insensitively like
+/// ARM's other string tests (`startsWith`, `indexOf`).
+fn like(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let text: Vec<char> = c.str(0)?.chars().flat_map(char::to_lowercase).collect();
+    let pattern: Vec<char> = c.str(1)?.chars().flat_map(char::to_lowercase).collect();
+    // Greedy wildcard match with backtracking to the last '*': linear in practice, no recursion.
+    let (mut t, mut p) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return Ok(Value::Bool(false));
+        }
+    }
+    while p < pattern.len() && pattern[p] == '*' {
+        p += 1;
+    }
+    Ok(Value::Bool(p == pattern.len()))
+}
 
 fn lower(s: &str) -> String {
     s.to_lowercase()
@@ -416,6 +446,12 @@ mod tests {
             json!("http%3A%2F%2Fcontoso.com%2Fresources%2Fnested%2Fazuredeploy.json")
         );
         assert_eq!(ok("[uriComponentToString('a%20b')]"), json!("a b"));
+        assert_eq!(ok("[like('abcdef', 'a*c*')]"), json!(true));
+        assert_eq!(ok("[like('aXaYa', 'a*a')]"), json!(true));
+        assert_eq!(ok("[like('', '***')]"), json!(true));
+        assert_eq!(ok("[like('a', 'b')]"), json!(false));
+        assert_eq!(ok("[like('abc**def', '*def')]"), json!(true));
+        assert_eq!(ok("[like('abcabc', '*abd')]"), json!(false));
         assert_eq!(ok("[uniqueString('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myRg')]"), json!("js26ofeqkqeve"));
     }
 
