@@ -139,9 +139,15 @@ mod tests {
         };
         let c = CommitInfo::from_env(github).unwrap();
         assert_eq!(c.sha, "abc");
-        assert_eq!(c.run.as_deref(), Some("https://github.com/o/r/actions/runs/7"));
+        assert_eq!(
+            c.run.as_deref(),
+            Some("https://github.com/o/r/actions/runs/7")
+        );
         let ado = |k: &str| (k == "BUILD_SOURCEVERSION").then(|| "def".to_string());
-        assert_eq!(CommitInfo::from_env(ado).unwrap().source, "BUILD_SOURCEVERSION");
+        assert_eq!(
+            CommitInfo::from_env(ado).unwrap().source,
+            "BUILD_SOURCEVERSION"
+        );
         assert_eq!(CommitInfo::from_env(|_| Some(" ".into())), None);
     }
 }

@@ -57,7 +57,7 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
         .map(|f| finding_item(f, report.fail_on))
         .collect();
 
-    // Priority when space runs out: header, table rows, findings, graph. Display order differs.
+    // Priority when space runs out: header, table rows, (small) graph, findings.
     let note_reserve = 400;
     let budget = options.max_chars.saturating_sub(note_reserve);
     let mut used = chars(&header) + chars(&findings_head);
@@ -72,6 +72,12 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
             table_rows += 1;
         }
     }
+    // A small graph goes before the findings; a large one (hundreds of grants) only if space is left.
+    let mut show_graph =
+        !graph.is_empty() && chars(&graph) <= budget / 4 && used + chars(&graph) <= budget;
+    if show_graph {
+        used += chars(&graph);
+    }
     let mut shown_findings = 0;
     for item in &items {
         if used + chars(item) > budget {
@@ -80,7 +86,9 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
         used += chars(item);
         shown_findings += 1;
     }
-    let show_graph = !graph.is_empty() && used + chars(&graph) <= budget;
+    if !show_graph && !graph.is_empty() && used + chars(&graph) <= budget {
+        show_graph = true;
+    }
 
     let mut out = header;
     if !rows.is_empty() {
@@ -226,10 +234,9 @@ fn mermaid(report: &Report) -> String {
     let mut out = String::from("\n```mermaid\nflowchart LR\n");
     let mut identities: HashMap<&str, String> = HashMap::new();
     let mut scopes: HashMap<String, String> = HashMap::new();
-    let mut edges = 0usize;
     let mut failing = Vec::new();
     let mut warning = Vec::new();
-    for grant in &report.grants {
+    for (edge, grant) in report.grants.iter().enumerate() {
         let next = identities.len();
         let identity = identities
             .entry(grant.identity.as_str())
@@ -245,7 +252,11 @@ fn mermaid(report: &Report) -> String {
             .entry(key)
             .or_insert_with(|| {
                 let id = format!("s{next}");
-                let _ = writeln!(out, "  {id}[(\"{}\")]", mermaid_text(&short_scope(&grant.scope)));
+                let _ = writeln!(
+                    out,
+                    "  {id}[(\"{}\")]",
+                    mermaid_text(&short_scope(&grant.scope))
+                );
                 id
             })
             .clone();
@@ -255,11 +266,10 @@ fn mermaid(report: &Report) -> String {
             mermaid_text(&grant.role)
         );
         match grant.verdict {
-            RowVerdict::Fail => failing.push(edges),
-            RowVerdict::Warn => warning.push(edges),
+            RowVerdict::Fail => failing.push(edge),
+            RowVerdict::Warn => warning.push(edge),
             RowVerdict::Pass => {}
         }
-        edges += 1;
     }
     let list = |v: &[usize]| {
         v.iter()
@@ -268,10 +278,18 @@ fn mermaid(report: &Report) -> String {
             .join(",")
     };
     if !failing.is_empty() {
-        let _ = writeln!(out, "  linkStyle {} stroke:#d1242f,stroke-width:3px", list(&failing));
+        let _ = writeln!(
+            out,
+            "  linkStyle {} stroke:#d1242f,stroke-width:3px",
+            list(&failing)
+        );
     }
     if !warning.is_empty() {
-        let _ = writeln!(out, "  linkStyle {} stroke:#bf8700,stroke-width:2px", list(&warning));
+        let _ = writeln!(
+            out,
+            "  linkStyle {} stroke:#bf8700,stroke-width:2px",
+            list(&warning)
+        );
     }
     out.push_str("```\n");
     out
@@ -334,7 +352,9 @@ mod tests {
             "resource group rg"
         );
         assert_eq!(
-            short_scope("/subscriptions/S/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"),
+            short_scope(
+                "/subscriptions/S/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+            ),
             "Microsoft.KeyVault/vaults/kv"
         );
         assert_eq!(short_scope("/"), "/");

@@ -211,7 +211,7 @@ fn mask_assignments(line: &str) -> String {
                     .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
             let start = at + needle.len();
             let end = lower[start..]
-                .find(|c: char| matches!(c, ';' | '&' | '"' | '\'' | ' ' | ','))
+                .find([';', '&', '"', '\'', ' ', ','])
                 .map_or(lower.len(), |e| start + e);
             if boundary && end > start && !lower[start..end].starts_with(MASK) {
                 spans.push((start, end));

@@ -153,7 +153,13 @@ fn snippet(
     let (start, len) = token_extent(&line, column);
     let caret = style.severity(severity, &"^".repeat(len));
     let _ = writeln!(out, "{pad} {}", style.gutter("|"));
-    let _ = writeln!(out, "{} {} {}", style.gutter(&number), style.gutter("|"), line);
+    let _ = writeln!(
+        out,
+        "{} {} {}",
+        style.gutter(&number),
+        style.gutter("|"),
+        line
+    );
     let _ = writeln!(
         out,
         "{pad} {} {}{} {}",
@@ -196,7 +202,12 @@ fn token_extent(line: &str, column: usize) -> (usize, usize) {
 }
 
 fn render_footer(out: &mut String, report: &Report, style: &Style) {
-    let _ = writeln!(out, "policy: {} [{}]", report.policy.describe(), short_digest(&report.policy.digest));
+    let _ = writeln!(
+        out,
+        "policy: {} [{}]",
+        report.policy.describe(),
+        short_digest(&report.policy.digest)
+    );
     let templates: Vec<&str> = report.templates.iter().map(|t| t.path.as_str()).collect();
     if !templates.is_empty() {
         let _ = writeln!(out, "checked: {}", templates.join(", "));
