@@ -89,6 +89,12 @@ pub fn redact_line(line: &str) -> String {
     mask_assignments(&masked)
 }
 
+/// Masks `AccountKey=`, `SharedAccessKey=`, `sig=`-style credentials inside a free text value (for
+/// values that are not source lines, e.g. evaluated URIs in a plan).
+pub fn redact_text(text: &str) -> String {
+    mask_assignments(text)
+}
+
 /// Masks every string literal after the first `:` (for findings that are themselves about a secret
 /// on this line).
 pub fn redact_values(line: &str) -> String {
