@@ -24,6 +24,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Expand a template (or every template in a directory) into a deployment plan.
     Expand(ExpandArgs),
+    /// Print a rule's documentation (by id like RA002 or name like privileged-role); without one, list the rules.
+    Explain(ExplainArgs),
 }
 
 /// The deployment target; absent values use documented placeholders.
@@ -101,4 +103,10 @@ pub struct ExpandArgs {
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id (e.g. RA002) or name (e.g. privileged-role).
+    pub rule: Option<String>,
 }
