@@ -26,6 +26,8 @@ pub enum Command {
     Expand(ExpandArgs),
     /// Judge templates against the least-privilege policy (exit 0 pass, 1 fail, 2 bad input).
     Check(CheckArgs),
+    /// Print a rule's documentation (by id like RA002 or name like privileged-role); without one, list the rules.
+    Explain(ExplainArgs),
 }
 
 /// The deployment target; absent values use documented placeholders.
@@ -155,4 +157,10 @@ pub struct CheckArgs {
     /// Also write the audit evidence pack to FILE.
     #[arg(long, value_name = "FILE")]
     pub evidence: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id (e.g. RA002) or name (e.g. privileged-role).
+    pub rule: Option<String>,
 }
