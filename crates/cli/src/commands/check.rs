@@ -19,6 +19,65 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     bail!("`rolegate check` is waiting for expansion, policy and rules to be wired")
 }
 
+/// Loads the policy: `--policy FILE` (or `embedded:NAME`), else the nearest `rolegate.yaml` for the
+/// first path, else the embedded default. Says which in the returned [`PolicyInfo`].
+pub fn load_policy(
+    explicit: Option<&Path>,
+    first_path: &Path,
+) -> anyhow::Result<(policy::LoadedPolicy, PolicyInfo)> {
+    let loaded = match explicit {
+        Some(path) => {
+            let text = path.to_string_lossy();
+            match text.strip_prefix("embedded:") {
+                Some(name) => policy::Policy::embedded(name).with_context(|| {
+                    format!(
+                        "no embedded policy '{name}' (known: {})",
+                        policy::EMBEDDED_POLICIES.join(", ")
+                    )
+                })?,
+                None => policy::Policy::load(path)?,
+            }
+        }
+        None => policy::discover(first_path)?,
+    };
+    let (source, path) = match (&loaded.source, explicit) {
+        (_, Some(given)) => (
+            report::PolicySource::Explicit,
+            Some(given.display().to_string()),
+        ),
+        (policy::PolicySource::File(found), None) => (
+            report::PolicySource::Discovered,
+            Some(relative(found).display().to_string()),
+        ),
+        (policy::PolicySource::Embedded(_), None) => (report::PolicySource::EmbeddedDefault, None),
+    };
+    let info = PolicyInfo::new(source, path, loaded.policy.text());
+    Ok((loaded, info))
+}
+
+/// `path` relative to the working directory when it is inside it (discovery returns absolute paths,
+/// reports read better with the path the user would type).
+fn relative(path: &Path) -> std::path::PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Every registered rule, for SARIF rule metadata and JUnit test cases.
+pub fn rule_catalogue() -> Vec<RuleInfo> {
+    rules::registry()
+        .iter()
+        .map(|meta| RuleInfo {
+            id: meta.id.to_string(),
+            name: meta.name.to_string(),
+            summary: meta.summary(),
+            help: meta.doc(),
+            default_severity: meta.default_severity,
+        })
+        .collect()
+}
+
 /// The severity threshold a `--fail-on` value means.
 pub fn threshold(fail_on: FailOn) -> Severity {
     match fail_on {
