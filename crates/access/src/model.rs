@@ -448,6 +448,11 @@ pub struct ApiConnection {
     pub secret_parameters: Vec<String>,
     /// Service it reaches.
     pub service: Option<Service>,
+    /// The resource it points at as written in its parameters (`vaultName`, `accountName`,
+    /// namespace endpoint), if any.
+    pub target: Option<String>,
+    /// The plan resource `target` names, when it names one.
+    pub target_resource: Option<ResourceId>,
     /// Whether it is deployed.
     pub deployed: ConditionStatus,
     /// Where it is declared.
