@@ -2,7 +2,7 @@
 //! write the report to stdout and to every requested file. Exit 0 pass, 1 fail, 2 bad input.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use arm::plan::{ConditionStatus, DeploymentPlan};
@@ -75,6 +75,119 @@ pub fn rule_catalogue() -> Vec<RuleInfo> {
             help: meta.doc(),
             default_severity: meta.default_severity,
         })
+        .collect()
+}
+
+/// One template to expand, with the parameter files that go with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub template: PathBuf,
+    pub parameter_files: Vec<PathBuf>,
+}
+
+/// Turns PATH arguments into templates: a file is a template (with the `-p` files); a directory
+/// holds every ARM template under it, each with `-p` files plus its conventional parameter files
+/// (`x.parameters.json`, `x.parameters.<env>.json`, `x.bicepparam.json`) beside it.
+pub fn collect_targets(paths: &[PathBuf], explicit: &[PathBuf]) -> anyhow::Result<Vec<Target>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        if !meta.is_dir() {
+            out.push(Target {
+                template: path.clone(),
+                parameter_files: explicit.to_vec(),
+            });
+            continue;
+        }
+        let mut files = Vec::new();
+        walk(path, &mut files, 0);
+        files.sort();
+        let before = out.len();
+        for file in &files {
+            if is_parameter_file_name(file) || !looks_like_template(file) {
+                continue;
+            }
+            let mut parameter_files = explicit.to_vec();
+            parameter_files.extend(conventional_parameter_files(file, &files));
+            out.push(Target {
+                template: file.clone(),
+                parameter_files,
+            });
+        }
+        if out.len() == before {
+            bail!(
+                "{}: no ARM template found in this directory",
+                path.display()
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    // Deep enough for any repository layout; bounded so a symlink loop cannot hang us.
+    if depth > 16 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || name == "node_modules" || name == "target" {
+            continue;
+        }
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(&path, out, depth + 1),
+            Ok(t) if t.is_file() && name.to_ascii_lowercase().ends_with(".json") => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+fn is_parameter_file_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.contains(".parameters.")
+        || name.ends_with(".parameters.json")
+        || name.contains(".bicepparam")
+}
+
+/// A deployment template declares a `deploymentTemplate.json` schema near its top.
+fn looks_like_template(path: &Path) -> bool {
+    let Ok(text) = std::fs::read(path) else {
+        return false;
+    };
+    let head = &text[..text.len().min(4096)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    head.contains("deploymenttemplate.json")
+}
+
+fn conventional_parameter_files(template: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
+    let Some(stem) = template
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+    else {
+        return Vec::new();
+    };
+    let dir = template.parent();
+    files
+        .iter()
+        .filter(|f| f.parent() == dir)
+        .filter(|f| {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            name == format!("{stem}.parameters.json")
+                || (name.starts_with(&format!("{stem}.parameters.")) && name.ends_with(".json"))
+                || name == format!("{stem}.bicepparam.json")
+        })
+        .cloned()
         .collect()
 }
 
@@ -324,4 +437,36 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_pair_templates_with_their_parameter_files() {
+        let dir = std::env::temp_dir().join(format!("rolegate-targets-{}", std::process::id()));
+        let sub = dir.join("infra");
+        std::fs::create_dir_all(&sub).unwrap();
+        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#;
+        std::fs::write(sub.join("main.json"), template).unwrap();
+        std::fs::write(sub.join("main.parameters.json"), "{}").unwrap();
+        std::fs::write(sub.join("main.parameters.prod.json"), "{}").unwrap();
+        std::fs::write(sub.join("other.parameters.json"), "{}").unwrap();
+        std::fs::write(sub.join("package.json"), "{}").unwrap();
+        let targets = collect_targets(std::slice::from_ref(&dir), &[]).unwrap();
+        assert_eq!(targets.len(), 1);
+        assert_eq!(targets[0].template, sub.join("main.json"));
+        assert_eq!(
+            targets[0].parameter_files,
+            vec![
+                sub.join("main.parameters.json"),
+                sub.join("main.parameters.prod.json")
+            ]
+        );
+        std::fs::remove_file(sub.join("main.json")).unwrap();
+        assert!(collect_targets(std::slice::from_ref(&dir), &[]).is_err());
+        assert!(collect_targets(&[dir.join("missing.json")], &[]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
