@@ -18,5 +18,5 @@ pub mod expand;
 pub mod params;
 pub mod template;
 
-pub use expand::{expand_document, expand_file, ExpandError, ExpandOptions, Limits};
+pub use expand::{expand_document, expand_file, ExpandError, ExpandOptions};
 pub use template::{Template, TemplateError};

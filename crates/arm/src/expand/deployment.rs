@@ -26,7 +26,7 @@ use crate::source::{Document, Location};
 use crate::template::{child, ParameterDecl, ResourceDecl, Template, VariableDecl};
 use crate::value::{Object, Origin, ResourceRef, Unknown, Value};
 
-use super::fallback::evaluate_string;
+use crate::eval::evaluate_string;
 
 /// Parameter values handed to a deployment, by lower-case name.
 #[derive(Debug, Clone, Default)]
@@ -340,7 +340,18 @@ impl<'a> Deployment<'a> {
                         self.property_copies(loops, value, &p, mode, record, &mut out)?;
                         continue;
                     }
-                    out.insert(key.clone(), self.eval_tree(loops, value, &p, mode, record)?);
+                    let key = if crate::eval::is_expression(key) {
+                        match self.eval_str(loops, key, &p) {
+                            Ok(k) => k.to_display_string(),
+                            Err(error) => {
+                                self.on_error(mode, error, &p)?;
+                                key.clone()
+                            }
+                        }
+                    } else {
+                        key.clone()
+                    };
+                    out.insert(key, self.eval_tree(loops, value, &p, mode, record)?);
                 }
                 Ok(Value::Object(out))
             }

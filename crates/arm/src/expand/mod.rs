@@ -7,8 +7,6 @@
 //! input (not JSON, not a template, a budget exceeded) is an [`ExpandError`].
 
 mod deployment;
-#[allow(dead_code)]
-mod fallback;
 pub mod ids;
 mod scope;
 
