@@ -1,5 +1,9 @@
 //! EV003: the template (or part of it) cannot be evaluated.
 
+use arm::plan::DiagnosticLevel;
+
+use crate::context::Cx;
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -49,5 +53,31 @@ impl Violation for TemplateError {
             "the template cannot be evaluated here ({}): {}",
             self.code, self.message
         )
+    }
+}
+
+/// Every error-level diagnostic of expansion and of the model builder.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for plan in cx.plans {
+        for d in &plan.diagnostics {
+            if d.level != DiagnosticLevel::Error {
+                continue;
+            }
+            let violation = TemplateError {
+                message: d.message.clone(),
+                code: d.code.clone(),
+            };
+            out.push(Finding::new(&violation, d.location.clone()));
+        }
+    }
+    for d in &cx.model.diagnostics {
+        if d.level != access::DiagnosticLevel::Error {
+            continue;
+        }
+        let violation = TemplateError {
+            message: d.message.clone(),
+            code: d.code.clone(),
+        };
+        out.push(Finding::new(&violation, d.location.clone()));
     }
 }

@@ -1,5 +1,9 @@
 //! EV002: whether a resource is deployed depends on a value known only at deployment.
 
+use arm::plan::ConditionStatus;
+
+use crate::context::Cx;
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -57,5 +61,45 @@ impl Violation for UnresolvedCondition {
             "give the value the condition depends on (`-p FILE` or `--param NAME=VALUE`)"
                 .to_string(),
         )
+    }
+}
+
+/// Resource types whose deployment changes who can do what.
+const ACCESS_TYPES: &[&str] = &[
+    "Microsoft.Authorization/roleAssignments",
+    "Microsoft.Authorization/roleDefinitions",
+    "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "Microsoft.Logic/workflows",
+    "Microsoft.Web/sites",
+    "Microsoft.Web/connections",
+    "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+];
+
+/// Every access-relevant resource deployed only under an unknown condition.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for plan in cx.plans {
+        for r in &plan.resources {
+            let ConditionStatus::Assumed { depends_on } = &r.condition else {
+                continue;
+            };
+            let relevant = ACCESS_TYPES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&r.resource_type))
+                || r.resource_type
+                    .to_ascii_lowercase()
+                    .ends_with("/providers/roleassignments")
+                || cx.model.workloads.iter().any(|w| w.location == r.location);
+            if !relevant || r.existing {
+                continue;
+            }
+            let violation = UnresolvedCondition {
+                resource: format!("{} '{}'", r.resource_type, r.name),
+                depends_on: depends_on.clone(),
+            };
+            out.push(Finding::new(
+                &violation,
+                cx.locate_in(&r.location, "/condition"),
+            ));
+        }
     }
 }

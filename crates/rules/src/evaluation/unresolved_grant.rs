@@ -1,5 +1,10 @@
 //! EV001: a grant whose role, scope or principal cannot be known before deployment.
 
+use access::{PrincipalKind, ScopeLevel};
+use policy::UnresolvedMode;
+
+use crate::context::{is_deployed, Cx};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -59,5 +64,83 @@ impl Violation for UnresolvedGrant {
 
     fn fix(&self) -> Option<String> {
         Some("give the missing values with `-p FILE` or `--param NAME=VALUE`, or write them into the template".to_string())
+    }
+}
+
+/// Every grant with a role, scope or principal the gate could not resolve. Severity follows the
+/// policy's `unresolved` mode (applied by the engine).
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) {
+            continue;
+        }
+        let mut parts = Vec::new();
+        let mut depends = Vec::new();
+        if g.role.definition_id.contains('{') || g.role.id.is_empty() {
+            parts.push("role".to_string());
+            depends.push(g.role.definition_id.clone());
+        }
+        if g.scope.has_unknown_parts() || g.scope_level == ScopeLevel::Unknown {
+            parts.push("scope".to_string());
+            depends.push(g.scope.to_string());
+        }
+        if g.principal.kind == PrincipalKind::Unresolved {
+            parts.push("principal".to_string());
+            depends.push(g.principal.provenance.clone());
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        let violation = UnresolvedGrant {
+            grant: format!("role assignment '{}'", g.name),
+            parts,
+            depends_on: depends.join("; "),
+        };
+        let unresolved = cx.policy.unresolved();
+        out.push(
+            Finding::new(&violation, g.location.clone())
+                .with_label(
+                    Some(unresolved.location.clone()),
+                    format!("unresolved: {}", unresolved_word(unresolved.value)),
+                )
+                .with_subject(cx.grant_subject(g)),
+        );
+    }
+}
+
+fn unresolved_word(mode: UnresolvedMode) -> &'static str {
+    match mode {
+        UnresolvedMode::Fail => "fail",
+        UnresolvedMode::Warn => "warn",
+        UnresolvedMode::Ignore => "ignore",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_an_unresolved_principal() {
+        let mut m = model();
+        let mut p = external_principal("x");
+        p.kind = PrincipalKind::Unresolved;
+        p.id = None;
+        p.provenance = "not evaluated: templateLink.uri".into();
+        m.grants.push(grant(KV_SECRETS_USER, RG, p));
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("the principal of role assignment"));
+        assert!(f[0].message.contains("templateLink.uri"));
+    }
+
+    #[test]
+    fn silent_for_resolved_grants() {
+        let mut m = model();
+        let w = workflow("wf", Some(system()));
+        m.grants
+            .push(grant(KV_SECRETS_USER, RG, system_principal(&w)));
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }

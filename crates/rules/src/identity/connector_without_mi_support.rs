@@ -1,5 +1,9 @@
 //! MI006: a managed API connection whose connector cannot use a managed identity.
 
+use access::ConnectionAuth;
+
+use crate::context::{is_deployed, workload_words, Cx};
+use crate::finding::{Finding, Subject};
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -103,4 +107,67 @@ pub fn connector_supports_mi(api: &str) -> bool {
     MI_CAPABLE_CONNECTORS
         .iter()
         .any(|c| c.eq_ignore_ascii_case(api))
+}
+
+/// Every deployed connection whose connector cannot use a managed identity.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for c in &cx.model.connections {
+        if !is_deployed(&c.deployed) || c.auth == ConnectionAuth::ManagedIdentity {
+            continue;
+        }
+        let Some(api) = c.api.as_deref() else {
+            continue;
+        };
+        if connector_supports_mi(api) {
+            // Supported but configured with keys: SC004's finding, not this one.
+            continue;
+        }
+        let user = cx.model.workloads.iter().find(|w| {
+            w.usages.iter().any(|u| {
+                u.connection
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+            })
+        });
+        let violation = ConnectorWithoutMiSupport {
+            connection: format!("API connection '{}'", c.name),
+            connector: api.to_string(),
+            workload: user.map(workload_words),
+        };
+        out.push(
+            Finding::new(&violation, c.location.clone()).with_subject(Subject {
+                workload: user.map(|w| w.id.to_string()),
+                ..Subject::default()
+            }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_a_connector_without_managed_identity_support() {
+        let mut m = model();
+        m.connections
+            .push(connection("sftp", "sftpwithssh", ConnectionAuth::Key));
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("connector 'sftpwithssh'"));
+    }
+
+    #[test]
+    fn silent_for_capable_connectors_and_managed_identity_auth() {
+        let mut m = model();
+        m.connections
+            .push(connection("blob", "azureblob", ConnectionAuth::Key));
+        m.connections.push(connection(
+            "kv",
+            "keyvault",
+            ConnectionAuth::ManagedIdentity,
+        ));
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
 }

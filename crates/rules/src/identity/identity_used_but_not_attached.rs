@@ -1,5 +1,9 @@
 //! MI002: an action authenticates with a managed identity the workload does not have.
 
+use access::{AuthType, UsageIdentity};
+
+use crate::context::{is_deployed, workload_words, Cx};
+use crate::finding::{Finding, Subject};
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -99,4 +103,114 @@ impl Violation for IdentityUsedButNotAttached {
 /// The last segment of a resource id, for messages.
 pub(crate) fn short_name(id: &str) -> &str {
     id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
+/// Every managed-identity call whose identity is not on its workload.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for w in &cx.model.workloads {
+        if !is_deployed(&w.deployed) {
+            continue;
+        }
+        for u in &w.usages {
+            if u.auth != AuthType::ManagedServiceIdentity {
+                continue;
+            }
+            let missing = match &u.identity {
+                None | Some(UsageIdentity::SystemAssigned) if !w.identity.has_identity() => {
+                    Missing::NoIdentity
+                }
+                None | Some(UsageIdentity::SystemAssigned) if !w.identity.system_assigned => {
+                    Missing::SystemAssigned
+                }
+                Some(UsageIdentity::UserAssigned(id)) if !w.identity.has_identity() => {
+                    let _ = id;
+                    Missing::NoIdentity
+                }
+                Some(UsageIdentity::UserAssigned(id))
+                    if !id.has_unknown_parts() && !w.identity.has_user_assigned(id) =>
+                {
+                    Missing::UserAssigned(id.to_string())
+                }
+                _ => continue,
+            };
+            let violation = IdentityUsedButNotAttached {
+                workload: workload_words(w),
+                usage: format!("{} '{}'", u.element, action_name(&u.action)),
+                missing,
+            };
+            out.push(
+                Finding::new(&violation, u.location.clone())
+                    .with_label(
+                        Some(cx.locate_in(&w.location, "/identity")),
+                        "the workload's identities are declared here",
+                    )
+                    .with_subject(Subject {
+                        workload: Some(w.id.to_string()),
+                        ..Subject::default()
+                    }),
+            );
+        }
+    }
+}
+
+/// The action's own name from its path in the definition (`Scope_1/actions/Get_secret` → `Get_secret`).
+pub(crate) fn action_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_when_the_workload_has_no_identity() {
+        let mut m = model();
+        let mut w = workflow("wf1", None);
+        w.usages
+            .push(msi_usage("Get_secret", UsageIdentity::SystemAssigned));
+        m.workloads.push(w);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("action 'Get_secret'"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].message.contains("has no identity"));
+    }
+
+    #[test]
+    fn fires_for_a_user_assigned_identity_that_is_not_attached() {
+        let mut m = model();
+        let mut w = workflow("wf1", Some(system()));
+        let other = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other"
+        ));
+        w.usages
+            .push(msi_usage("Put_blob", UsageIdentity::UserAssigned(other)));
+        m.workloads.push(w);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("user-assigned identity 'other'"));
+    }
+
+    #[test]
+    fn silent_when_the_identity_is_attached() {
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/export"
+        ));
+        let mut w = workflow("wf1", Some(user(&uami)));
+        w.usages.push(msi_usage(
+            "Put_blob",
+            UsageIdentity::UserAssigned(uami.clone()),
+        ));
+        m.workloads.push(w);
+        let mut w2 = workflow("wf2", Some(system()));
+        w2.usages
+            .push(msi_usage("Get", UsageIdentity::SystemAssigned));
+        m.workloads.push(w2);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
 }

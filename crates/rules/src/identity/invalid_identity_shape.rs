@@ -1,5 +1,9 @@
 //! MI003: an identity block Azure rejects or tools misread.
 
+use access::IdentityProblem;
+
+use crate::context::{workload_words, Cx};
+use crate::finding::{Finding, Subject};
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -7,7 +11,8 @@ crate::declare_rule! {
     /// ## What it does
     /// Flags identity blocks that Azure rejects or that are easily misread: a Consumption workflow
     /// (`Microsoft.Logic/workflows`) with both system- and user-assigned identities or with more
-    /// than one user-assigned identity, `UserAssigned` without any `userAssignedIdentities`, and
+    /// than one user-assigned identity, `UserAssigned` without any `userAssignedIdentities`,
+    /// `userAssignedIdentities` under a type that does not include `UserAssigned`, and
     /// `identity.type` strings that are not `None`, `SystemAssigned`, `UserAssigned` or
     /// `SystemAssigned, UserAssigned` (with or without the space).
     ///
@@ -55,6 +60,8 @@ pub enum Shape {
     UserAssignedWithoutIdentities,
     /// An `identity.type` string Azure does not know.
     UnknownType(String),
+    /// `userAssignedIdentities` is listed but the type does not include `UserAssigned`.
+    UserAssignedListIgnored,
 }
 
 /// An identity block of the wrong shape.
@@ -85,6 +92,9 @@ impl Violation for InvalidIdentityShape {
             Shape::UnknownType(t) => format!(
                 "{w} has identity type '{t}', which is not one of None, SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned'"
             ),
+            Shape::UserAssignedListIgnored => format!(
+                "{w} lists userAssignedIdentities but its identity type does not include 'UserAssigned', so they are not attached"
+            ),
         }
     }
 
@@ -96,9 +106,84 @@ impl Violation for InvalidIdentityShape {
             Shape::UserAssignedWithoutIdentities => {
                 "list the identity's resource id under `userAssignedIdentities`, or use 'SystemAssigned'".to_string()
             }
+            Shape::UserAssignedListIgnored => {
+                "include 'UserAssigned' in `identity.type`, or remove the unused `userAssignedIdentities`".to_string()
+            }
             Shape::UnknownType(_) => {
                 "use 'SystemAssigned', 'UserAssigned' or (Standard only) 'SystemAssigned, UserAssigned'".to_string()
             }
         })
+    }
+}
+
+/// Every identity block with a shape problem the model found.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for w in &cx.model.workloads {
+        if w.existing {
+            continue;
+        }
+        for problem in &w.identity.problems {
+            let shape = match problem {
+                IdentityProblem::ConsumptionBothKinds => Shape::BothOnConsumption,
+                IdentityProblem::ConsumptionMultipleUserAssigned { count } => {
+                    Shape::SeveralUserAssignedOnConsumption(*count)
+                }
+                IdentityProblem::UserAssignedListEmpty => Shape::UserAssignedWithoutIdentities,
+                IdentityProblem::UnknownType { value } => Shape::UnknownType(value.clone()),
+                IdentityProblem::UserAssignedListIgnored => Shape::UserAssignedListIgnored,
+                // Unknown until deployment: reported by the EV rules, not a shape error.
+                IdentityProblem::UnresolvedType { .. } => continue,
+            };
+            let violation = InvalidIdentityShape {
+                workload: workload_words(w),
+                shape,
+            };
+            out.push(
+                Finding::new(&violation, cx.locate_in(&w.location, "/identity")).with_subject(
+                    Subject {
+                        workload: Some(w.id.to_string()),
+                        ..Subject::default()
+                    },
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_both_kinds_on_consumption() {
+        let mut m = model();
+        let mut w = workflow("wf1", Some(system()));
+        w.identity
+            .problems
+            .push(IdentityProblem::ConsumptionBothKinds);
+        m.workloads.push(w);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0]
+            .message
+            .contains("both a system-assigned and a user-assigned"));
+    }
+
+    #[test]
+    fn unresolved_type_is_not_a_shape_error() {
+        let mut m = model();
+        let mut w = workflow("wf1", Some(system()));
+        w.identity.problems.push(IdentityProblem::UnresolvedType {
+            depends_on: "parameter 'identityType'".into(),
+        });
+        m.workloads.push(w.clone());
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+        w.identity.problems = vec![IdentityProblem::UnknownType {
+            value: "SystemAssigned,UserAsigned".into(),
+        }];
+        m.workloads = vec![w];
+        let f = run_rule(&m, &default_policy(), check);
+        assert!(f[0].message.contains("'SystemAssigned,UserAsigned'"));
     }
 }

@@ -1,6 +1,9 @@
 //! RA005: the role granted holds far more than what the workload's calls need.
 
+use crate::context::{is_deployed, is_workload_identity, resource_words, Cx};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
+use crate::role_assignment::support::grant_needs;
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -75,5 +78,104 @@ impl Violation for BroaderRoleThanNeeded {
             "grant '{}' instead of '{}'",
             self.suggested_role, self.role
         ))
+    }
+}
+
+/// Every grant to a workload identity whose role is broader than a built-in role holding what the
+/// identity's calls under its scope need.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) || !is_workload_identity(g) {
+            continue;
+        }
+        let Some(role) = cx.role_of(g) else {
+            continue;
+        };
+        let name = cx.role_name(g);
+        // A denied role is RA002's finding, which already names the narrower role.
+        if cx
+            .policy
+            .role_denied(&policy::RoleRef::new(Some(&g.role.id), Some(&name)))
+            .is_some()
+        {
+            continue;
+        }
+        let (actions, data_actions, _) = grant_needs(cx, g);
+        // Without known calls there is no evidence of what is needed; missing actions are RA001's.
+        if (actions.is_empty() && data_actions.is_empty())
+            || !role.allows_all(&actions, &data_actions)
+        {
+            continue;
+        }
+        let Some(narrow) = cx
+            .options
+            .catalogue
+            .narrowest_builtin_for(&actions, &data_actions)
+        else {
+            continue;
+        };
+        if narrow.id.eq_ignore_ascii_case(&role.id)
+            || (narrow.privilege, narrow.breadth()) >= (role.privilege, role.breadth())
+        {
+            continue;
+        }
+        let violation = BroaderRoleThanNeeded {
+            identity: cx.principal_words(g),
+            role: name,
+            scope: resource_words(&g.scope),
+            needed: actions.into_iter().chain(data_actions).collect(),
+            suggested_role: narrow.name.clone(),
+        };
+        out.push(
+            Finding::new(
+                &violation,
+                cx.locate_in(&g.location, "/properties/roleDefinitionId"),
+            )
+            .with_label(cx.principal_declaration(g), "the identity is declared here")
+            .with_subject(cx.grant_subject(g)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn with_grant(role: &str) -> access::AccessModel {
+        let mut m = model();
+        let mut w = workflow("recon", Some(system()));
+        w.usages.push(kv_secret_read(
+            "Get_key",
+            access::UsageIdentity::SystemAssigned,
+            "kv1",
+        ));
+        m.grants
+            .push(grant(role, &kv_id("kv1"), system_principal(&w)));
+        m.workloads.push(w);
+        m
+    }
+
+    #[test]
+    fn fires_for_secrets_officer_where_secrets_user_suffices() {
+        let f = run_rule(&with_grant(KV_SECRETS_OFFICER), &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("'Key Vault Secrets Officer'"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(
+            f[0].fix.as_deref(),
+            Some("grant 'Key Vault Secrets User' instead of 'Key Vault Secrets Officer'")
+        );
+    }
+
+    #[test]
+    fn silent_for_the_narrow_role_and_without_known_calls() {
+        assert!(run_rule(&with_grant(KV_SECRETS_USER), &default_policy(), check).is_empty());
+        let mut m = with_grant(KV_SECRETS_OFFICER);
+        m.workloads[0].usages.clear();
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }

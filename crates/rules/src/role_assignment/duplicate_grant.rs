@@ -1,6 +1,12 @@
 //! RA009: the same grant twice, or two assignments with one name.
 
+use std::collections::HashMap;
+
+use access::Grant;
 use arm::Location;
+
+use crate::context::{identity_key, is_deployed, resource_words, Cx};
+use crate::finding::Finding;
 
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
@@ -78,5 +84,93 @@ impl Violation for DuplicateGrant {
 
     fn fix(&self) -> Option<String> {
         Some("keep one of the two role assignments".to_string())
+    }
+}
+
+/// Every second grant of the same principal, role and scope, and every second assignment name.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    let mut by_triple: HashMap<(String, String, String), &Grant> = HashMap::new();
+    let mut by_name: HashMap<String, &Grant> = HashMap::new();
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) {
+            continue;
+        }
+        let mut reported = false;
+        if let Some(principal) = identity_key(g) {
+            let resolved = !g.scope.has_unknown_parts() && !g.role.id.contains('{');
+            if resolved {
+                let key = (
+                    principal.to_ascii_lowercase(),
+                    g.role.id.to_ascii_lowercase(),
+                    g.scope.as_str().to_ascii_lowercase(),
+                );
+                if let Some(first) = by_triple.get(&key) {
+                    push(cx, out, g, first, None);
+                    reported = true;
+                } else {
+                    by_triple.insert(key, g);
+                }
+            }
+        }
+        if g.name_resolved {
+            let key = g.name.to_ascii_lowercase();
+            match by_name.get(&key) {
+                Some(first) if !reported => push(cx, out, g, first, Some(g.name.clone())),
+                Some(_) => {}
+                None => {
+                    by_name.insert(key, g);
+                }
+            }
+        }
+    }
+}
+
+fn push(cx: &Cx, out: &mut Vec<Finding>, g: &Grant, first: &Grant, same_name: Option<String>) {
+    let violation = DuplicateGrant {
+        identity: cx.principal_words(g),
+        role: cx.role_name(g),
+        scope: resource_words(&g.scope),
+        same_name,
+        first: first.location.clone(),
+    };
+    out.push(
+        Finding::new(&violation, g.location.clone())
+            .with_label(Some(first.location.clone()), "first declared here")
+            .with_subject(cx.grant_subject(g)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_the_same_triple_and_for_the_same_name() {
+        let mut m = model();
+        let w = workflow("recon", Some(system()));
+        let a = grant(KV_SECRETS_USER, &kv_id("kv1"), system_principal(&w));
+        let mut b = a.clone();
+        b.name = "another-name".into();
+        b.location = loc("/resources/3");
+        let mut c = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        c.location = loc("/resources/4");
+        m.grants.extend([a, b, c]);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f[0].message.contains("twice"));
+        assert!(f[1].message.contains("same name"));
+        assert_eq!(f[0].labels[0].location.pointer, "/resources/2");
+    }
+
+    #[test]
+    fn silent_for_distinct_grants() {
+        let mut m = model();
+        let w = workflow("recon", Some(system()));
+        let a = grant(KV_SECRETS_USER, &kv_id("kv1"), system_principal(&w));
+        let mut b = grant(KV_SECRETS_USER, &kv_id("kv2"), system_principal(&w));
+        b.name = "other".into();
+        m.grants.extend([a, b]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }

@@ -1,5 +1,9 @@
 //! RA011: a grant to an identity no deployed workload uses.
 
+use access::PrincipalKind;
+
+use crate::context::{is_deployed, resource_words, workload_words, Cx};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -77,5 +81,97 @@ impl Violation for GrantToUnusedIdentity {
 
     fn fix(&self) -> Option<String> {
         Some("remove the grant (and the identity), or attach the identity to the workload that needs it".to_string())
+    }
+}
+
+/// Every grant to a declared user-assigned identity no deployed workload attaches, or to the
+/// system identity of a workload that is not deployed.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) {
+            continue;
+        }
+        let Some(id) = g.principal.resource.as_ref() else {
+            continue;
+        };
+        let why = match g.principal.kind {
+            PrincipalKind::UserAssigned => {
+                // Only identities this deployment creates: an existing one may be attached elsewhere.
+                let declared = cx
+                    .model
+                    .identities
+                    .iter()
+                    .any(|i| &i.id == id && i.declared && !i.existing);
+                let attached = cx
+                    .model
+                    .workloads
+                    .iter()
+                    .any(|w| is_deployed(&w.deployed) && w.identity.has_user_assigned(id));
+                if !declared || attached {
+                    continue;
+                }
+                Unused::NotAttached
+            }
+            PrincipalKind::SystemAssigned => match cx.model.workload(id) {
+                Some(w) if !is_deployed(&w.deployed) => {
+                    Unused::WorkloadNotDeployed(workload_words(w))
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let violation = GrantToUnusedIdentity {
+            identity: cx.principal_words(g),
+            role: cx.role_name(g),
+            scope: resource_words(&g.scope),
+            why,
+        };
+        out.push(
+            Finding::new(&violation, g.location.clone())
+                .with_label(cx.principal_declaration(g), "the identity is declared here")
+                .with_subject(cx.grant_subject(g)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+    use arm::plan::ConditionStatus;
+
+    #[test]
+    fn fires_for_an_unattached_identity_and_a_skipped_workload() {
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/legacy"
+        ));
+        m.identities.push(uami_decl(&uami));
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, user_principal(&uami)));
+        let mut w = workflow("old", Some(system()));
+        w.deployed = ConditionStatus::Skipped;
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, system_principal(&w)));
+        m.workloads.push(w);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 2);
+        assert!(f[0]
+            .message
+            .contains("no workload in this deployment attaches"));
+        assert!(f[1].message.contains("is not deployed"));
+    }
+
+    #[test]
+    fn silent_for_attached_identities() {
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/export"
+        ));
+        m.identities.push(uami_decl(&uami));
+        m.workloads.push(workflow("export", Some(user(&uami))));
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, user_principal(&uami)));
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }

@@ -1,5 +1,9 @@
 //! RA006: a role assignment's principal is a literal GUID or a parameter.
 
+use access::PrincipalKind;
+
+use crate::context::{is_deployed, resource_words, user_identity_words, Cx};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -81,5 +85,112 @@ impl Violation for HardcodedPrincipal {
             Some(i) => format!("use the principal id of {i} (e.g. `reference(<identity id>).principalId`)"),
             None => "read the principal id from the identity resource (`reference(<identity id>).principalId`, or `<workload>.identity.principalId` in Bicep)".to_string(),
         })
+    }
+}
+
+/// Every grant whose principal is a literal (not an allowed external principal) or a parameter.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    // The identity a reviewer most likely meant: the only workload identity of the deployment.
+    let candidates: Vec<String> = cx
+        .model
+        .workloads
+        .iter()
+        .filter(|w| !w.existing && w.identity.has_identity())
+        .flat_map(|w| {
+            let mut v = Vec::new();
+            if w.identity.system_assigned {
+                v.push(cx.system_identity_words(&w.id));
+            }
+            v.extend(w.identity.user_assigned.iter().map(user_identity_words));
+            v
+        })
+        .collect();
+    let declared_identity = match candidates.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    };
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) {
+            continue;
+        }
+        let principal = match g.principal.kind {
+            PrincipalKind::External => {
+                let Some(id) = g.principal.id.clone() else {
+                    continue;
+                };
+                if cx.policy.external_principal_allowed(&id).is_some() {
+                    continue;
+                }
+                PrincipalSource::Literal(id)
+            }
+            PrincipalKind::Parameter => {
+                PrincipalSource::Parameter(g.principal.parameter.clone().unwrap_or_default())
+            }
+            _ => continue,
+        };
+        let violation = HardcodedPrincipal {
+            role: cx.role_name(g),
+            scope: resource_words(&g.scope),
+            principal,
+            declared_identity: declared_identity.clone(),
+        };
+        out.push(
+            Finding::new(
+                &violation,
+                cx.locate_in(&g.location, "/properties/principalId"),
+            )
+            .with_label(Some(g.location.clone()), "in this role assignment")
+            .with_subject(cx.grant_subject(g)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    const GUID: &str = "3f6c2b8e-9a41-4d7e-b5c0-8e2f1a7d4c93";
+
+    #[test]
+    fn fires_for_a_literal_guid_and_names_the_declared_identity() {
+        let mut m = model();
+        m.workloads.push(workflow("export", Some(system())));
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, external_principal(GUID)));
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains(GUID));
+        assert!(f[0]
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Logic App workflow 'export'"));
+    }
+
+    #[test]
+    fn fires_for_a_parameter_principal() {
+        let mut m = model();
+        let mut p = external_principal(GUID);
+        p.kind = PrincipalKind::Parameter;
+        p.id = None;
+        p.parameter = Some("principalId".into());
+        m.grants.push(grant(BLOB_CONTRIBUTOR, RG, p));
+        let f = run_rule(&m, &default_policy(), check);
+        assert!(f[0].message.contains("parameter 'principalId'"));
+    }
+
+    #[test]
+    fn silent_for_allowed_externals_and_declared_identities() {
+        let mut m = model();
+        let w = workflow("export", Some(system()));
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, system_principal(&w)));
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, external_principal(GUID)));
+        let allow = policy(&format!(
+            "version: 1\nexternal_principals:\n  - id: {GUID}\n    reason: platform team's deployment group\n"
+        ));
+        assert!(run_rule(&m, &allow, check).is_empty());
     }
 }

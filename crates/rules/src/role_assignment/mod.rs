@@ -9,5 +9,6 @@ pub mod missing_grant;
 pub mod principal_type_missing;
 pub mod privileged_role;
 pub mod scope_too_broad;
+pub(crate) mod support;
 pub mod unknown_role;
 pub mod unstable_assignment_name;

@@ -1,6 +1,9 @@
 //! RA003: a role assignment's scope is above what the policy allows.
 
+use crate::context::{is_deployed, is_workload_identity, policy_level, resource_words, Cx};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
+use crate::role_assignment::support::grant_needs;
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -74,5 +77,89 @@ impl Violation for ScopeTooBroad {
                 self.max_level
             ),
         })
+    }
+}
+
+/// Every grant to a workload identity above the policy's maximum scope level.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    let max = cx.policy.max_scope_level();
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) || !is_workload_identity(g) {
+            continue;
+        }
+        let Some(level) = policy_level(g.scope_level) else {
+            continue;
+        };
+        if !cx.policy.scope_too_broad(level) {
+            continue;
+        }
+        let (_, _, targets) = grant_needs(cx, g);
+        let violation = ScopeTooBroad {
+            identity: cx.principal_words(g),
+            role: cx.role_name(g),
+            scope: g.scope.to_string(),
+            level: g.scope_level.to_string(),
+            max_level: max.value.to_string(),
+            suggested_scope: targets.first().map(resource_words),
+        };
+        let label = if max.explicit {
+            format!("max_scope is {} here", max.value)
+        } else {
+            format!("max_scope defaults to {}", max.value)
+        };
+        out.push(
+            Finding::new(&violation, g.location.clone())
+                .with_label(Some(max.location.clone()), label)
+                .with_label(cx.principal_declaration(g), "the identity is declared here")
+                .with_subject(cx.grant_subject(g)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_at_subscription_scope_under_the_default_policy() {
+        let mut m = model();
+        let mut w = workflow("recon", Some(system()));
+        w.usages.push(kv_secret_read(
+            "Get_key",
+            access::UsageIdentity::SystemAssigned,
+            "kv1",
+        ));
+        m.grants
+            .push(grant(KV_SECRETS_USER, SUBSCRIPTION, system_principal(&w)));
+        m.workloads.push(w);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("at subscription scope"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0]
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Key Vault 'kv1'"));
+    }
+
+    #[test]
+    fn resource_group_is_allowed_by_default_but_not_by_a_resource_maximum() {
+        let mut m = model();
+        let w = workflow("recon", Some(system()));
+        m.grants
+            .push(grant(KV_SECRETS_USER, RG, system_principal(&w)));
+        m.workloads.push(w);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+        let f = run_rule(&m, &policy("version: 1\nmax_scope: resource\n"), check);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].labels[0].location.line, 2,
+            "points at max_scope in the policy"
+        );
     }
 }

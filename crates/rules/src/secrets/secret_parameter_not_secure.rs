@@ -1,6 +1,11 @@
 //! SC002: a parameter that carries a secret but is not `securestring`/`secureobject`.
 
+use access::CredentialSource;
+
+use crate::context::Cx;
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
+use crate::secrets::secret_in_template::kind_words;
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -113,6 +118,41 @@ pub fn name_looks_secret(name: &str) -> bool {
         return false;
     }
     SECRET_WORDS.iter().any(|w| lower.contains(w)) || lower.ends_with("key") || lower == "sas"
+}
+
+/// Plain-typed parameters that carry secrets, by name or by use.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for plan in cx.plans {
+        for p in &plan.parameters {
+            if p.secure {
+                continue;
+            }
+            let ty = p.declared_type.to_ascii_lowercase();
+            if ty != "string" && ty != "object" {
+                continue;
+            }
+            let by_use = cx.model.credentials.iter().find(|c| {
+                matches!(&c.source, CredentialSource::Parameter { name, secure: false } if name.eq_ignore_ascii_case(&p.name))
+            });
+            let because = match by_use {
+                Some(c) => format!("it is used as {}", kind_words(c.kind)),
+                None if name_looks_secret(&p.name) => "its name says so".to_string(),
+                None => continue,
+            };
+            let key = (p.deployment.clone(), p.name.to_ascii_lowercase());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let violation = SecretParameterNotSecure {
+                parameter: p.name.clone(),
+                declared_type: p.declared_type.clone(),
+                because,
+            };
+            out.push(Finding::new(&violation, cx.locate_in(&p.location, "/type")));
+        }
+    }
 }
 
 #[cfg(test)]
