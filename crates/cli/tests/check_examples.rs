@@ -50,11 +50,13 @@ fn example_dirs() -> Vec<String> {
     out
 }
 
+/// A rule that must be reported: (rule, file, [(pointer, line)] any of which is right).
+type ExpectedFinding = (String, String, Vec<(String, u64)>);
+
 struct Expected {
     verdict: String,
     exit_code: i32,
-    /// (rule, file, [(pointer, line)] any of which is right)
-    findings: Vec<(String, String, Vec<(String, u64)>)>,
+    findings: Vec<ExpectedFinding>,
     also_acceptable: Vec<String>,
 }
 
@@ -152,6 +154,9 @@ fn check_example(dir: &str) -> Result<(), String> {
             "exit code {code}, expected {}\nstderr: {stderr}\nstdout: {}",
             want.exit_code,
             String::from_utf8_lossy(&out.stdout)
+                .chars()
+                .take(1_500)
+                .collect::<String>()
         ));
     }
     let report: Value = serde_json::from_slice(&out.stdout)

@@ -83,7 +83,10 @@ impl Default for ToolInfo {
         ToolInfo {
             name: "rolegate".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            information_uri: env!("CARGO_PKG_REPOSITORY").into(),
+            information_uri: match env!("CARGO_PKG_REPOSITORY") {
+                "" => "https://github.com/rolegate/rolegate".into(),
+                repository => repository.into(),
+            },
         }
     }
 }

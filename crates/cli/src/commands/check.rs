@@ -1,7 +1,7 @@
 //! `rolegate check`: expand the templates, build the access model, judge it against the policy, and
 //! write the report to stdout and to every requested file. Exit 0 pass, 1 fail, 2 bad input.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
@@ -15,8 +15,95 @@ use rules::{Finding, Severity};
 use crate::args::{CheckArgs, FailOn, OutputFormat};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
-    let _ = &args;
-    bail!("`rolegate check` is waiting for expansion, policy and rules to be wired")
+    let context = args.context.to_context();
+    let first = args
+        .paths
+        .first()
+        .context("give at least one template or directory")?;
+    // The policy first: a broken policy is bad input, reported before any template work.
+    let (policy, policy_info) = load_policy(args.policy.as_deref(), first)?;
+    let targets = collect_targets(&args.paths, &args.parameters.parameter_files)?;
+    let overrides = args
+        .parameters
+        .params
+        .iter()
+        .map(|p| arm::params::parse_override(p).map_err(anyhow::Error::from))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let plans = expand_all(&targets, &context, &overrides)?;
+    let mut catalogue = access::RoleCatalogue::builtin();
+    for file in &args.roles {
+        catalogue
+            .load_custom(file)
+            .with_context(|| format!("{}: cannot read role definitions", file.display()))?;
+    }
+    let model = access::build_all(&plans, &catalogue);
+    let options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
+    let findings = rules::check(&model, &plans, &policy, &options);
+    let with_plan = args.format == OutputFormat::Json || args.json.is_some();
+    let report = build_report(
+        Judged {
+            plans: &plans,
+            model: &model,
+            findings,
+            rules: rule_catalogue(),
+            policy: policy_info,
+            context: &context,
+        },
+        threshold(args.fail_on),
+        with_plan,
+    );
+    // Labels can point into the embedded policy, which is no file on disk.
+    let sources = SourceCache::new();
+    sources.insert(policy.policy.name(), policy.policy.text());
+    emit(&report, &args, &sources)
+}
+
+/// Expands every target, two at a time (the machine budget), keeping argument order. The first
+/// template that cannot be expanded at all is bad input.
+fn expand_all(
+    targets: &[Target],
+    context: &arm::DeploymentContext,
+    overrides: &[(String, serde_json::Value)],
+) -> anyhow::Result<Vec<DeploymentPlan>> {
+    let expand = |target: &Target| {
+        let options = arm::expand::ExpandOptions {
+            context: context.clone(),
+            parameter_files: target.parameter_files.clone(),
+            overrides: overrides.to_vec(),
+            ..Default::default()
+        };
+        arm::expand::expand_file(&target.template, &options).map_err(|e| {
+            let text = e.to_string();
+            match e.location() {
+                Some(loc) if !text.contains(&loc.to_string()) => anyhow::anyhow!("{loc}: {text}"),
+                _ => anyhow::anyhow!(text),
+            }
+        })
+    };
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(targets.len().max(1));
+    if workers <= 1 {
+        return targets.iter().map(expand).collect();
+    }
+    let chunk = targets.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(expand).collect::<Vec<_>>()))
+            .collect();
+        let mut plans = Vec::with_capacity(targets.len());
+        for handle in handles {
+            let results = handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("template expansion crashed"))?;
+            for result in results {
+                plans.push(result?);
+            }
+        }
+        Ok(plans)
+    })
 }
 
 /// Loads the policy: `--policy FILE` (or `embedded:NAME`), else the nearest `rolegate.yaml` for the
@@ -398,8 +485,7 @@ fn redact_strings(value: &mut serde_json::Value) {
 }
 
 /// Writes stdout and every requested file; returns the exit code of the verdict.
-pub fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<u8> {
-    let sources = SourceCache::new();
+pub fn emit(report: &Report, args: &CheckArgs, sources: &SourceCache) -> anyhow::Result<u8> {
     let markdown_options = MarkdownOptions {
         full_report: args.markdown_artifact.clone(),
         ..MarkdownOptions::default()
@@ -424,10 +510,16 @@ pub fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<u8> {
         OutputFormat::Json => report::json::render(report) + "\n",
         OutputFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            report::text::render(report, &sources, TextOptions { color })
+            report::text::render(report, sources, TextOptions { color })
         }
     };
-    print!("{stdout}");
+    // A closed pipe (`rolegate check ... | head`) is not an error of the check.
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(stdout.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(anyhow::Error::from(e).context("cannot write to stdout"));
+        }
+    }
     Ok(report.verdict.exit_code())
 }
 
