@@ -64,8 +64,10 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     let mut table_rows = 0;
     if !rows.is_empty() {
         used += chars(&table_head);
+        // Leave findings at least half of the space: they say what to fix.
+        let table_budget = if items.is_empty() { budget } else { budget / 2 };
         for row in &rows {
-            if used + chars(row) > budget {
+            if used + chars(row) > table_budget {
                 break;
             }
             used += chars(row);
