@@ -1,4 +1,6 @@
 //! One module per subcommand.
 
+pub mod check;
 pub mod eval;
 pub mod expand;
+pub mod explain;

@@ -1,0 +1,61 @@
+//! What several RA rules share: the needs of an identity's calls under a scope.
+
+use access::{Grant, PrincipalKind, ResourceId, UsageIdentity};
+
+use crate::context::{is_deployed, Cx};
+
+/// The actions and data actions an identity's calls need on targets at or under `scope`, and those
+/// targets. Empty when no call of the identity is known to need anything there.
+pub(crate) fn needs_under(
+    cx: &Cx,
+    kind: PrincipalKind,
+    identity: &ResourceId,
+    scope: &ResourceId,
+) -> (Vec<String>, Vec<String>, Vec<ResourceId>) {
+    let mut actions = Vec::new();
+    let mut data_actions = Vec::new();
+    let mut targets = Vec::new();
+    for w in &cx.model.workloads {
+        if !is_deployed(&w.deployed) {
+            continue;
+        }
+        for u in &w.usages {
+            let uses = match (&u.identity, kind) {
+                (None | Some(UsageIdentity::SystemAssigned), PrincipalKind::SystemAssigned) => {
+                    &w.id == identity
+                }
+                (Some(UsageIdentity::UserAssigned(id)), PrincipalKind::UserAssigned) => {
+                    id == identity
+                }
+                _ => false,
+            };
+            if !uses || u.needs.is_empty() {
+                continue;
+            }
+            let Some(target) = &u.target_resource else {
+                continue;
+            };
+            if !target.is_at_or_under(scope) {
+                continue;
+            }
+            actions.extend(u.needs.actions.iter().cloned());
+            data_actions.extend(u.needs.data_actions.iter().cloned());
+            if !targets.contains(target) {
+                targets.push(target.clone());
+            }
+        }
+    }
+    actions.sort();
+    actions.dedup();
+    data_actions.sort();
+    data_actions.dedup();
+    (actions, data_actions, targets)
+}
+
+/// The needs of the identity a grant names, under the grant's scope.
+pub(crate) fn grant_needs(cx: &Cx, grant: &Grant) -> (Vec<String>, Vec<String>, Vec<ResourceId>) {
+    match &grant.principal.resource {
+        Some(id) => needs_under(cx, grant.principal.kind, id, &grant.scope),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    }
+}
