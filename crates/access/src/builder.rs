@@ -26,7 +26,10 @@ pub fn build(plan: &DeploymentPlan, catalogue: &RoleCatalogue) -> AccessModel {
 
 /// Builds one access model over several plans (e.g. every template of a directory).
 pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessModel {
-    let mut model = AccessModel::default();
+    let mut model = AccessModel {
+        version: crate::model::MODEL_VERSION,
+        ..AccessModel::default()
+    };
     // Template-declared roles count for every plan's grants, so collect them first.
     let mut roles = catalogue.clone();
     for plan in plans {

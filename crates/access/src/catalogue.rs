@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -351,15 +352,20 @@ impl RoleCatalogue {
 
     /// Azure's built-in roles, from the embedded generated catalogue.
     pub fn builtin() -> RoleCatalogue {
-        let mut catalogue = RoleCatalogue::empty();
-        // The embedded file is generated and checked by a test; a parse failure is a build bug, and
-        // an empty catalogue (every role unknown) is the fail-closed outcome.
-        if let Ok(roles) = serde_json::from_str::<Vec<RoleDefinition>>(BUILTIN_JSON) {
-            for role in roles {
-                catalogue.add(role);
-            }
-        }
-        catalogue
+        static BUILTIN: OnceLock<RoleCatalogue> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                let mut catalogue = RoleCatalogue::empty();
+                // The embedded file is generated and checked by a test; a parse failure is a build
+                // bug, and an empty catalogue (every role unknown) is the fail-closed outcome.
+                if let Ok(roles) = serde_json::from_str::<Vec<RoleDefinition>>(BUILTIN_JSON) {
+                    for role in roles {
+                        catalogue.add(role);
+                    }
+                }
+                catalogue
+            })
+            .clone()
     }
 
     /// Reads custom roles from an `az role definition list --output json` file.
