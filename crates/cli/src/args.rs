@@ -24,6 +24,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Expand a template (or every template in a directory) into a deployment plan.
     Expand(ExpandArgs),
+    /// Show the access model: each workload's identities, grants (identity → role → scope) and usages.
+    Plan(PlanArgs),
 }
 
 /// The deployment target; absent values use documented placeholders.
@@ -101,4 +103,21 @@ pub struct ExpandArgs {
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Template files or directories of templates.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub parameters: ParameterArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Custom role definitions (`az role definition list --output json`), added to the built-in roles.
+    #[arg(long, value_name = "FILE")]
+    pub roles: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
