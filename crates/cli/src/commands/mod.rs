@@ -3,3 +3,4 @@
 pub mod eval;
 pub mod expand;
 pub mod explain;
+pub mod plan;
