@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Expand(args) => commands::expand::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Plan(args) => commands::plan::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -96,7 +96,7 @@ pub fn workflow(name: &str, identity: Option<IdentityAttachment>) -> Workload {
         deployment: String::new(),
         identity: identity.unwrap_or_default(),
         usages: Vec::new(),
-        tags: Vec::new(),
+        tags: Default::default(),
         location: loc("/resources/0"),
     }
 }
@@ -163,6 +163,8 @@ pub fn connection(name: &str, api: &str, auth: ConnectionAuth) -> ApiConnection 
         parameter_value_set: None,
         secret_parameters: Vec::new(),
         service: access::Service::from_connector(api),
+        target: None,
+        target_resource: None,
         deployed: ConditionStatus::Deployed,
         location: loc("/resources/3"),
     }

@@ -126,8 +126,15 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     let _ = id;
                     Missing::NoIdentity
                 }
+                // Ids with parts only known at deployment cannot be compared.
                 Some(UsageIdentity::UserAssigned(id))
-                    if !id.has_unknown_parts() && !w.identity.has_user_assigned(id) =>
+                    if !id.has_unknown_parts()
+                        && !w
+                            .identity
+                            .user_assigned
+                            .iter()
+                            .any(|a| a.has_unknown_parts())
+                        && !w.identity.has_user_assigned(id) =>
                 {
                     Missing::UserAssigned(id.to_string())
                 }

@@ -144,9 +144,9 @@ mod tests {
         ));
         m.identities.push(uami_decl(&uami));
         let mut a = workflow("ingest", Some(user(&uami)));
-        a.tags.push(("environment".into(), "prod".into()));
+        a.tags.insert("environment".into(), "prod".into());
         let mut b = workflow("report", Some(user(&uami)));
-        b.tags.push(("environment".into(), "test".into()));
+        b.tags.insert("environment".into(), "test".into());
         m.workloads.extend([a, b]);
         let f = run_rule(&m, &default_policy(), check);
         assert_eq!(f.len(), 1);

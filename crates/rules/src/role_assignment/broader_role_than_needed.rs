@@ -107,11 +107,11 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let Some(narrow) = cx
-            .options
-            .catalogue
-            .narrowest_builtin_for(&actions, &data_actions)
-        else {
+        let Some(narrow) = crate::role_assignment::support::suggest_role(
+            cx.options.catalogue,
+            &actions,
+            &data_actions,
+        ) else {
             continue;
         };
         if narrow.id.eq_ignore_ascii_case(&role.id)

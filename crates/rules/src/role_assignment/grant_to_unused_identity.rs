@@ -107,7 +107,14 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     .workloads
                     .iter()
                     .any(|w| is_deployed(&w.deployed) && w.identity.has_user_assigned(id));
-                if !declared || attached {
+                // An attachment whose id is only known at deployment may be this identity.
+                let maybe_attached = cx.model.workloads.iter().any(|w| {
+                    w.identity
+                        .user_assigned
+                        .iter()
+                        .any(|a| a.has_unknown_parts())
+                });
+                if !declared || attached || maybe_attached {
                     continue;
                 }
                 Unused::NotAttached

@@ -167,11 +167,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             if satisfied(cx, kind, &principal, target, u) {
                 continue;
             }
-            let suggested = cx
-                .options
-                .catalogue
-                .narrowest_builtin_for(&u.needs.actions, &u.needs.data_actions)
-                .map(|r| r.name.clone());
+            let suggested = crate::role_assignment::support::suggest_role(
+                cx.options.catalogue,
+                &u.needs.actions,
+                &u.needs.data_actions,
+            )
+            .map(|r| r.name.clone());
             let violation = MissingGrant {
                 identity: who,
                 usage: format!(

@@ -106,11 +106,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             continue;
         };
         let (actions, data_actions, _) = grant_needs(cx, g);
-        let suggested = cx
-            .options
-            .catalogue
-            .narrowest_builtin_for(&actions, &data_actions)
-            .map(|r| r.name.clone());
+        let suggested = crate::role_assignment::support::suggest_role(
+            cx.options.catalogue,
+            &actions,
+            &data_actions,
+        )
+        .map(|r| r.name.clone());
         let violation = PrivilegedRole {
             identity: cx.principal_words(g),
             role: name,

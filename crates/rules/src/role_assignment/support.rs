@@ -59,3 +59,52 @@ pub(crate) fn grant_needs(cx: &Cx, grant: &Grant) -> (Vec<String>, Vec<String>, 
         None => (Vec::new(), Vec::new(), Vec::new()),
     }
 }
+
+/// Built-in data and service roles reviewers know (shared/docs/domain.md §4). Suggestions come
+/// from these first, so a blob writer is told "Storage Blob Data Contributor", not an obscure role
+/// from another product that happens to hold the same action.
+const WELL_KNOWN_ROLES: &[&str] = &[
+    "Key Vault Secrets User",
+    "Key Vault Reader",
+    "Key Vault Crypto User",
+    "Key Vault Secrets Officer",
+    "Key Vault Certificates Officer",
+    "Storage Blob Data Reader",
+    "Storage Blob Data Contributor",
+    "Storage Queue Data Message Sender",
+    "Storage Queue Data Reader",
+    "Storage Queue Data Message Processor",
+    "Storage Queue Data Contributor",
+    "Storage Table Data Reader",
+    "Storage Table Data Contributor",
+    "Azure Service Bus Data Sender",
+    "Azure Service Bus Data Receiver",
+    "Azure Event Hubs Data Sender",
+    "Azure Event Hubs Data Receiver",
+    "EventGrid Data Sender",
+    "Logic App Operator",
+    "App Configuration Data Reader",
+    "App Configuration Data Owner",
+    "Monitoring Metrics Publisher",
+    "Reader",
+];
+
+/// The role to suggest for these needs: the narrowest well-known role holding them, else the
+/// catalogue's narrowest built-in role.
+pub(crate) fn suggest_role<'c>(
+    catalogue: &'c access::RoleCatalogue,
+    actions: &[String],
+    data_actions: &[String],
+) -> Option<&'c access::RoleDefinition> {
+    if actions.is_empty() && data_actions.is_empty() {
+        return None;
+    }
+    WELL_KNOWN_ROLES
+        .iter()
+        .filter_map(|name| catalogue.by_name(name))
+        .filter(|r| r.allows_all(actions, data_actions))
+        .min_by(|a, b| {
+            (a.privilege, a.breadth(), &a.name).cmp(&(b.privilege, b.breadth(), &b.name))
+        })
+        .or_else(|| catalogue.narrowest_builtin_for(actions, data_actions))
+}
