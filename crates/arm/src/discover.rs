@@ -43,13 +43,11 @@ pub fn find_templates(dir: &Path) -> Vec<TemplateInput> {
             .iter()
             .filter(|f| f.parent() == file.parent())
             .filter(|f| {
-                f.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| {
-                        n.starts_with(&prefix)
-                            && n.ends_with(".json")
-                            && n.len() > prefix.len() + ".json".len()
-                    })
+                f.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with(&prefix)
+                        && n.ends_with(".json")
+                        && n.len() > prefix.len() + ".json".len()
+                })
             })
             .collect();
         if envs.is_empty() {
@@ -107,7 +105,11 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
             if !hidden {
                 walk(&path, depth + 1, out);
             }
-        } else if kind.is_file() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        } else if kind.is_file()
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
             out.push(path);
         }
     }
@@ -157,9 +159,18 @@ mod tests {
         let found = find_templates(&dir);
         assert_eq!(found.len(), 3, "{found:#?}");
         assert_eq!(found[0].template, dir.join("azuredeploy.json"));
-        assert_eq!(found[0].parameter_files, vec![dir.join("azuredeploy.parameters.json")]);
-        assert_eq!(found[1].parameter_files, vec![dir.join("sub/main.parameters.dev.json")]);
-        assert_eq!(found[2].parameter_files, vec![dir.join("sub/main.parameters.prod.json")]);
+        assert_eq!(
+            found[0].parameter_files,
+            vec![dir.join("azuredeploy.parameters.json")]
+        );
+        assert_eq!(
+            found[1].parameter_files,
+            vec![dir.join("sub/main.parameters.dev.json")]
+        );
+        assert_eq!(
+            found[2].parameter_files,
+            vec![dir.join("sub/main.parameters.prod.json")]
+        );
         let plans = expand_all(&found, &ExpandOptions::default());
         assert!(plans.iter().all(Result::is_ok));
         let _ = std::fs::remove_dir_all(&dir);

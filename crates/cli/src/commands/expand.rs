@@ -42,7 +42,11 @@ pub fn report_diagnostics(plan: &DeploymentPlan) -> bool {
             d.location,
             d.code,
             d.message,
-            if d.location.pointer.is_empty() { "/" } else { &d.location.pointer }
+            if d.location.pointer.is_empty() {
+                "/"
+            } else {
+                &d.location.pointer
+            }
         );
     }
     failed
@@ -109,7 +113,9 @@ fn run_directory(dir: &Path, options: &ExpandOptions, format: OutputFormat) -> a
                         resources.push(item);
                     }
                 }
-                plans.push(json!({"template": template, "parameter_files": files, "plan": plan_json}));
+                plans.push(
+                    json!({"template": template, "parameter_files": files, "plan": plan_json}),
+                );
             }
             Err(e) => {
                 failed = true;
@@ -118,7 +124,9 @@ fn run_directory(dir: &Path, options: &ExpandOptions, format: OutputFormat) -> a
                     writeln!(out, "== {template}\nerror: {e}\n")?;
                     continue;
                 }
-                plans.push(json!({"template": template, "parameter_files": files, "error": e.to_string()}));
+                plans.push(
+                    json!({"template": template, "parameter_files": files, "error": e.to_string()}),
+                );
             }
         }
     }
@@ -174,7 +182,12 @@ fn write_text(out: &mut impl Write, plan: &DeploymentPlan) -> std::io::Result<()
             w2 = widths[2]
         )
     };
-    writeln!(out, "{} ({} resources)", plan.template, plan.resources.len())?;
+    writeln!(
+        out,
+        "{} ({} resources)",
+        plan.template,
+        plan.resources.len()
+    )?;
     line(out, headers)?;
     for row in &rows {
         line(out, [&row[0], &row[1], &row[2], &row[3]])?;
@@ -188,7 +201,11 @@ fn write_text(out: &mut impl Write, plan: &DeploymentPlan) -> std::io::Result<()
     if !plan.unresolved.is_empty() {
         writeln!(out, "\nunresolved ({}):", plan.unresolved.len())?;
         for u in &plan.unresolved {
-            writeln!(out, "  {} ({}): {}", u.location, u.location.pointer, u.depends_on)?;
+            writeln!(
+                out,
+                "  {} ({}): {}",
+                u.location, u.location.pointer, u.depends_on
+            )?;
         }
     }
     Ok(())
