@@ -343,13 +343,8 @@ fn read_parameter(
                 ),
             ))
         }
-        None => ref_type(definitions, o).ok_or_else(|| {
-            error(
-                document,
-                &pointer,
-                format!("parameter `{name}` has no `type`"),
-            )
-        })?,
+        // languageVersion 2.0 allows an untyped (`any`) parameter: `"p": {}`.
+        None => ref_type(definitions, o).unwrap_or_else(|| "any".to_string()),
     };
     let lower = declared_type.to_ascii_lowercase();
     let secure = lower == "securestring" || lower == "secureobject";

@@ -1,8 +1,8 @@
 //! One deployment (the root, or a nested `Microsoft.Resources/deployments`) being expanded.
 //!
 //! Order of work, so that `reference()` to a module finds its outputs: (1) every resource's header
-//! (copy instances, type, name, id, scope), (2) conditions, (3) bodies, expanding nested deployments
-//! on first use (a `reference()` from an earlier resource expands a later module early), (4) outputs.
+//! (copy instances, condition, type, name, id, scope), (2) bodies, expanding nested deployments
+//! on first use (a `reference()` from an earlier resource expands a later module early), (3) outputs.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -124,7 +124,6 @@ pub(crate) struct Instance {
     pub existing: bool,
     pub is_deployment: bool,
     pub condition: ConditionStatus,
-    pub parent: Option<usize>,
 }
 
 impl Instance {
@@ -241,7 +240,6 @@ impl<'a> Deployment<'a> {
             }
             self.collect(decl, None, &[]);
         }
-        self.conditions();
         self.bodies();
         self.evaluate_outputs();
         self.list_parameters();
@@ -552,13 +550,19 @@ impl<'a> Deployment<'a> {
         let Some(obj) = decl.json.as_object() else {
             return;
         };
+        // The condition first: a resource that is not deployed may have names that cannot be
+        // evaluated (ARM does not evaluate them either), so its errors are not reported.
+        let condition = self.condition(decl, obj, parent, &mut loops);
+        let quiet = condition == ConditionStatus::Skipped;
         let text = |key: &str, loops: &mut Vec<Loop>| -> Option<String> {
             let json = get_ci(obj, key)?;
             let p = child(&decl.pointer, key);
-            match self.eval_tree(loops, json, &p, Mode::Strict, true) {
+            match self.eval_tree(loops, json, &p, Mode::Strict, !quiet) {
                 Ok(v) => Some(v.to_display_string()),
                 Err(e) => {
-                    self.report(e, "expression-error");
+                    if !quiet {
+                        self.report(e, "expression-error");
+                    }
                     Some("{error}".into())
                 }
             }
@@ -590,10 +594,12 @@ impl<'a> Deployment<'a> {
                 (et, en, ids::resource_id(&self.scope_id, &pt, &pn))
             } else if let (Some(scope_json), false) = (get_ci(obj, "scope"), is_deployment) {
                 let p = child(&decl.pointer, "scope");
-                let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, true) {
+                let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, !quiet) {
                     Ok(v) => self.resolve_scope(&v),
                     Err(e) => {
-                        self.report(e, "expression-error");
+                        if !quiet {
+                            self.report(e, "expression-error");
+                        }
                         self.scope_id.clone()
                     }
                 };
@@ -615,8 +621,7 @@ impl<'a> Deployment<'a> {
             api_version,
             existing,
             is_deployment,
-            condition: ConditionStatus::Deployed,
-            parent,
+            condition,
         };
         self.engine
             .by_id
@@ -675,53 +680,43 @@ impl<'a> Deployment<'a> {
         })
     }
 
-    // ---- phase 2: conditions ----------------------------------------------------------------
+    // ---- conditions ------------------------------------------------------------------------------
 
-    fn conditions(&self) {
-        let n = self.instances.borrow().len();
-        for i in 0..n {
-            if self.engine.failed() {
-                return;
-            }
-            let (json, pointer, mut loops, parent) = {
-                let inst = &self.instances.borrow()[i];
-                (
-                    inst.json.clone(),
-                    inst.pointer.clone(),
-                    inst.loops.clone(),
-                    inst.parent,
-                )
-            };
-            let parent_status = parent.map(|p| self.instances.borrow()[p].condition.clone());
-            let own = match json.as_object().and_then(|o| get_ci(o, "condition")) {
-                None => ConditionStatus::Deployed,
-                Some(c) => {
-                    let p = child(&pointer, "condition");
-                    match self.eval_tree(&mut loops, c, &p, Mode::Strict, false) {
-                        Ok(v) => condition_status(&v),
-                        Err(e) => {
-                            self.report(e, "expression-error");
-                            ConditionStatus::Deployed
-                        }
-                    }
-                }
-            };
-            let status = match (parent_status, own) {
-                (Some(ConditionStatus::Skipped), _) | (_, ConditionStatus::Skipped) => {
-                    ConditionStatus::Skipped
-                }
-                (_, a @ ConditionStatus::Assumed { .. }) => a,
-                (Some(a @ ConditionStatus::Assumed { .. }), _) => a,
-                _ => ConditionStatus::Deployed,
-            };
-            if let ConditionStatus::Assumed { depends_on } = &status {
-                self.engine.unresolved(
-                    depends_on.clone(),
-                    self.locate(&child(&pointer, "condition")),
-                );
-            }
-            self.instances.borrow_mut()[i].condition = status;
+    /// Whether a resource instance is deployed: its own `condition` and its parent's.
+    fn condition(
+        &self,
+        decl: &ResourceDecl,
+        obj: &serde_json::Map<String, Json>,
+        parent: Option<usize>,
+        loops: &mut Vec<Loop>,
+    ) -> ConditionStatus {
+        let parent_status =
+            parent.and_then(|p| self.instances.borrow().get(p).map(|i| i.condition.clone()));
+        if parent_status == Some(ConditionStatus::Skipped) {
+            return ConditionStatus::Skipped;
         }
+        let pointer = child(&decl.pointer, "condition");
+        let own = match get_ci(obj, "condition") {
+            None => ConditionStatus::Deployed,
+            Some(c) => match self.eval_tree(loops, c, &pointer, Mode::Strict, false) {
+                Ok(v) => condition_status(&v),
+                Err(e) => {
+                    self.report(e, "expression-error");
+                    ConditionStatus::Deployed
+                }
+            },
+        };
+        let status = match (parent_status, own) {
+            (_, ConditionStatus::Skipped) => ConditionStatus::Skipped,
+            (_, a @ ConditionStatus::Assumed { .. }) => a,
+            (Some(a @ ConditionStatus::Assumed { .. }), _) => a,
+            _ => ConditionStatus::Deployed,
+        };
+        if let ConditionStatus::Assumed { depends_on } = &status {
+            self.engine
+                .unresolved(depends_on.clone(), self.locate(&pointer));
+        }
+        status
     }
 
     // ---- phase 3: bodies and nested deployments ------------------------------------------------
@@ -885,11 +880,13 @@ impl<'a> Deployment<'a> {
             return not_expanded("too deep".into());
         }
         let mut loops = inst.loops.clone();
-        // Outer scope (the default) applies only to inline templates; linked ones are always inner.
+        // Outer scope (the default) applies only to inline templates in classic templates; linked
+        // templates and symbolic-name (languageVersion 2.0) parents are always inner.
         let inline = props
             .iter()
             .any(|(k, v)| k.eq_ignore_ascii_case("template") && v.is_object());
         let outer = inline
+            && !self.template.symbolic
             && !get_ci(props, "expressionEvaluationOptions")
                 .and_then(Json::as_object)
                 .and_then(|o| get_ci(o, "scope"))

@@ -122,6 +122,7 @@ fn deployment_state(resource: &ResourceRef, outputs: Value, full: bool) -> Value
         "provisioningState".into(),
         Value::String("Succeeded".into()),
     );
+    props.insert("mode".into(), Value::String("Incremental".into()));
     if !full {
         return Value::Object(props);
     }
