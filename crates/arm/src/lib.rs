@@ -11,11 +11,11 @@ pub mod value;
 pub use context::{DeploymentContext, TargetScope};
 pub use source::{Document, LoadError, Location};
 pub use value::{Origin, ResourceRef, Unknown, Value};
-pub mod eval;
-pub mod plan;
 pub mod discover;
+pub mod eval;
 pub mod expand;
 pub mod params;
+pub mod plan;
 pub mod template;
 
 pub use expand::{expand_document, expand_file, ExpandError, ExpandOptions};

@@ -67,7 +67,9 @@ fn documented_outputs_are_reproduced() {
             let got = plan.outputs.get(name).map(|v| v.to_json());
             if got.as_ref() != Some(want) {
                 ok = false;
-                failures.push(format!("{template}: output {name}: want {want}, got {got:?}"));
+                failures.push(format!(
+                    "{template}: output {name}: want {want}, got {got:?}"
+                ));
             }
         }
         if ok {
@@ -87,8 +89,8 @@ fn fragments_are_rejected_with_a_clear_error() {
     }
     for fragment in FRAGMENTS {
         let path = root.join(fragment);
-        let err = expand_file(&path, &ExpandOptions::default())
-            .expect_err("a fragment must not expand");
+        let err =
+            expand_file(&path, &ExpandOptions::default()).expect_err("a fragment must not expand");
         let text = err.to_string();
         assert!(
             text.contains(path.file_name().and_then(|n| n.to_str()).unwrap_or("?")),

@@ -1,8 +1,8 @@
 //! One deployment (the root, or a nested `Microsoft.Resources/deployments`) being expanded.
 //!
 //! Order of work, so that `reference()` to a module finds its outputs: (1) every resource's header
-//! (copy instances, type, name, id, scope), (2) conditions, (3) bodies, expanding nested deployments
-//! on first use (a `reference()` from an earlier resource expands a later module early), (4) outputs.
+//! (copy instances, condition, type, name, id, scope), (2) bodies, expanding nested deployments
+//! on first use (a `reference()` from an earlier resource expands a later module early), (3) outputs.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -124,7 +124,6 @@ pub(crate) struct Instance {
     pub existing: bool,
     pub is_deployment: bool,
     pub condition: ConditionStatus,
-    pub parent: Option<usize>,
 }
 
 impl Instance {
@@ -241,7 +240,6 @@ impl<'a> Deployment<'a> {
             }
             self.collect(decl, None, &[]);
         }
-        self.conditions();
         self.bodies();
         self.evaluate_outputs();
         self.list_parameters();
@@ -424,7 +422,12 @@ impl<'a> Deployment<'a> {
     }
 
     /// A copy count: a known integer within the limit, or unknown. Over the limit is fatal.
-    fn eval_count(&self, loops: &mut Vec<Loop>, json: &Json, pointer: &str) -> Result<Count, Located> {
+    fn eval_count(
+        &self,
+        loops: &mut Vec<Loop>,
+        json: &Json,
+        pointer: &str,
+    ) -> Result<Count, Located> {
         let v = self.eval_tree(loops, json, pointer, Mode::Strict, false)?;
         let n = match v {
             Value::Int(n) => n,
@@ -471,7 +474,9 @@ impl<'a> Deployment<'a> {
 
     fn collect(&self, decl: &ResourceDecl, parent: Option<usize>, outer_loops: &[Loop]) {
         let obj = decl.json.as_object();
-        let copy = obj.and_then(|o| get_ci(o, "copy")).and_then(Json::as_object);
+        let copy = obj
+            .and_then(|o| get_ci(o, "copy"))
+            .and_then(Json::as_object);
         let mut loops = outer_loops.to_vec();
         match copy {
             None => self.header(decl, parent, loops, None),
@@ -545,13 +550,19 @@ impl<'a> Deployment<'a> {
         let Some(obj) = decl.json.as_object() else {
             return;
         };
+        // The condition first: a resource that is not deployed may have names that cannot be
+        // evaluated (ARM does not evaluate them either), so its errors are not reported.
+        let condition = self.condition(decl, obj, parent, &mut loops);
+        let quiet = condition == ConditionStatus::Skipped;
         let text = |key: &str, loops: &mut Vec<Loop>| -> Option<String> {
             let json = get_ci(obj, key)?;
             let p = child(&decl.pointer, key);
-            match self.eval_tree(loops, json, &p, Mode::Strict, true) {
+            match self.eval_tree(loops, json, &p, Mode::Strict, !quiet) {
                 Ok(v) => Some(v.to_display_string()),
                 Err(e) => {
-                    self.report(e, "expression-error");
+                    if !quiet {
+                        self.report(e, "expression-error");
+                    }
                     Some("{error}".into())
                 }
             }
@@ -583,10 +594,12 @@ impl<'a> Deployment<'a> {
                 (et, en, ids::resource_id(&self.scope_id, &pt, &pn))
             } else if let (Some(scope_json), false) = (get_ci(obj, "scope"), is_deployment) {
                 let p = child(&decl.pointer, "scope");
-                let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, true) {
+                let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, !quiet) {
                     Ok(v) => self.resolve_scope(&v),
                     Err(e) => {
-                        self.report(e, "expression-error");
+                        if !quiet {
+                            self.report(e, "expression-error");
+                        }
                         self.scope_id.clone()
                     }
                 };
@@ -608,8 +621,7 @@ impl<'a> Deployment<'a> {
             api_version,
             existing,
             is_deployment,
-            condition: ConditionStatus::Deployed,
-            parent,
+            condition,
         };
         self.engine
             .by_id
@@ -668,51 +680,43 @@ impl<'a> Deployment<'a> {
         })
     }
 
-    // ---- phase 2: conditions ----------------------------------------------------------------
+    // ---- conditions ------------------------------------------------------------------------------
 
-    fn conditions(&self) {
-        let n = self.instances.borrow().len();
-        for i in 0..n {
-            if self.engine.failed() {
-                return;
-            }
-            let (json, pointer, mut loops, parent) = {
-                let inst = &self.instances.borrow()[i];
-                (
-                    inst.json.clone(),
-                    inst.pointer.clone(),
-                    inst.loops.clone(),
-                    inst.parent,
-                )
-            };
-            let parent_status = parent.map(|p| self.instances.borrow()[p].condition.clone());
-            let own = match json.as_object().and_then(|o| get_ci(o, "condition")) {
-                None => ConditionStatus::Deployed,
-                Some(c) => {
-                    let p = child(&pointer, "condition");
-                    match self.eval_tree(&mut loops, c, &p, Mode::Strict, false) {
-                        Ok(v) => condition_status(&v),
-                        Err(e) => {
-                            self.report(e, "expression-error");
-                            ConditionStatus::Deployed
-                        }
-                    }
-                }
-            };
-            let status = match (parent_status, own) {
-                (Some(ConditionStatus::Skipped), _) | (_, ConditionStatus::Skipped) => {
-                    ConditionStatus::Skipped
-                }
-                (_, a @ ConditionStatus::Assumed { .. }) => a,
-                (Some(a @ ConditionStatus::Assumed { .. }), _) => a,
-                _ => ConditionStatus::Deployed,
-            };
-            if let ConditionStatus::Assumed { depends_on } = &status {
-                self.engine
-                    .unresolved(depends_on.clone(), self.locate(&child(&pointer, "condition")));
-            }
-            self.instances.borrow_mut()[i].condition = status;
+    /// Whether a resource instance is deployed: its own `condition` and its parent's.
+    fn condition(
+        &self,
+        decl: &ResourceDecl,
+        obj: &serde_json::Map<String, Json>,
+        parent: Option<usize>,
+        loops: &mut Vec<Loop>,
+    ) -> ConditionStatus {
+        let parent_status =
+            parent.and_then(|p| self.instances.borrow().get(p).map(|i| i.condition.clone()));
+        if parent_status == Some(ConditionStatus::Skipped) {
+            return ConditionStatus::Skipped;
         }
+        let pointer = child(&decl.pointer, "condition");
+        let own = match get_ci(obj, "condition") {
+            None => ConditionStatus::Deployed,
+            Some(c) => match self.eval_tree(loops, c, &pointer, Mode::Strict, false) {
+                Ok(v) => condition_status(&v),
+                Err(e) => {
+                    self.report(e, "expression-error");
+                    ConditionStatus::Deployed
+                }
+            },
+        };
+        let status = match (parent_status, own) {
+            (_, ConditionStatus::Skipped) => ConditionStatus::Skipped,
+            (_, a @ ConditionStatus::Assumed { .. }) => a,
+            (Some(a @ ConditionStatus::Assumed { .. }), _) => a,
+            _ => ConditionStatus::Deployed,
+        };
+        if let ConditionStatus::Assumed { depends_on } = &status {
+            self.engine
+                .unresolved(depends_on.clone(), self.locate(&pointer));
+        }
+        status
     }
 
     // ---- phase 3: bodies and nested deployments ------------------------------------------------
@@ -762,8 +766,16 @@ impl<'a> Deployment<'a> {
             let lower = key.to_ascii_lowercase();
             if matches!(
                 lower.as_str(),
-                "name" | "type" | "apiversion" | "condition" | "copy" | "dependson" | "resources"
-                    | "existing" | "scope" | "comments"
+                "name"
+                    | "type"
+                    | "apiversion"
+                    | "condition"
+                    | "copy"
+                    | "dependson"
+                    | "resources"
+                    | "existing"
+                    | "scope"
+                    | "comments"
             ) {
                 continue;
             }
@@ -868,11 +880,18 @@ impl<'a> Deployment<'a> {
             return not_expanded("too deep".into());
         }
         let mut loops = inst.loops.clone();
-        let outer = !props
-            .get("expressionEvaluationOptions")
-            .and_then(|o| o.get("scope"))
-            .and_then(Json::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        // Outer scope (the default) applies only to inline templates in classic templates; linked
+        // templates and symbolic-name (languageVersion 2.0) parents are always inner.
+        let inline = props
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("template") && v.is_object());
+        let outer = inline
+            && !self.template.symbolic
+            && !get_ci(props, "expressionEvaluationOptions")
+                .and_then(Json::as_object)
+                .and_then(|o| get_ci(o, "scope"))
+                .and_then(Json::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
 
         // The template: inline, or a local relative link.
         let template = if let Some((key, _)) = props
@@ -899,7 +918,11 @@ impl<'a> Deployment<'a> {
                 let rel = match self.eval_tree(&mut loops, rel, &rp, Mode::Strict, false) {
                     Ok(Value::String(s)) => s,
                     Ok(other) => {
-                        self.link_not_expanded(&inst, &rp, &format!("relativePath is {}", other.to_display_string()));
+                        self.link_not_expanded(
+                            &inst,
+                            &rp,
+                            &format!("relativePath is {}", other.to_display_string()),
+                        );
                         return not_expanded("relativePath not known".into());
                     }
                     Err(e) => {
@@ -930,7 +953,10 @@ impl<'a> Deployment<'a> {
             } else {
                 let up = child(&link_pointer, "uri");
                 let uri = get_ci(link, "uri")
-                    .and_then(|u| self.eval_tree(&mut loops, u, &up, Mode::Lenient, false).ok())
+                    .and_then(|u| {
+                        self.eval_tree(&mut loops, u, &up, Mode::Lenient, false)
+                            .ok()
+                    })
                     .map(|v| v.to_display_string())
                     .unwrap_or_default();
                 self.link_not_expanded(&inst, &link_pointer, &format!("remote template {uri}"));
@@ -940,7 +966,10 @@ impl<'a> Deployment<'a> {
             self.engine.diagnostic(
                 DiagnosticLevel::Error,
                 "deployment-without-template",
-                format!("deployment '{}' has neither `template` nor `templateLink`", inst.name),
+                format!(
+                    "deployment '{}' has neither `template` nor `templateLink`",
+                    inst.name
+                ),
                 self.locate(&props_pointer),
             );
             return not_expanded("no template".into());
@@ -956,7 +985,8 @@ impl<'a> Deployment<'a> {
             for (name, entry) in params {
                 let ep = child(&pp, name);
                 if let Some(v) = entry.get("value") {
-                    match self.eval_tree(&mut loops, v, &child(&ep, "value"), Mode::Lenient, false) {
+                    match self.eval_tree(&mut loops, v, &child(&ep, "value"), Mode::Lenient, false)
+                    {
                         Ok(v) => supplied.insert_parent(name, v),
                         Err(e) => self.report(e, "expression-error"),
                     }
@@ -969,7 +999,10 @@ impl<'a> Deployment<'a> {
             self.engine.diagnostic(
                 DiagnosticLevel::Warning,
                 "parameters-link-not-read",
-                format!("deployment '{}': parametersLink is not fetched; its parameters are unknown", inst.name),
+                format!(
+                    "deployment '{}': parametersLink is not fetched; its parameters are unknown",
+                    inst.name
+                ),
                 self.locate(&child(&props_pointer, "parametersLink")),
             );
         }
@@ -1148,7 +1181,13 @@ impl<'a> Deployment<'a> {
             };
             let mut loops = Vec::new();
             if let Some(c) = get_ci(obj, "condition") {
-                match self.eval_tree(&mut loops, c, &child(&decl.pointer, "condition"), Mode::Strict, false) {
+                match self.eval_tree(
+                    &mut loops,
+                    c,
+                    &child(&decl.pointer, "condition"),
+                    Mode::Strict,
+                    false,
+                ) {
                     Ok(Value::Bool(false)) => continue,
                     Ok(_) => {}
                     Err(e) => {
@@ -1171,7 +1210,13 @@ impl<'a> Deployment<'a> {
                                 index,
                                 kind: LoopKind::Output,
                             });
-                            let r = self.eval_tree(&mut loops, &input, &child(&cp, "input"), Mode::Strict, true);
+                            let r = self.eval_tree(
+                                &mut loops,
+                                &input,
+                                &child(&cp, "input"),
+                                Mode::Strict,
+                                true,
+                            );
                             loops.pop();
                             match r {
                                 Ok(v) => items.push(v),
@@ -1193,7 +1238,13 @@ impl<'a> Deployment<'a> {
                 }
             } else {
                 match get_ci(obj, "value") {
-                    Some(v) => self.eval_tree(&mut loops, v, &child(&decl.pointer, "value"), Mode::Strict, true),
+                    Some(v) => self.eval_tree(
+                        &mut loops,
+                        v,
+                        &child(&decl.pointer, "value"),
+                        Mode::Strict,
+                        true,
+                    ),
                     None => Ok(Value::Null),
                 }
             };
@@ -1251,7 +1302,10 @@ impl<'a> Deployment<'a> {
         value
     }
 
-    fn resolve_parameter(&self, decl: &ParameterDecl) -> Result<(Value, ParameterSource), EvalError> {
+    fn resolve_parameter(
+        &self,
+        decl: &ParameterDecl,
+    ) -> Result<(Value, ParameterSource), EvalError> {
         let key = decl.name.to_ascii_lowercase();
         let supplied = self.supplied.values.get(&key).cloned();
         let (value, source) = match supplied {
@@ -1265,13 +1319,11 @@ impl<'a> Deployment<'a> {
                 source,
             ),
             Some((_, SuppliedValue::Expression(e), source)) => {
-                let v = self
-                    .eval_str(&[], &e, &decl.pointer)
-                    .unwrap_or_else(|_| {
-                        Value::Unknown(Unknown::new(Origin::NotEvaluated {
-                            what: format!("parameter '{}' expression {e}", decl.name),
-                        }))
-                    });
+                let v = self.eval_str(&[], &e, &decl.pointer).unwrap_or_else(|_| {
+                    Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                        what: format!("parameter '{}' expression {e}", decl.name),
+                    }))
+                });
                 (v, source)
             }
             None => match &decl.default {
@@ -1443,7 +1495,13 @@ impl<'a> Deployment<'a> {
                             index,
                             kind: LoopKind::Variable,
                         });
-                        let r = self.eval_tree(&mut loops, input, &child(pointer, "input"), Mode::Strict, false);
+                        let r = self.eval_tree(
+                            &mut loops,
+                            input,
+                            &child(pointer, "input"),
+                            Mode::Strict,
+                            false,
+                        );
                         loops.pop();
                         match r {
                             Ok(v) => items.push(v),
@@ -1459,7 +1517,9 @@ impl<'a> Deployment<'a> {
                 Err(e) => Err(located(e)),
             },
         };
-        self.vars.borrow_mut().insert(key, Slot::Done(value.clone()));
+        self.vars
+            .borrow_mut()
+            .insert(key, Slot::Done(value.clone()));
         value
     }
 
@@ -1499,7 +1559,11 @@ impl<'a> Deployment<'a> {
     }
 
     /// The user-defined function `namespace.name`.
-    pub(crate) fn user_function(&self, namespace: &str, name: &str) -> Option<crate::eval::UserFunction> {
+    pub(crate) fn user_function(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<crate::eval::UserFunction> {
         let key = format!("{namespace}.{name}").to_ascii_lowercase();
         self.template.functions.get(&key).cloned().or_else(|| {
             if self.outer {

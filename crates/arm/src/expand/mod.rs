@@ -238,7 +238,10 @@ impl<'o> Engine<'o> {
     }
 
     fn unresolved(&self, depends_on: String, location: Location) {
-        let key = (depends_on.clone(), format!("{location}{}", location.pointer));
+        let key = (
+            depends_on.clone(),
+            format!("{location}{}", location.pointer),
+        );
         if self.unresolved_seen.borrow_mut().insert(key) {
             self.unresolved.borrow_mut().push(Unresolved {
                 depends_on,

@@ -118,7 +118,11 @@ impl Frame<'_, '_> {
 fn deployment_state(resource: &ResourceRef, outputs: Value, full: bool) -> Value {
     let mut props = Object::new();
     props.insert("outputs".into(), outputs);
-    props.insert("provisioningState".into(), Value::String("Succeeded".into()));
+    props.insert(
+        "provisioningState".into(),
+        Value::String("Succeeded".into()),
+    );
+    props.insert("mode".into(), Value::String("Incremental".into()));
     if !full {
         return Value::Object(props);
     }
@@ -153,10 +157,16 @@ impl EvalScope for Frame<'_, '_> {
                 .loops
                 .iter()
                 .rev()
-                .find(|l| l.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                .find(|l| {
+                    l.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                })
                 .map(|l| l.index)
                 .ok_or_else(|| {
-                    EvalError::new(format!("copyIndex('{name}') is used outside the copy loop '{name}'"))
+                    EvalError::new(format!(
+                        "copyIndex('{name}') is used outside the copy loop '{name}'"
+                    ))
                 }),
             None => self
                 .loops
