@@ -407,6 +407,40 @@ fn subscription_template_deploys_into_a_resource_group() {
 }
 
 #[test]
+fn resource_group_template_reaches_its_subscription_through_a_module() {
+    // Bicep `module m 'x.bicep' = { scope: subscription() ... }` from a resource-group file.
+    let plan = expand(json!({
+        "$schema": RG_SCHEMA,
+        "resources": [
+            {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "grant",
+             "subscriptionId": "[subscription().subscriptionId]", "location": "[resourceGroup().location]",
+             "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                "template": {"$schema": SUB_SCHEMA, "resources": [
+                    {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+                     "name": "[guid(subscription().id, 'p')]", "properties": {"scopeSeen": "[subscription().id]"}}]}}},
+            {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "same-rg",
+             "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                "template": {"$schema": RG_SCHEMA, "resources": [
+                    {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+                     "name": "rg-ra", "properties": {}}]}}}
+        ]
+    }));
+    let at_sub = plan
+        .resources
+        .iter()
+        .find(|r| {
+            r.deployment.ends_with("grant")
+                && r.resource_type == "Microsoft.Authorization/roleAssignments"
+        })
+        .expect("role assignment of the subscription module");
+    assert_eq!(at_sub.scope, SUB);
+    assert_eq!(
+        find(&plan, "Microsoft.Authorization/roleAssignments", "rg-ra").scope,
+        RG
+    );
+}
+
+#[test]
 fn outer_scope_nested_deployment_sees_parent_parameters() {
     let plan = expand(json!({
         "$schema": RG_SCHEMA,

@@ -1126,9 +1126,15 @@ impl<'a> Deployment<'a> {
             if let Some(s) = sub.clone() {
                 ctx.subscription_id = s;
             }
+            // A resource-group deployment reaches its subscription through a nested deployment
+            // with `subscriptionId` and `location` but no `resourceGroup` (Bicep `scope: subscription()`).
+            let subscription_level = get_ci(obj, "location").is_some()
+                || template.target_scope == TargetScope::Subscription;
             if let Some(r) = rg {
                 ctx.resource_group = r;
                 target = TargetScope::ResourceGroup;
+            } else if sub.is_some() && subscription_level {
+                target = TargetScope::Subscription;
             } else if self.target != TargetScope::ResourceGroup && sub.is_some() {
                 target = TargetScope::Subscription;
             } else if self.target == TargetScope::ResourceGroup {
