@@ -1133,9 +1133,9 @@ impl<'a> Deployment<'a> {
             if let Some(r) = rg {
                 ctx.resource_group = r;
                 target = TargetScope::ResourceGroup;
-            } else if sub.is_some() && subscription_level {
-                target = TargetScope::Subscription;
-            } else if self.target != TargetScope::ResourceGroup && sub.is_some() {
+            } else if sub.is_some()
+                && (subscription_level || self.target != TargetScope::ResourceGroup)
+            {
                 target = TargetScope::Subscription;
             } else if self.target == TargetScope::ResourceGroup {
                 target = TargetScope::ResourceGroup;
