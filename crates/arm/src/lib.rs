@@ -3,6 +3,9 @@
 //! - [`source`]: load ARM JSON (BOM, comments, CRLF) keeping line/column for every value.
 //! - [`value`]: template values, with [`value::Unknown`] for what is only known at deployment.
 //! - [`context`]: the deployment target (`subscription()`, `resourceGroup()`, ...).
+//! - [`eval`]: the expression language and every template function.
+//! - [`template`]: the parts of a template as declared; [`params`]: parameter files.
+//! - [`expand`]: a template plus parameters → [`plan::DeploymentPlan`]; [`discover`]: directories.
 
 pub mod context;
 pub mod source;

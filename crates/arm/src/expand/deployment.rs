@@ -185,6 +185,8 @@ pub(crate) struct Deployment<'a> {
     params: RefCell<HashMap<String, Slot>>,
     vars: RefCell<HashMap<String, Slot>>,
     pub instances: RefCell<Vec<Instance>>,
+    /// Lookups into `instances`, so `reference()` costs the same in a template of any size.
+    pub index: RefCell<InstanceIndex>,
     nested: RefCell<HashMap<usize, Nested>>,
     outputs: RefCell<IndexMap<String, Value>>,
     resources: RefCell<Vec<PlannedResource>>,
@@ -224,6 +226,7 @@ impl<'a> Deployment<'a> {
             params: RefCell::new(HashMap::new()),
             vars: RefCell::new(HashMap::new()),
             instances: RefCell::new(Vec::new()),
+            index: RefCell::new(InstanceIndex::default()),
             nested: RefCell::new(HashMap::new()),
             outputs: RefCell::new(IndexMap::new()),
             resources: RefCell::new(Vec::new()),
@@ -629,8 +632,10 @@ impl<'a> Deployment<'a> {
             .insert(id.to_ascii_lowercase(), instance.resource_ref());
         let index = {
             let mut instances = self.instances.borrow_mut();
+            let i = instances.len();
+            self.index.borrow_mut().add(&instance, i);
             instances.push(instance);
-            instances.len() - 1
+            i
         };
         for c in &decl.children {
             if self.engine.failed() {
@@ -668,16 +673,20 @@ impl<'a> Deployment<'a> {
             Some((b, i)) => (b, i.trim().parse::<i64>().ok()),
             None => (symbol, None),
         };
-        let instances = self.instances.borrow();
-        instances.iter().position(|inst| {
-            inst.symbol
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case(base))
-                && match index {
-                    Some(i) => inst.copy.as_ref().is_some_and(|c| c.index == i),
-                    None => true,
-                }
-        })
+        let lookup = self.index.borrow();
+        let candidates = lookup.by_symbol.get(&base.to_ascii_lowercase())?;
+        match index {
+            None => candidates.first().copied(),
+            Some(i) => {
+                let instances = self.instances.borrow();
+                candidates.iter().copied().find(|&c| {
+                    instances
+                        .get(c)
+                        .and_then(|inst| inst.copy.as_ref())
+                        .is_some_and(|copy| copy.index == i)
+                })
+            }
+        }
     }
 
     // ---- conditions ------------------------------------------------------------------------------
@@ -1038,6 +1047,7 @@ impl<'a> Deployment<'a> {
             params: RefCell::new(HashMap::new()),
             vars: RefCell::new(HashMap::new()),
             instances: RefCell::new(Vec::new()),
+            index: RefCell::new(InstanceIndex::default()),
             nested: RefCell::new(HashMap::new()),
             outputs: RefCell::new(IndexMap::new()),
             resources: RefCell::new(Vec::new()),
@@ -1578,6 +1588,36 @@ impl<'a> Deployment<'a> {
                 None
             }
         })
+    }
+}
+
+/// Lower-case lookups of a deployment's instances.
+#[derive(Default)]
+pub(crate) struct InstanceIndex {
+    pub by_id: HashMap<String, usize>,
+    pub by_name: HashMap<String, usize>,
+    pub by_type_name: HashMap<(String, String), usize>,
+    pub by_symbol: HashMap<String, Vec<usize>>,
+}
+
+impl InstanceIndex {
+    fn add(&mut self, inst: &Instance, i: usize) {
+        self.by_id.entry(inst.id.to_ascii_lowercase()).or_insert(i);
+        self.by_name
+            .entry(inst.name.to_ascii_lowercase())
+            .or_insert(i);
+        self.by_type_name
+            .entry((
+                inst.resource_type.to_ascii_lowercase(),
+                inst.name.to_ascii_lowercase(),
+            ))
+            .or_insert(i);
+        if let Some(symbol) = &inst.symbol {
+            self.by_symbol
+                .entry(symbol.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
     }
 }
 

@@ -280,5 +280,3 @@ impl<'o> Engine<'o> {
     }
 }
 
-#[cfg(test)]
-mod tests;
