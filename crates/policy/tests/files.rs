@@ -1,0 +1,177 @@
+//! The checked-in files: the schema is fresh, the shipped policies load, discovery finds the
+//! nearest `rolegate.yaml`.
+
+use std::path::{Path, PathBuf};
+
+use policy::{
+    discover, IdentityKind, Policy, PolicySource, RoleRef, ScopeLevel, UnresolvedMode, WorkloadRef,
+};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn checked_in_schema_is_fresh() {
+    let path = repo().join("policies/policy.schema.json");
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == policy::schema::generate_text(),
+        "policies/policy.schema.json is stale; regenerate it with\n  cargo run -p rolegate-policy --bin policy-schema > policies/policy.schema.json"
+    );
+}
+
+#[test]
+fn schema_is_a_valid_draft_2020_12_schema() {
+    let schema = policy::schema::generate();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert!(jsonschema::draft202012::meta::is_valid(&schema));
+    assert_eq!(
+        schema["additionalProperties"], false,
+        "unknown keys must be errors"
+    );
+}
+
+#[test]
+fn shipped_policies_validate_and_say_what_they_should() {
+    let default = Policy::embedded_default();
+    assert_eq!(default.source, PolicySource::Embedded("default"));
+    assert_eq!(default.source.to_string(), "embedded default");
+    assert!(
+        default.policy.text().contains("version: 1"),
+        "the real file, not the fallback"
+    );
+    assert_eq!(default.unresolved().value, UnresolvedMode::Fail);
+    assert_eq!(default.max_scope_level().value, ScopeLevel::ResourceGroup);
+    for role in policy::DEFAULT_DENIED_ROLES {
+        let denied = default
+            .role_denied(&RoleRef::from_text(role))
+            .expect("denied by default");
+        assert!(denied.explicit, "default.yaml states {role}");
+    }
+    let wf = WorkloadRef::new("Microsoft.Logic/workflows", "any");
+    assert!(
+        default
+            .identity_requirement(&wf)
+            .expect("logic apps")
+            .required
+    );
+    let std =
+        WorkloadRef::new("Microsoft.Web/sites", "x").with_kind(Some("functionapp,workflowapp"));
+    assert!(default.identity_requirement(&std).is_some());
+
+    let strict = Policy::embedded_strict().expect("strict validates");
+    assert_eq!(strict.max_scope_level().value, ScopeLevel::Resource);
+    assert_eq!(
+        strict.identity_requirement(&wf).map(|r| r.kind),
+        Some(IdentityKind::User)
+    );
+    assert!(strict
+        .role_denied(&RoleRef::from_text("Storage Account Contributor"))
+        .is_some());
+
+    // The files on disk are the embedded ones.
+    for name in policy::EMBEDDED_POLICIES {
+        let path = repo().join(format!("policies/{name}.yaml"));
+        let loaded = Policy::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(loaded.source, PolicySource::File(path));
+        assert!(Policy::embedded(name).is_some());
+    }
+    assert!(Policy::embedded("lenient").is_none());
+}
+
+/// A scratch directory tree under the target dir, removed first so runs do not interfere.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("infra/app/nested")).expect("create scratch dirs");
+    dir
+}
+
+#[test]
+fn discovery_finds_the_nearest_policy_upwards() {
+    let root = scratch("discover-nearest");
+    let template = root.join("infra/app/nested/main.json");
+    std::fs::write(&template, "{}").expect("write template");
+    std::fs::write(
+        root.join("rolegate.yaml"),
+        "version: 1\nmax_scope: subscription\n",
+    )
+    .expect("write");
+
+    let found = discover(&template).expect("valid");
+    assert_eq!(found.max_scope_level().value, ScopeLevel::Subscription);
+    match &found.source {
+        PolicySource::File(p) => assert!(
+            p.ends_with("discover-nearest/rolegate.yaml"),
+            "{}",
+            p.display()
+        ),
+        other => panic!("expected a file, got {other}"),
+    }
+
+    // A nearer one wins; a directory target starts at itself.
+    std::fs::write(
+        root.join("infra/app/rolegate.yaml"),
+        "version: 1\nmax_scope: resource\n",
+    )
+    .expect("write");
+    assert_eq!(
+        discover(&template).expect("valid").max_scope_level().value,
+        ScopeLevel::Resource
+    );
+    assert_eq!(
+        discover(&root.join("infra/app"))
+            .expect("valid")
+            .max_scope_level()
+            .value,
+        ScopeLevel::Resource
+    );
+    assert_eq!(
+        discover(&root.join("infra"))
+            .expect("valid")
+            .max_scope_level()
+            .value,
+        ScopeLevel::Subscription
+    );
+}
+
+#[test]
+fn discovery_reports_an_invalid_policy_instead_of_falling_back() {
+    let root = scratch("discover-invalid");
+    std::fs::write(
+        root.join("infra/rolegate.yaml"),
+        "version: 1\nmax_scop: resource\n",
+    )
+    .expect("write");
+    let error = discover(&root.join("infra/app/nested"))
+        .err()
+        .expect("invalid policy is an error");
+    assert!(
+        error
+            .to_string()
+            .contains("rolegate.yaml:2:1: unknown key `max_scop`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn discovery_falls_back_to_the_embedded_default() {
+    // The filesystem root has no rolegate.yaml on any sane machine; skip if it does.
+    if Path::new("/rolegate.yaml").exists() {
+        eprintln!("skipping: /rolegate.yaml exists on this machine");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("rolegate-no-policy-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    if dir.ancestors().any(|d| d.join("rolegate.yaml").is_file()) {
+        eprintln!("skipping: a rolegate.yaml above {}", dir.display());
+        return;
+    }
+    let found = discover(&dir.join("main.json")).expect("default");
+    assert_eq!(found.source, PolicySource::Embedded("default"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
