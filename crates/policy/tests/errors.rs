@@ -61,9 +61,7 @@ fn unknown_nested_key_points_at_the_key() {
 #[test]
 fn every_problem_is_reported_in_file_order() {
     let text = "version: 1\nmax_scop: resource\nunresolved: maybe\nextra: 1\n";
-    let error = Policy::from_str("p.yaml", text)
-        .err()
-        .expect("invalid policy");
+    let error = Policy::from_str("p.yaml", text).expect_err("invalid policy");
     let found: Vec<(DiagnosticKind, u32, u32)> = error
         .diagnostics()
         .iter()

@@ -147,9 +147,7 @@ fn discovery_reports_an_invalid_policy_instead_of_falling_back() {
         "version: 1\nmax_scop: resource\n",
     )
     .expect("write");
-    let error = discover(&root.join("infra/app/nested"))
-        .err()
-        .expect("invalid policy is an error");
+    let error = discover(&root.join("infra/app/nested")).expect_err("invalid policy is an error");
     assert!(
         error
             .to_string()
