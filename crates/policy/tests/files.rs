@@ -173,3 +173,17 @@ fn discovery_falls_back_to_the_embedded_default() {
     assert_eq!(found.source, PolicySource::Embedded("default"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn docs_example_is_a_valid_policy() {
+    let docs = std::fs::read_to_string(repo().join("docs/policy.md")).unwrap_or_default();
+    let start = docs.find("```yaml\n").map(|i| i + 8);
+    let Some(start) = start else {
+        panic!("docs/policy.md has no yaml example");
+    };
+    let end = docs[start..].find("```").map_or(docs.len(), |i| start + i);
+    let example = &docs[start..end];
+    if let Err(e) = Policy::from_str("docs/policy.md", example) {
+        panic!("the example in docs/policy.md is not valid:\n{e}");
+    }
+}
