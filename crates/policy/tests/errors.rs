@@ -118,9 +118,9 @@ fn unsupported_version() {
 
 #[test]
 fn value_not_in_enum_lists_the_choices() {
-    let (kind, line, column, message) = first_error("version: 1\nmax_scope: tenant\n");
+    let (kind, line, column, message) = first_error("version: 1\nmax_scope: everywhere\n");
     assert_eq!((kind, line, column), (DiagnosticKind::InvalidValue, 2, 12));
-    assert!(message.contains("\"tenant\" is not one of: management-group, subscription, resource-group, resource, child-resource"), "{message}");
+    assert!(message.contains("\"everywhere\" is not one of: tenant, management-group, subscription, resource-group, resource, child-resource"), "{message}");
 }
 
 #[test]
