@@ -1,0 +1,301 @@
+//! Building the access model from deployment plans: shared context, then one module per part.
+
+mod credentials;
+mod grants;
+mod standard;
+mod usages;
+mod workloads;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+use arm::plan::{
+    ConditionStatus, DeploymentPlan, ParameterSource, PlannedParameter, PlannedResource,
+};
+use arm::source::escape_pointer_segment;
+use arm::{Document, Location, Value};
+
+use crate::catalogue::RoleCatalogue;
+use crate::model::{AccessModel, PlanSource};
+
+/// Builds the access model of one plan.
+pub fn build(plan: &DeploymentPlan, catalogue: &RoleCatalogue) -> AccessModel {
+    build_all(std::slice::from_ref(plan), catalogue)
+}
+
+/// Builds one access model over several plans (e.g. every template of a directory).
+pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessModel {
+    let mut model = AccessModel::default();
+    // Template-declared roles count for every plan's grants, so collect them first.
+    let mut roles = catalogue.clone();
+    for plan in plans {
+        let ctx = Ctx::new(plan);
+        for role in grants::template_roles(&ctx) {
+            roles.add(role.clone());
+            model.role_definitions.push(role);
+        }
+    }
+    for plan in plans {
+        let ctx = Ctx::new(plan);
+        model.sources.push(PlanSource {
+            template: plan.template.clone(),
+            parameter_files: plan.parameter_files.clone(),
+            deployment_scope: plan.context.resource_group_scope(),
+            placeholders: plan
+                .context
+                .placeholders
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        });
+        workloads::collect(&ctx, &mut model);
+        usages::collect_connections(&ctx, &mut model);
+        usages::collect(&ctx, &mut model);
+        standard::collect(&ctx, &mut model);
+        grants::collect(&ctx, &roles, &mut model);
+        credentials::collect(&ctx, &mut model);
+    }
+    workloads::link_identities(&mut model);
+    model
+}
+
+/// What every part of the builder needs about one plan.
+pub(crate) struct Ctx<'p> {
+    pub plan: &'p DeploymentPlan,
+    by_id: HashMap<String, usize>,
+    docs: RefCell<HashMap<String, Option<Document>>>,
+}
+
+impl<'p> Ctx<'p> {
+    fn new(plan: &'p DeploymentPlan) -> Ctx<'p> {
+        let by_id = plan
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.to_ascii_lowercase(), i))
+            .collect();
+        Ctx {
+            plan,
+            by_id,
+            docs: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The plan resource with this id (case-insensitive).
+    pub fn resource(&self, id: &str) -> Option<&'p PlannedResource> {
+        self.by_id
+            .get(&id.trim().to_ascii_lowercase())
+            .map(|&i| &self.plan.resources[i])
+    }
+
+    /// The first plan resource of this type (case-insensitive) whose last name segment is `name`.
+    pub fn find(&self, resource_type: &str, name: &str) -> Option<&'p PlannedResource> {
+        self.plan.resources.iter().find(|r| {
+            r.resource_type.eq_ignore_ascii_case(resource_type)
+                && r.name
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// A parameter of a deployment.
+    pub fn parameter(&self, deployment: &str, name: &str) -> Option<&'p PlannedParameter> {
+        self.plan
+            .parameters
+            .iter()
+            .find(|p| p.deployment == deployment && p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Location of `path` (segments, unescaped) inside a resource's declaration.
+    pub fn locate(&self, resource: &PlannedResource, path: &[&str]) -> Location {
+        let mut pointer = resource.location.pointer.clone();
+        for seg in path {
+            pointer.push('/');
+            pointer.push_str(&escape_pointer_segment(seg));
+        }
+        self.locate_in_file(&resource.location, &pointer)
+    }
+
+    /// Location of a pointer in the file of `base` (falls back to `base`'s line when unreadable).
+    pub fn locate_in_file(&self, base: &Location, pointer: &str) -> Location {
+        let mut docs = self.docs.borrow_mut();
+        let doc = docs
+            .entry(base.file.clone())
+            .or_insert_with(|| Document::load(Path::new(&base.file)).ok());
+        match doc {
+            Some(d) => d.locate(pointer),
+            None => Location {
+                pointer: pointer.to_string(),
+                ..base.clone()
+            },
+        }
+    }
+
+    /// Whether a resource is deployed, folding in the conditions of the deployments around it.
+    pub fn deployed(&self, resource: &PlannedResource) -> ConditionStatus {
+        let mut status = resource.condition.clone();
+        for d in &self.plan.deployments {
+            let encloses = !d.path.is_empty()
+                && (resource.deployment == d.path
+                    || resource.deployment.starts_with(&format!("{}/", d.path)));
+            if !encloses {
+                continue;
+            }
+            status = match (status, &d.condition) {
+                (ConditionStatus::Skipped, _) | (_, ConditionStatus::Skipped) => {
+                    ConditionStatus::Skipped
+                }
+                (ConditionStatus::Assumed { depends_on }, _) => {
+                    ConditionStatus::Assumed { depends_on }
+                }
+                (ConditionStatus::Deployed, other) => other.clone(),
+            };
+        }
+        status
+    }
+
+    /// Follows `[parameters('x')]` up through module boundaries to where the value was supplied:
+    /// returns the parameter name and source at the outermost deployment that still reads a
+    /// parameter. `None` when `raw` is not a plain parameter reference.
+    pub fn trace_parameter(
+        &self,
+        deployment: &str,
+        raw: &serde_json::Value,
+    ) -> Option<(String, ParameterSource, bool)> {
+        let mut deployment = deployment.to_string();
+        let mut name = plain_parameter_reference(raw.as_str()?)?;
+        for _ in 0..16 {
+            let param = match self.parameter(&deployment, &name) {
+                Some(p) => p,
+                None => {
+                    // `outer` evaluation: the nested template reads its parent's parameters.
+                    let parent = parent_path(&deployment)?;
+                    deployment = parent;
+                    continue;
+                }
+            };
+            if param.source != ParameterSource::Parent {
+                return Some((param.name.clone(), param.source, param.secure));
+            }
+            let parent = parent_path(&deployment)?;
+            let child = deployment
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let module = self.plan.resources.iter().find(|r| {
+                r.deployment == parent
+                    && r.resource_type
+                        .eq_ignore_ascii_case("Microsoft.Resources/deployments")
+                    && r.name.rsplit('/').next() == Some(child.as_str())
+            })?;
+            let passed = json_get_path(
+                &module.declared,
+                &["properties", "parameters", &name, "value"],
+            )?;
+            match plain_parameter_reference(passed.as_str()?) {
+                Some(outer) => {
+                    name = outer;
+                    deployment = parent;
+                }
+                // The parent passed something other than its own parameter: not a parameter.
+                None => return None,
+            }
+        }
+        None
+    }
+}
+
+fn parent_path(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    Some(
+        path.rsplit_once('/')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_default(),
+    )
+}
+
+/// `x` when `expr` is exactly `[parameters('x')]` (case-insensitive function name, spaces allowed).
+pub(crate) fn plain_parameter_reference(expr: &str) -> Option<String> {
+    let inner = expr.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+    let lower = inner.to_ascii_lowercase();
+    let rest = lower.strip_prefix("parameters")?.trim_start();
+    let rest_orig = &inner[inner.len() - rest.len()..];
+    let args = rest_orig.strip_prefix('(')?.strip_suffix(')')?.trim();
+    let name = args.strip_prefix('\'')?.strip_suffix('\'')?;
+    if name.contains('\'') {
+        return None;
+    }
+    Some(name.to_string())
+}
+
+/// Member of raw JSON by path, keys compared case-insensitively (exact first).
+pub(crate) fn json_get_path<'a>(
+    value: &'a serde_json::Value,
+    path: &[&str],
+) -> Option<&'a serde_json::Value> {
+    let mut cur = value;
+    for key in path {
+        let obj = cur.as_object()?;
+        cur = obj.get(*key).or_else(|| {
+            obj.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })?;
+    }
+    Some(cur)
+}
+
+/// Member of a value by path (case-insensitive).
+pub(crate) fn value_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut cur = value;
+    for key in path {
+        cur = cur.get(key)?;
+    }
+    Some(cur)
+}
+
+/// A known string at a path.
+pub(crate) fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    value_at(value, path).and_then(Value::as_str)
+}
+
+/// True for a GUID in 8-4-4-4-12 hex form.
+pub(crate) fn is_guid(text: &str) -> bool {
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_reference() {
+        assert_eq!(
+            plain_parameter_reference("[parameters('pid')]").as_deref(),
+            Some("pid")
+        );
+        assert_eq!(
+            plain_parameter_reference("[ Parameters( 'pid' ) ]").as_deref(),
+            Some("pid")
+        );
+        assert_eq!(plain_parameter_reference("[parameters('a').b]"), None);
+        assert_eq!(plain_parameter_reference("pid"), None);
+    }
+
+    #[test]
+    fn guids() {
+        assert!(is_guid("4633458b-17de-408a-b874-0445c86b69e6"));
+        assert!(!is_guid("4633458b-17de-408a-b874-0445c86b69e"));
+        assert!(!is_guid("principal"));
+    }
+}

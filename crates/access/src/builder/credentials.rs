@@ -1,0 +1,274 @@
+//! Key- and secret-based credentials: where they are and where their values come from (never the
+//! values themselves).
+
+use arm::plan::PlannedResource;
+use arm::{Origin, Value};
+
+use super::{json_get_path, plain_parameter_reference, value_at, Ctx};
+use crate::model::{AccessModel, CredentialKind, CredentialSource, CredentialUse};
+use crate::services::Service;
+
+/// Where a credential value at `path` of resource `r` comes from, reading the declared expression
+/// first (a parameter-file value evaluates to a plain string, but was written as `parameters()`).
+pub(crate) fn source_of(
+    ctx: &Ctx,
+    r: Option<&PlannedResource>,
+    path: &[&str],
+    value: Option<&Value>,
+) -> CredentialSource {
+    if let Some(r) = r {
+        if let Some(raw) = json_get_path(&r.declared, path).and_then(|v| v.as_str()) {
+            if let Some(src) = source_of_expression(ctx, r, raw) {
+                return src;
+            }
+        }
+    }
+    match value {
+        Some(Value::Unknown(u)) => {
+            for root in u.roots() {
+                match root {
+                    Origin::Parameter {
+                        name,
+                        key_vault_reference: true,
+                    } => return CredentialSource::KeyVaultReference { name: name.clone() },
+                    Origin::Parameter { name, .. } => {
+                        let secure = r
+                            .and_then(|r| ctx.parameter(&r.deployment, name))
+                            .is_some_and(|p| p.secure);
+                        return CredentialSource::Parameter {
+                            name: name.clone(),
+                            secure,
+                        };
+                    }
+                    Origin::ListCall { function, .. } => {
+                        return CredentialSource::ListCall {
+                            function: function.clone(),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            CredentialSource::Unresolved {
+                depends_on: u.to_string(),
+            }
+        }
+        Some(Value::String(s)) if s.trim_start().starts_with('@') => {
+            // `@parameters('p')` reads the workflow parameter, whose value the resource sets.
+            if let (Some(r), Some(p)) = (r, workflow_parameter_reference(s)) {
+                let inner = ["properties", "parameters", p.as_str(), "value"];
+                let v = value_at(&r.body, &inner);
+                if v.is_some() {
+                    return source_of(ctx, Some(r), &inner, v);
+                }
+            }
+            CredentialSource::WorkflowExpression {
+                text: s.trim().to_string(),
+            }
+        }
+        _ => CredentialSource::Literal,
+    }
+}
+
+/// Classifies an ARM expression (`[...]`) that produces a credential.
+fn source_of_expression(ctx: &Ctx, r: &PlannedResource, raw: &str) -> Option<CredentialSource> {
+    let t = raw.trim();
+    if !(t.starts_with('[') && t.ends_with(']')) || t.starts_with("[[") {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    if let Some(f) = list_function(&lower) {
+        return Some(CredentialSource::ListCall { function: f });
+    }
+    if plain_parameter_reference(t).is_some() {
+        let raw_json = serde_json::Value::String(t.to_string());
+        if let Some((name, source, secure)) = ctx.trace_parameter(&r.deployment, &raw_json) {
+            if source == arm::plan::ParameterSource::KeyVaultReference {
+                return Some(CredentialSource::KeyVaultReference { name });
+            }
+            return Some(CredentialSource::Parameter { name, secure });
+        }
+    }
+    if let Some(start) = lower.find("parameters('") {
+        let rest = &t[start + "parameters('".len()..];
+        let name = rest.split('\'').next().unwrap_or_default().to_string();
+        let secure = ctx
+            .parameter(&r.deployment, &name)
+            .is_some_and(|p| p.secure);
+        return Some(CredentialSource::Parameter { name, secure });
+    }
+    None
+}
+
+/// `listKeys`, `listSecrets`, ... when the expression calls a `list*` function.
+fn list_function(lower_expr: &str) -> Option<String> {
+    let mut search = lower_expr;
+    while let Some(i) = search.find("list") {
+        let before = search[..i].chars().last();
+        let rest = &search[i..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let boundary = before.is_none_or(|c| !c.is_ascii_alphanumeric() && c != '.');
+        if boundary && rest[name.len()..].trim_start().starts_with('(') {
+            return Some(name);
+        }
+        search = &search[i + 4..];
+    }
+    None
+}
+
+/// `p` when `text` is `@parameters('p')` or `@{parameters('p')}`.
+pub(crate) fn workflow_parameter_reference(text: &str) -> Option<String> {
+    let t = text.trim();
+    let inner = t
+        .strip_prefix("@{")
+        .and_then(|s| s.strip_suffix('}'))
+        .or_else(|| t.strip_prefix('@'))?;
+    let args = inner
+        .trim()
+        .strip_prefix("parameters(")?
+        .strip_suffix(')')?;
+    let name = args.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+    (!name.contains('\'')).then(|| name.to_string())
+}
+
+/// Scans every resource's declared strings for connection strings with keys, SAS signatures and
+/// `list*()` calls. Nested deployments are scanned only for the parameters they pass (their inner
+/// resources are plan resources of their own).
+pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
+    for r in &ctx.plan.resources {
+        let is_deployment = r
+            .resource_type
+            .eq_ignore_ascii_case("Microsoft.Resources/deployments");
+        let root = if is_deployment {
+            match json_get_path(&r.declared, &["properties", "parameters"]) {
+                Some(p) => (p, vec!["properties".to_string(), "parameters".to_string()]),
+                None => continue,
+            }
+        } else {
+            (r.declared.as_ref(), Vec::new())
+        };
+        let mut found = Vec::new();
+        scan(root.0, &mut root.1.clone(), &mut found);
+        for (path, kind, service) in found {
+            let segs: Vec<&str> = path.iter().map(String::as_str).collect();
+            let value = value_at(&r.body, &segs);
+            let source = source_of(ctx, Some(r), &segs, value);
+            model.credentials.push(CredentialUse {
+                kind,
+                source,
+                resource: r.id.clone(),
+                path: path.join("/"),
+                service,
+                location: ctx.locate(r, &segs),
+            });
+        }
+    }
+}
+
+fn scan(
+    v: &serde_json::Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, CredentialKind, Option<Service>)>,
+) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, child) in o {
+                // The workflow's auth blocks are reported with their usage.
+                if k.eq_ignore_ascii_case("authentication") {
+                    continue;
+                }
+                path.push(k.clone());
+                scan(child, path, out);
+                path.pop();
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                path.push(i.to_string());
+                scan(child, path, out);
+                path.pop();
+            }
+        }
+        serde_json::Value::String(s) => {
+            if let Some(hit) = classify_string(s) {
+                out.push((path.clone(), hit.0, hit.1));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What kind of credential a string holds, if any.
+pub(crate) fn classify_string(s: &str) -> Option<(CredentialKind, Option<Service>)> {
+    let lower = s.to_ascii_lowercase();
+    if lower.contains("accountkey=") {
+        return Some((
+            CredentialKind::ConnectionStringKey,
+            Some(Service::StorageBlob),
+        ));
+    }
+    if lower.contains("sharedaccesskey=") {
+        let service = if lower.contains("entitypath=") && lower.contains("eventhub") {
+            Service::EventHubs
+        } else {
+            Service::ServiceBus
+        };
+        return Some((CredentialKind::ConnectionStringKey, Some(service)));
+    }
+    if (lower.contains("://") || lower.starts_with('?'))
+        && (lower.contains("&sig=") || lower.contains("?sig="))
+    {
+        return Some((CredentialKind::SasSignature, None));
+    }
+    let t = lower.trim();
+    if t.starts_with('[') && !t.starts_with("[[") {
+        if let Some(f) = list_function(t) {
+            // `listCallbackUrl` and friends are SAS URLs; `listKeys` and the rest are keys.
+            let kind = if f.contains("callbackurl") {
+                CredentialKind::SasSignature
+            } else {
+                CredentialKind::ListKeys
+            };
+            return Some((kind, None));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings() {
+        assert_eq!(
+            classify_string("[concat('DefaultEndpointsProtocol=https;AccountName=', v, ';AccountKey=', listKeys(x, '2019-06-01').keys[0].value)]").map(|c| c.0),
+            Some(CredentialKind::ConnectionStringKey)
+        );
+        assert_eq!(
+            classify_string("[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'a'), '2021-01-01').keys[0].value]").map(|c| c.0),
+            Some(CredentialKind::ListKeys)
+        );
+        assert_eq!(
+            classify_string("https://x.blob.core.windows.net/c?sv=2020&sig=abc").map(|c| c.0),
+            Some(CredentialKind::SasSignature)
+        );
+        assert_eq!(classify_string("[parameters('listing')]"), None);
+        assert_eq!(classify_string("plain"), None);
+    }
+
+    #[test]
+    fn workflow_parameter_refs() {
+        assert_eq!(
+            workflow_parameter_reference("@parameters('pwd')").as_deref(),
+            Some("pwd")
+        );
+        assert_eq!(
+            workflow_parameter_reference("@{parameters('pwd')}").as_deref(),
+            Some("pwd")
+        );
+        assert_eq!(workflow_parameter_reference("@body('x')"), None);
+    }
+}

@@ -1,0 +1,449 @@
+//! Grants: every role assignment form (domain.md §1.2), Cosmos DB SQL role assignments, and role
+//! definitions declared in templates.
+
+use arm::plan::PlannedResource;
+use arm::{Origin, ResourceRef, Unknown, Value};
+
+use super::{is_guid, json_get_path, str_at, value_at, Ctx};
+use crate::catalogue::{cosmos_builtin_role, role_guid, Permission, RoleCatalogue, RoleDefinition};
+use crate::model::{
+    AccessModel, Grant, GrantKind, Principal, PrincipalKind, RoleRef, RoleSource, UnresolvedItem,
+};
+use crate::resource_id::{ResourceId, ScopeLevel};
+
+use super::workloads::UAMI_TYPE;
+
+const RBAC_TYPE: &str = "Microsoft.Authorization/roleAssignments";
+const COSMOS_TYPE: &str = "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments";
+const ROLE_DEF_TYPE: &str = "Microsoft.Authorization/roleDefinitions";
+const COSMOS_ROLE_DEF_TYPE: &str = "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions";
+
+/// Legacy `<ns>/<type>/providers/roleAssignments` form: returns the target type.
+fn legacy_target_type(resource_type: &str) -> Option<&str> {
+    let lower = resource_type.to_ascii_lowercase();
+    let cut = lower.find("/providers/")?;
+    if lower.ends_with("/providers/roleassignments") {
+        Some(&resource_type[..cut])
+    } else {
+        None
+    }
+}
+
+/// Role definitions declared (not `existing`) in the plan: ARM custom roles and Cosmos SQL roles.
+pub(crate) fn template_roles(ctx: &Ctx) -> Vec<RoleDefinition> {
+    let mut out = Vec::new();
+    for r in &ctx.plan.resources {
+        let arm_role = r.resource_type.eq_ignore_ascii_case(ROLE_DEF_TYPE);
+        let cosmos_role = r.resource_type.eq_ignore_ascii_case(COSMOS_ROLE_DEF_TYPE);
+        if r.existing || !(arm_role || cosmos_role) {
+            continue;
+        }
+        let guid = r.name.rsplit('/').next().unwrap_or(&r.name);
+        let name = str_at(&r.body, &["properties", "roleName"]).unwrap_or(guid);
+        let permissions: Vec<Permission> = value_at(&r.body, &["properties", "permissions"])
+            .map(Value::to_json)
+            .and_then(|j| serde_json::from_value(j).ok())
+            .unwrap_or_default();
+        out.push(RoleDefinition::new(
+            guid,
+            name,
+            permissions,
+            RoleSource::Template,
+        ));
+    }
+    out
+}
+
+/// Adds every role assignment of the plan.
+pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel) {
+    for r in &ctx.plan.resources {
+        if r.existing {
+            continue;
+        }
+        let kind = if r.resource_type.eq_ignore_ascii_case(RBAC_TYPE)
+            || legacy_target_type(&r.resource_type).is_some()
+        {
+            GrantKind::Rbac
+        } else if r.resource_type.eq_ignore_ascii_case(COSMOS_TYPE) {
+            GrantKind::CosmosSql
+        } else {
+            continue;
+        };
+        let grant = grant_of(ctx, roles, r, kind);
+        let what = format!("role assignment {}", grant.name);
+        if grant.principal.kind == PrincipalKind::Unresolved {
+            model.unresolved.push(UnresolvedItem {
+                what: format!("principal of {what}"),
+                depends_on: grant.principal.provenance.clone(),
+                location: ctx.locate(r, &["properties", "principalId"]),
+            });
+        }
+        if grant.role.source == RoleSource::Unknown && grant.role.definition_id.contains('{') {
+            model.unresolved.push(UnresolvedItem {
+                what: format!("role of {what}"),
+                depends_on: grant.role.definition_id.clone(),
+                location: ctx.locate(r, &["properties", "roleDefinitionId"]),
+            });
+        }
+        if grant.scope_level == ScopeLevel::Unknown || grant.scope.has_unknown_parts() {
+            model.unresolved.push(UnresolvedItem {
+                what: format!("scope of {what}"),
+                depends_on: grant.scope.to_string(),
+                location: r.location.clone(),
+            });
+        }
+        model.grants.push(grant);
+    }
+}
+
+fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKind) -> Grant {
+    let props = |k: &str| value_at(&r.body, &["properties", k]);
+    let prop_str = |k: &str| props(k).and_then(Value::as_str).map(str::to_string);
+    let scope = match kind {
+        GrantKind::Rbac => rbac_scope(ctx, r),
+        GrantKind::CosmosSql => cosmos_scope(r),
+    };
+    let role = role_ref(roles, props("roleDefinitionId"), kind);
+    let raw_principal = json_get_path(&r.declared, &["properties", "principalId"]);
+    let principal = classify_principal(ctx, r, props("principalId"), raw_principal);
+    let name = r.name.rsplit('/').next().unwrap_or(&r.name).to_string();
+    Grant {
+        kind,
+        name_resolved: !name.contains('{'),
+        name,
+        name_expression: json_get_path(&r.declared, &["name"])
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        id: r.id.clone(),
+        role,
+        scope_level: scope.level(),
+        scope,
+        principal,
+        principal_type: prop_str("principalType"),
+        condition: prop_str("condition"),
+        description: prop_str("description"),
+        deployed: ctx.deployed(r),
+        deployment: r.deployment.clone(),
+        location: r.location.clone(),
+    }
+}
+
+/// The scope of an RBAC assignment: the legacy name form, else the plan's scope, else the id.
+fn rbac_scope(ctx: &Ctx, r: &PlannedResource) -> ResourceId {
+    if let Some(target_type) = legacy_target_type(&r.resource_type) {
+        let planned = ResourceId::parse(&r.scope);
+        if matches!(
+            planned.level(),
+            ScopeLevel::Resource | ScopeLevel::ChildResource
+        ) {
+            return planned;
+        }
+        // name = `<target name segments>/Microsoft.Authorization/<guid>`
+        let names: Vec<&str> = r.name.split('/').collect();
+        let cut = names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case("Microsoft.Authorization"))
+            .unwrap_or(names.len().saturating_sub(1));
+        let types: Vec<&str> = target_type.split('/').collect();
+        if let Some((ns, types)) = types.split_first() {
+            if types.len() == cut {
+                let mut id = format!("{}/providers/{ns}", r.scope.trim_end_matches('/'));
+                for (t, n) in types.iter().zip(&names[..cut]) {
+                    id.push_str(&format!("/{t}/{n}"));
+                }
+                return ResourceId::parse(&id);
+            }
+        }
+    }
+    let planned = ResourceId::parse(&r.scope);
+    if planned.is_absolute() {
+        return planned;
+    }
+    if !r.scope.is_empty() {
+        // A relative `<ns>/<type>/<name>` scope that expansion left as written.
+        let base = ctx
+            .plan
+            .deployments
+            .iter()
+            .find(|d| d.path == r.deployment)
+            .map(|d| d.scope.clone())
+            .unwrap_or_else(|| ctx.plan.context.resource_group_scope());
+        return ResourceId::parse(&format!(
+            "{}/providers/{}",
+            base.trim_end_matches('/'),
+            r.scope.trim_start_matches('/')
+        ));
+    }
+    // Last resort: the assignment id minus `/providers/Microsoft.Authorization/roleAssignments/<n>`.
+    let id = ResourceId::parse(&r.id);
+    id.parent().unwrap_or(id)
+}
+
+/// Cosmos SQL assignments carry their scope in `properties.scope` (account id, `/dbs/<db>`...).
+fn cosmos_scope(r: &PlannedResource) -> ResourceId {
+    let account = ResourceId::parse(&r.id)
+        .parent()
+        .unwrap_or_else(|| ResourceId::parse(&r.id));
+    match str_at(&r.body, &["properties", "scope"]) {
+        Some(s) if s.to_ascii_lowercase().starts_with("/subscriptions/") => ResourceId::parse(s),
+        Some(s) if s.starts_with('/') => {
+            ResourceId::parse(&format!("{}{}", account.as_str().trim_end_matches('/'), s))
+        }
+        Some(s) => ResourceId::parse(s),
+        None => account,
+    }
+}
+
+fn role_ref(roles: &RoleCatalogue, value: Option<&Value>, kind: GrantKind) -> RoleRef {
+    match value {
+        Some(Value::String(s)) => {
+            let guid = role_guid(s);
+            let found = roles.get(&guid).cloned().or_else(|| match kind {
+                GrantKind::CosmosSql => cosmos_builtin_role(&guid),
+                GrantKind::Rbac => None,
+            });
+            RoleRef {
+                id: guid,
+                definition_id: s.clone(),
+                name: found.as_ref().map(|r| r.name.clone()),
+                source: found.map(|r| r.source).unwrap_or(RoleSource::Unknown),
+            }
+        }
+        Some(v @ Value::Unknown(u)) => {
+            // An unknown that names a role-definition resource still tells us its GUID.
+            let guid = u.roots().into_iter().find_map(|o| match o {
+                Origin::RuntimeProperty { resource, .. }
+                    if resource
+                        .resource_type
+                        .to_ascii_lowercase()
+                        .ends_with("roledefinitions") =>
+                {
+                    Some(role_guid(&resource.name))
+                }
+                _ => None,
+            });
+            let found = guid.as_deref().and_then(|g| roles.get(g));
+            RoleRef {
+                id: guid.clone().unwrap_or_else(|| v.to_display_string()),
+                definition_id: v.to_display_string(),
+                name: found.map(|r| r.name.clone()),
+                source: found.map(|r| r.source).unwrap_or(RoleSource::Unknown),
+            }
+        }
+        other => RoleRef {
+            id: String::new(),
+            definition_id: other.map(Value::to_display_string).unwrap_or_default(),
+            name: None,
+            source: RoleSource::Unknown,
+        },
+    }
+}
+
+/// Resolves a principal id to an identity of the deployment, a literal, a parameter, or unresolved.
+pub(crate) fn classify_principal(
+    ctx: &Ctx,
+    r: &PlannedResource,
+    value: Option<&Value>,
+    raw: Option<&serde_json::Value>,
+) -> Principal {
+    let unresolved = |provenance: String| Principal {
+        kind: PrincipalKind::Unresolved,
+        resource: None,
+        id: None,
+        parameter: None,
+        provenance,
+    };
+    match value {
+        None | Some(Value::Null) => unresolved("principalId is missing".into()),
+        Some(Value::String(s)) => {
+            if let Some((name, source, _)) =
+                raw.and_then(|raw| ctx.trace_parameter(&r.deployment, raw))
+            {
+                return Principal {
+                    kind: PrincipalKind::Parameter,
+                    resource: None,
+                    id: is_guid(s).then(|| s.clone()),
+                    provenance: format!("parameter '{name}' ({source:?})").to_lowercase(),
+                    parameter: Some(name),
+                };
+            }
+            if is_guid(s) {
+                Principal {
+                    kind: PrincipalKind::External,
+                    resource: None,
+                    id: Some(s.clone()),
+                    parameter: None,
+                    provenance: "literal object id".into(),
+                }
+            } else {
+                unresolved(format!("'{s}' is not an object id"))
+            }
+        }
+        Some(Value::Unknown(u)) => from_unknown(u),
+        Some(other) => unresolved(format!("unexpected {} value", other.type_name())),
+    }
+}
+
+/// Principal named by an unknown's provenance.
+pub fn from_unknown(u: &Unknown) -> Principal {
+    for root in u.roots() {
+        match root {
+            Origin::RuntimeProperty { resource, path } => {
+                if let Some((kind, id)) = principal_from_runtime(resource, path) {
+                    return Principal {
+                        kind,
+                        resource: Some(id),
+                        id: None,
+                        parameter: None,
+                        provenance: u.to_string(),
+                    };
+                }
+            }
+            Origin::Parameter { name, .. } => {
+                return Principal {
+                    kind: PrincipalKind::Parameter,
+                    resource: None,
+                    id: None,
+                    parameter: Some(name.clone()),
+                    provenance: u.to_string(),
+                }
+            }
+            _ => {}
+        }
+    }
+    Principal {
+        kind: PrincipalKind::Unresolved,
+        resource: None,
+        id: None,
+        parameter: None,
+        provenance: u.to_string(),
+    }
+}
+
+/// `identity.principalId` of a resource → its system-assigned identity; `principalId` of a
+/// user-assigned identity → that identity; the legacy `<res>/providers/Microsoft.ManagedIdentity/
+/// Identities/default` → the system-assigned identity of `<res>`.
+fn principal_from_runtime(
+    resource: &ResourceRef,
+    path: &str,
+) -> Option<(PrincipalKind, ResourceId)> {
+    let p = path.to_ascii_lowercase();
+    let id = ResourceId::parse(&resource.id);
+    let is_principal_prop = p == "properties.principalid" || p == "principalid";
+    if resource.resource_type.eq_ignore_ascii_case(UAMI_TYPE) && is_principal_prop {
+        return Some((PrincipalKind::UserAssigned, id));
+    }
+    let legacy = resource
+        .resource_type
+        .eq_ignore_ascii_case("Microsoft.ManagedIdentity/Identities")
+        || resource
+            .id
+            .to_ascii_lowercase()
+            .contains("/providers/microsoft.managedidentity/identities/");
+    if legacy && (is_principal_prop || p == "identity.principalid") {
+        return Some((PrincipalKind::SystemAssigned, id.parent()?));
+    }
+    if p == "identity.principalid" {
+        return Some((PrincipalKind::SystemAssigned, id));
+    }
+    if let Some(rest) = p.strip_prefix("identity.userassignedidentities") {
+        if rest.ends_with("principalid") {
+            // Keep the original case of the embedded id.
+            let start = path.len() - rest.len();
+            let inner = &path[start..path.len() - "principalid".len()];
+            let inner = inner.trim_matches(|c| matches!(c, '.' | '[' | ']' | '\'' | '"'));
+            return Some((PrincipalKind::UserAssigned, ResourceId::parse(inner)));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt(ty: &str, id: &str, path: &str) -> Unknown {
+        Unknown::new(Origin::RuntimeProperty {
+            resource: ResourceRef {
+                id: id.into(),
+                resource_type: ty.into(),
+                name: id.rsplit('/').next().unwrap_or_default().into(),
+                symbol: None,
+            },
+            path: path.into(),
+        })
+    }
+
+    const WF: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf";
+    const UA: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u1";
+
+    #[test]
+    fn principal_forms_from_provenance() {
+        let p = from_unknown(&rt("Microsoft.Logic/workflows", WF, "identity.principalId"));
+        assert_eq!(
+            (p.kind, p.resource.map(|r| r.to_string())),
+            (PrincipalKind::SystemAssigned, Some(WF.into()))
+        );
+        let p = from_unknown(&rt(UAMI_TYPE, UA, "properties.principalId"));
+        assert_eq!(
+            (p.kind, p.resource.map(|r| r.to_string())),
+            (PrincipalKind::UserAssigned, Some(UA.into()))
+        );
+        let legacy = format!("{WF}/providers/Microsoft.ManagedIdentity/Identities/default");
+        let p = from_unknown(&rt(
+            "Microsoft.ManagedIdentity/Identities",
+            &legacy,
+            "properties.principalId",
+        ));
+        assert_eq!(
+            (p.kind, p.resource.map(|r| r.to_string())),
+            (PrincipalKind::SystemAssigned, Some(WF.into()))
+        );
+        let p = from_unknown(&rt(
+            "Microsoft.Logic/workflows",
+            WF,
+            &format!("identity.userAssignedIdentities.{UA}.principalId"),
+        ));
+        assert_eq!(
+            (p.kind, p.resource.map(|r| r.to_string())),
+            (PrincipalKind::UserAssigned, Some(UA.into()))
+        );
+        // Derived values keep their roots.
+        let d = Unknown::derived(
+            "if",
+            vec![rt("Microsoft.Logic/workflows", WF, "identity.principalId")],
+        );
+        assert_eq!(from_unknown(&d).kind, PrincipalKind::SystemAssigned);
+        let p = from_unknown(&Unknown::new(Origin::Parameter {
+            name: "pid".into(),
+            key_vault_reference: false,
+        }));
+        assert_eq!(
+            (p.kind, p.parameter.as_deref()),
+            (PrincipalKind::Parameter, Some("pid"))
+        );
+        let p = from_unknown(&Unknown::new(Origin::NonDeterministic {
+            function: "newGuid".into(),
+        }));
+        assert_eq!(p.kind, PrincipalKind::Unresolved);
+        assert!(p.provenance.contains("newGuid"));
+        let p = from_unknown(&rt(
+            "Microsoft.Logic/workflows",
+            WF,
+            "properties.accessEndpoint",
+        ));
+        assert_eq!(p.kind, PrincipalKind::Unresolved);
+    }
+
+    #[test]
+    fn legacy_type_detection() {
+        assert_eq!(
+            legacy_target_type("Microsoft.Storage/storageAccounts/providers/roleAssignments"),
+            Some("Microsoft.Storage/storageAccounts")
+        );
+        assert_eq!(
+            legacy_target_type("Microsoft.Authorization/roleAssignments"),
+            None
+        );
+    }
+}

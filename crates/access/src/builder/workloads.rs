@@ -1,0 +1,239 @@
+//! Workloads (resources running under an identity) and user-assigned identities.
+
+use arm::plan::PlannedResource;
+use arm::Value;
+
+use super::{str_at, Ctx};
+use crate::model::{
+    AccessModel, IdentityAttachment, IdentityProblem, UserAssignedIdentity, Workload, WorkloadPlan,
+};
+use crate::resource_id::ResourceId;
+
+/// Type of user-assigned identities.
+pub(crate) const UAMI_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
+
+/// Which plan a resource is, or `None` if it is not a workload.
+pub(crate) fn workload_plan(resource: &PlannedResource) -> Option<WorkloadPlan> {
+    let t = resource.resource_type.to_ascii_lowercase();
+    if t == "microsoft.logic/workflows" {
+        return Some(WorkloadPlan::Consumption);
+    }
+    if t == "microsoft.web/sites" {
+        let kind = str_at(&resource.body, &["kind"]).unwrap_or_default();
+        if kind.to_ascii_lowercase().contains("workflowapp") {
+            return Some(WorkloadPlan::Standard);
+        }
+    }
+    if t == UAMI_TYPE.to_ascii_lowercase() || t == "microsoft.resources/deployments" {
+        return None;
+    }
+    match resource.get("identity") {
+        Some(Value::Null) | None => None,
+        Some(_) => Some(WorkloadPlan::Other),
+    }
+}
+
+/// Adds the plan's workloads and declared user-assigned identities.
+pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
+    for r in &ctx.plan.resources {
+        if r.resource_type.eq_ignore_ascii_case(UAMI_TYPE) {
+            let id = ResourceId::parse(&r.id);
+            if model.identities.iter().any(|i| i.id == id && i.declared) {
+                continue;
+            }
+            model.identities.retain(|i| i.id != id);
+            model.identities.push(UserAssignedIdentity {
+                name: id.name().unwrap_or(&r.name).to_string(),
+                id,
+                declared: true,
+                existing: r.existing,
+                deployed: Some(ctx.deployed(r)),
+                attached_to: Vec::new(),
+                location: r.location.clone(),
+            });
+            continue;
+        }
+        let Some(plan) = workload_plan(r) else {
+            continue;
+        };
+        let identity = normalise_identity(r.get("identity"), plan);
+        let tags = match r.get("tags") {
+            Some(Value::Object(o)) => o
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        model.workloads.push(Workload {
+            resource_type: r.resource_type.clone(),
+            name: r.name.clone(),
+            id: ResourceId::parse(&r.id),
+            kind: str_at(&r.body, &["kind"]).map(str::to_string),
+            plan,
+            deployed: ctx.deployed(r),
+            existing: r.existing,
+            region: str_at(&r.body, &["location"]).map(str::to_string),
+            symbol: r.symbol.clone(),
+            deployment: r.deployment.clone(),
+            identity,
+            usages: Vec::new(),
+            tags,
+            location: r.location.clone(),
+        });
+    }
+}
+
+/// Normalises an `identity` block: type split on commas and trimmed, case-insensitive.
+pub fn normalise_identity(identity: Option<&Value>, plan: WorkloadPlan) -> IdentityAttachment {
+    let mut out = IdentityAttachment::default();
+    let Some(identity @ Value::Object(_)) = identity else {
+        return out;
+    };
+    let mut wants_user = false;
+    match identity.get("type") {
+        Some(Value::String(t)) => {
+            out.declared_type = Some(t.clone());
+            for part in t.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                match part.to_ascii_lowercase().as_str() {
+                    "systemassigned" => out.system_assigned = true,
+                    "userassigned" => wants_user = true,
+                    "none" => {}
+                    _ => out
+                        .problems
+                        .push(IdentityProblem::UnknownType { value: t.clone() }),
+                }
+            }
+        }
+        Some(Value::Unknown(u)) => {
+            out.declared_type = Some(Value::Unknown(u.clone()).to_display_string());
+            out.problems.push(IdentityProblem::UnresolvedType {
+                depends_on: u.to_string(),
+            });
+        }
+        Some(other) => {
+            out.declared_type = Some(other.to_display_string());
+            out.problems.push(IdentityProblem::UnknownType {
+                value: other.to_display_string(),
+            });
+        }
+        None => {}
+    }
+    let listed: Vec<ResourceId> = match identity.get("userAssignedIdentities") {
+        Some(Value::Object(o)) => o.keys().map(|k| ResourceId::parse(k)).collect(),
+        _ => Vec::new(),
+    };
+    if wants_user {
+        if listed.is_empty() {
+            out.problems.push(IdentityProblem::UserAssignedListEmpty);
+        }
+        out.user_assigned = listed;
+    } else if !listed.is_empty() {
+        out.problems.push(IdentityProblem::UserAssignedListIgnored);
+    }
+    if plan == WorkloadPlan::Consumption {
+        if out.system_assigned && !out.user_assigned.is_empty() {
+            out.problems.push(IdentityProblem::ConsumptionBothKinds);
+        }
+        if out.user_assigned.len() > 1 {
+            out.problems
+                .push(IdentityProblem::ConsumptionMultipleUserAssigned {
+                    count: out.user_assigned.len(),
+                });
+        }
+    }
+    out
+}
+
+/// Records which workloads attach each user-assigned identity, adding identities that are only
+/// referenced by id.
+pub(crate) fn link_identities(model: &mut AccessModel) {
+    for i in &mut model.identities {
+        i.attached_to.clear();
+    }
+    for w in &model.workloads {
+        for ua in &w.identity.user_assigned {
+            match model.identities.iter_mut().find(|i| &i.id == ua) {
+                Some(i) => {
+                    if !i.attached_to.contains(&w.id) {
+                        i.attached_to.push(w.id.clone())
+                    }
+                }
+                None => model.identities.push(UserAssignedIdentity {
+                    id: ua.clone(),
+                    name: ua.name().unwrap_or(ua.as_str()).to_string(),
+                    declared: false,
+                    existing: false,
+                    deployed: None,
+                    attached_to: vec![w.id.clone()],
+                    location: w.location.clone(),
+                }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident(json: serde_json::Value, plan: WorkloadPlan) -> IdentityAttachment {
+        normalise_identity(Some(&Value::from_json(&json)), plan)
+    }
+
+    const UA: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u1";
+
+    #[test]
+    fn combined_type_with_and_without_space() {
+        for t in [
+            "SystemAssigned, UserAssigned",
+            "SystemAssigned,UserAssigned",
+            "systemassigned ,userAssigned",
+        ] {
+            let i = ident(
+                serde_json::json!({"type": t, "userAssignedIdentities": {UA: {}}}),
+                WorkloadPlan::Standard,
+            );
+            assert!(i.system_assigned, "{t}");
+            assert_eq!(i.user_assigned, vec![ResourceId::parse(UA)], "{t}");
+            assert!(i.problems.is_empty(), "{t}: {:?}", i.problems);
+        }
+    }
+
+    #[test]
+    fn none_and_unknown_types() {
+        let i = ident(
+            serde_json::json!({"type": "None"}),
+            WorkloadPlan::Consumption,
+        );
+        assert!(!i.has_identity());
+        assert!(i.problems.is_empty());
+        let i = ident(
+            serde_json::json!({"type": "SystemAssigned;UserAssigned"}),
+            WorkloadPlan::Consumption,
+        );
+        assert!(matches!(i.problems[0], IdentityProblem::UnknownType { .. }));
+        let i = normalise_identity(None, WorkloadPlan::Consumption);
+        assert_eq!(i.declared_type, None);
+    }
+
+    #[test]
+    fn consumption_limits() {
+        let ua2 = UA.replace("u1", "u2");
+        let i = ident(
+            serde_json::json!({"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {UA: {}, ua2.as_str(): {}}}),
+            WorkloadPlan::Consumption,
+        );
+        assert!(i.problems.contains(&IdentityProblem::ConsumptionBothKinds));
+        assert!(i
+            .problems
+            .contains(&IdentityProblem::ConsumptionMultipleUserAssigned { count: 2 }));
+        let i = ident(
+            serde_json::json!({"type": "SystemAssigned", "userAssignedIdentities": {UA: {}}}),
+            WorkloadPlan::Consumption,
+        );
+        assert!(i
+            .problems
+            .contains(&IdentityProblem::UserAssignedListIgnored));
+        assert!(i.user_assigned.is_empty());
+    }
+}

@@ -1,0 +1,572 @@
+//! The access model: who (workloads, identities) can do what (grants), where (scopes), and what each
+//! workload actually calls (usages). Rules judge this model; they never read template JSON.
+//!
+//! The JSON form of [`AccessModel`] is what `rolegate plan --format json` prints; it is documented in
+//! `docs/access-model.md` and `docs/access-model.schema.json`. Change it only by adding fields.
+
+use arm::plan::ConditionStatus;
+use arm::Location;
+use serde::{Serialize, Serializer};
+
+use crate::catalogue::RoleDefinition;
+use crate::resource_id::{ResourceId, ScopeLevel};
+use crate::services::Service;
+
+/// Everything the rules need to know about access in one or more deployment plans.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AccessModel {
+    /// The plans this model was built from (root template, parameter files, target).
+    pub sources: Vec<PlanSource>,
+    /// Resources that run under an identity: Logic Apps first, then anything with an `identity`.
+    pub workloads: Vec<Workload>,
+    /// User-assigned identities, declared in a template or only referenced by id.
+    pub identities: Vec<UserAssignedIdentity>,
+    /// Every role assignment (Azure RBAC and Cosmos DB SQL role assignments).
+    pub grants: Vec<Grant>,
+    /// Managed API connections (`Microsoft.Web/connections`, Standard `connections.json`).
+    pub connections: Vec<ApiConnection>,
+    /// Role definitions declared in the templates (custom roles).
+    pub role_definitions: Vec<RoleDefinition>,
+    /// Key- or secret-based credentials found (never their values).
+    pub credentials: Vec<CredentialUse>,
+    /// Values the model needed but could not know before deployment.
+    pub unresolved: Vec<UnresolvedItem>,
+    /// Things the model builder wants the user to know (unreadable files, odd shapes).
+    pub diagnostics: Vec<ModelDiagnostic>,
+}
+
+/// One plan the model was built from.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSource {
+    /// The root template file.
+    pub template: String,
+    /// Parameter files applied.
+    pub parameter_files: Vec<String>,
+    /// Resource group scope id the plan was evaluated for (possibly with placeholders).
+    pub deployment_scope: String,
+    /// Names of deployment-context fields that were placeholders.
+    pub placeholders: Vec<String>,
+}
+
+/// Which Logic Apps plan (or none) a workload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadPlan {
+    /// `Microsoft.Logic/workflows`: system-assigned or one user-assigned identity, never both.
+    Consumption,
+    /// `Microsoft.Web/sites` whose kind contains `workflowapp`.
+    Standard,
+    /// Any other resource with an `identity` block.
+    Other,
+}
+
+/// A resource that runs code under an identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workload {
+    /// Resource type, e.g. `Microsoft.Logic/workflows`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Full resource name.
+    pub name: String,
+    /// Full resource id.
+    pub id: ResourceId,
+    /// `kind` as written (`functionapp,workflowapp`, `Stateful`, ...).
+    pub kind: Option<String>,
+    /// Consumption, Standard or other.
+    pub plan: WorkloadPlan,
+    /// Whether it is deployed (condition).
+    pub deployed: ConditionStatus,
+    /// Referenced with `existing: true`, not deployed by this template.
+    pub existing: bool,
+    /// Azure region as evaluated (`location` property), if known.
+    pub region: Option<String>,
+    /// Symbolic name, if any.
+    pub symbol: Option<String>,
+    /// Deployment path that declares it (`""` root, `"mod1/mod2"` nested).
+    pub deployment: String,
+    /// The normalised identity block.
+    pub identity: IdentityAttachment,
+    /// What its workflows call, and how they authenticate.
+    pub usages: Vec<Usage>,
+    /// Tags whose values are known strings.
+    pub tags: Vec<(String, String)>,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// A workload's `identity` block, normalised.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IdentityAttachment {
+    /// `identity.type` as written (after evaluation); `None` when there is no identity block.
+    pub declared_type: Option<String>,
+    /// The system-assigned identity is enabled.
+    pub system_assigned: bool,
+    /// Keys of `userAssignedIdentities`: full ids of the attached user-assigned identities.
+    pub user_assigned: Vec<ResourceId>,
+    /// Shape problems: unknown type strings, Consumption limits, unresolved values.
+    pub problems: Vec<IdentityProblem>,
+}
+
+impl IdentityAttachment {
+    /// True when the workload has any managed identity.
+    pub fn has_identity(&self) -> bool {
+        self.system_assigned || !self.user_assigned.is_empty()
+    }
+
+    /// True when `id` is one of the attached user-assigned identities (case-insensitive).
+    pub fn has_user_assigned(&self, id: &ResourceId) -> bool {
+        self.user_assigned.iter().any(|u| u == id)
+    }
+}
+
+/// Something wrong with an identity block's shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "problem", rename_all = "kebab-case")]
+pub enum IdentityProblem {
+    /// A type string that is none of `None`, `SystemAssigned`, `UserAssigned` (comma-combined).
+    UnknownType { value: String },
+    /// The type depends on a value only known at deployment.
+    UnresolvedType { depends_on: String },
+    /// Consumption workflows take the system-assigned identity or one user-assigned one, not both.
+    ConsumptionBothKinds,
+    /// Consumption workflows take at most one user-assigned identity.
+    ConsumptionMultipleUserAssigned { count: usize },
+    /// The type says `UserAssigned` but `userAssignedIdentities` is empty or absent.
+    UserAssignedListEmpty,
+    /// `userAssignedIdentities` is set but the type does not include `UserAssigned`.
+    UserAssignedListIgnored,
+}
+
+/// A user-assigned managed identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserAssignedIdentity {
+    /// Full resource id.
+    pub id: ResourceId,
+    /// Name (last id segment).
+    pub name: String,
+    /// Declared as a resource in a plan (as opposed to only referenced by id).
+    pub declared: bool,
+    /// Declared with `existing: true`.
+    pub existing: bool,
+    /// Deployment status when declared.
+    pub deployed: Option<ConditionStatus>,
+    /// Workloads that attach it.
+    pub attached_to: Vec<ResourceId>,
+    /// Where it is declared, or where it is first referenced.
+    pub location: Location,
+}
+
+/// Which role-assignment system a grant belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GrantKind {
+    /// `Microsoft.Authorization/roleAssignments` (including the legacy `.../providers/roleAssignments`).
+    Rbac,
+    /// `Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments` (Cosmos DB data plane).
+    CosmosSql,
+}
+
+/// One role assignment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    /// RBAC or Cosmos DB SQL.
+    pub kind: GrantKind,
+    /// Assignment name as evaluated; unknown parts rendered `{...}`.
+    pub name: String,
+    /// The name is fully known.
+    pub name_resolved: bool,
+    /// The `name` as declared (usually a `[guid(...)]` expression).
+    pub name_expression: Option<String>,
+    /// Planned resource id of the assignment.
+    pub id: String,
+    /// The role it grants.
+    pub role: RoleRef,
+    /// Scope it applies to (full id).
+    pub scope: ResourceId,
+    /// Level of that scope.
+    pub scope_level: ScopeLevel,
+    /// Who receives it.
+    pub principal: Principal,
+    /// `principalType` as written (`ServicePrincipal`, `User`, ...).
+    pub principal_type: Option<String>,
+    /// ABAC condition, if any.
+    pub condition: Option<String>,
+    /// `description`, if any.
+    pub description: Option<String>,
+    /// Whether it is deployed (its condition, and its deployment's).
+    pub deployed: ConditionStatus,
+    /// Deployment path that declares it.
+    pub deployment: String,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// The role a grant names.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleRef {
+    /// The role GUID (lower case) when the definition id could be read, else the text as evaluated.
+    pub id: String,
+    /// `roleDefinitionId` as evaluated (full id, unknown parts `{...}`).
+    pub definition_id: String,
+    /// Role name from the catalogue, if the role is known.
+    pub name: Option<String>,
+    /// Where the definition comes from: built-in, custom, template, or unknown.
+    pub source: RoleSource,
+}
+
+/// Where a role definition was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleSource {
+    /// Azure's built-in roles (the embedded catalogue).
+    BuiltIn,
+    /// A `--roles FILE` custom role.
+    Custom,
+    /// A role definition declared in the template.
+    Template,
+    /// A Cosmos DB built-in SQL data role.
+    CosmosBuiltIn,
+    /// Not found anywhere.
+    Unknown,
+}
+
+/// How a grant's principal was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalKind {
+    /// The system-assigned identity of a resource of the plan.
+    SystemAssigned,
+    /// A user-assigned identity (declared or referenced).
+    UserAssigned,
+    /// A literal object id.
+    External,
+    /// A template parameter (supplied by whoever deploys).
+    Parameter,
+    /// Anything else; `provenance` says what it depends on.
+    Unresolved,
+}
+
+/// The principal of a grant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    /// How it was resolved.
+    pub kind: PrincipalKind,
+    /// The workload (system-assigned) or user-assigned identity it is, if any.
+    pub resource: Option<ResourceId>,
+    /// The literal object id, for external principals (and parameters whose value is a GUID).
+    pub id: Option<String>,
+    /// The parameter name, for parameter principals.
+    pub parameter: Option<String>,
+    /// What the value depends on, in words.
+    pub provenance: String,
+}
+
+/// The kind of workflow operation that makes a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UsageKind {
+    /// `Http` action or trigger.
+    Http,
+    /// `HttpWebhook`.
+    Webhook,
+    /// `Function` (Azure Functions).
+    Function,
+    /// `ApiManagement`.
+    Apim,
+    /// `ApiConnection` / `ApiConnectionWebhook` through a managed API connection.
+    ManagedApiConnection,
+    /// Standard built-in connector (`ServiceProvider`), from `connections.json`.
+    ServiceProvider,
+}
+
+/// How a call authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthType {
+    /// A managed identity token.
+    ManagedServiceIdentity,
+    /// User name and password.
+    Basic,
+    /// Client id and secret (or certificate) against Entra ID.
+    ActiveDirectoryOAuth,
+    /// A raw `Authorization` header value.
+    Raw,
+    /// A client certificate (PFX and password).
+    ClientCertificate,
+    /// No authentication block.
+    None,
+    /// A managed API connection authorised with keys, secrets or a user's OAuth consent.
+    ConnectionKey,
+    /// A type string we do not know, or an unresolved one.
+    Other(String),
+}
+
+impl AuthType {
+    /// Reads an `authentication.type` value (case-insensitive).
+    pub fn parse(text: &str) -> AuthType {
+        match text.to_ascii_lowercase().as_str() {
+            "managedserviceidentity" => AuthType::ManagedServiceIdentity,
+            "basic" => AuthType::Basic,
+            "activedirectoryoauth" => AuthType::ActiveDirectoryOAuth,
+            "raw" => AuthType::Raw,
+            "clientcertificate" => AuthType::ClientCertificate,
+            "none" | "" => AuthType::None,
+            _ => AuthType::Other(text.to_string()),
+        }
+    }
+
+    /// The name as written in JSON output.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AuthType::ManagedServiceIdentity => "ManagedServiceIdentity",
+            AuthType::Basic => "Basic",
+            AuthType::ActiveDirectoryOAuth => "ActiveDirectoryOAuth",
+            AuthType::Raw => "Raw",
+            AuthType::ClientCertificate => "ClientCertificate",
+            AuthType::None => "None",
+            AuthType::ConnectionKey => "ConnectionKey",
+            AuthType::Other(s) => s,
+        }
+    }
+}
+
+impl Serialize for AuthType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Which identity a managed-identity call uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsageIdentity {
+    /// The workload's system-assigned identity (`identity` absent or `SystemAssigned`).
+    SystemAssigned,
+    /// A user-assigned identity, by resource id.
+    UserAssigned(ResourceId),
+}
+
+impl Serialize for UsageIdentity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            UsageIdentity::SystemAssigned => serializer.serialize_str("SystemAssigned"),
+            UsageIdentity::UserAssigned(id) => serializer.serialize_str(id.as_str()),
+        }
+    }
+}
+
+/// Actions a call needs on its target, in Azure RBAC terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Needs {
+    /// Control-plane actions.
+    pub actions: Vec<String>,
+    /// Data-plane actions.
+    pub data_actions: Vec<String>,
+}
+
+impl Needs {
+    /// True when nothing is needed (or nothing is known).
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.data_actions.is_empty()
+    }
+}
+
+/// `runtimeConfiguration.secureData.properties` of an action or trigger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SecureData {
+    /// Inputs are hidden from run history.
+    pub inputs: bool,
+    /// Outputs are hidden from run history.
+    pub outputs: bool,
+}
+
+/// One call a workflow makes to a service.
+#[derive(Debug, Clone, Serialize)]
+pub struct Usage {
+    /// Path of the action or trigger in the definition, e.g. `Scope_1/actions/Get_secret`; for a
+    /// Standard connection, `connections.json#/managedApiConnections/<name>`.
+    pub action: String,
+    /// `action` or `trigger` (or `connection` for Standard connections not tied to one action).
+    pub element: String,
+    /// Operation kind (HTTP, webhook, function, APIM, managed API, service provider).
+    pub kind: UsageKind,
+    /// Authentication type.
+    pub auth: AuthType,
+    /// The identity used when `auth` is `ManagedServiceIdentity`.
+    pub identity: Option<UsageIdentity>,
+    /// `audience` as written; `None` when absent (ARM's default then applies).
+    pub audience: Option<String>,
+    /// URI or resource id called, as evaluated (workflow expressions left as written).
+    pub target: Option<String>,
+    /// HTTP method, when known.
+    pub method: Option<String>,
+    /// Service called, from the target host, the audience or the connector.
+    pub service: Option<Service>,
+    /// The plan resource the target names, when it names one.
+    pub target_resource: Option<ResourceId>,
+    /// Managed API connection name used, for connector calls.
+    pub connection: Option<String>,
+    /// Actions the call needs on `target_resource`.
+    pub needs: Needs,
+    /// Secure inputs/outputs settings.
+    pub secure_data: SecureData,
+    /// Where the action is declared.
+    pub location: Location,
+}
+
+/// How a managed API connection authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionAuth {
+    /// `parameterValueSet: managedIdentityAuth` or `parameterValueType: Alternative` (or
+    /// `ManagedServiceIdentity` in `connections.json`).
+    ManagedIdentity,
+    /// Keys, connection strings, passwords in `parameterValues` (or `parameterValueSet` of keys).
+    Key,
+    /// User OAuth consent (no parameters; authorised in the portal).
+    OAuthConsent,
+    /// Not determinable.
+    Unknown,
+}
+
+/// A managed API connection.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiConnection {
+    /// Resource id (template) or `connection.id` (connections.json).
+    pub id: String,
+    /// Connection name.
+    pub name: String,
+    /// Managed API name, e.g. `keyvault`, `azureblob`.
+    pub api: Option<String>,
+    /// `api.id` as evaluated.
+    pub api_id: Option<String>,
+    /// `kind` (`V1` Consumption, `V2` Standard).
+    pub kind: Option<String>,
+    /// How it authenticates.
+    pub auth: ConnectionAuth,
+    /// `parameterValueSet.name`, if any.
+    pub parameter_value_set: Option<String>,
+    /// Names of `parameterValues` that carry secrets (never their values).
+    pub secret_parameters: Vec<String>,
+    /// Service it reaches.
+    pub service: Option<Service>,
+    /// The resource it points at as written in its parameters (`vaultName`, `accountName`,
+    /// namespace endpoint), if any.
+    pub target: Option<String>,
+    /// The plan resource `target` names, when it names one.
+    pub target_resource: Option<ResourceId>,
+    /// Whether it is deployed.
+    pub deployed: ConditionStatus,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// What kind of credential was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialKind {
+    /// `authentication.type: Basic` (password).
+    BasicPassword,
+    /// `ActiveDirectoryOAuth` client secret.
+    ClientSecret,
+    /// `Raw` authorization header value.
+    RawAuthorization,
+    /// `ClientCertificate` PFX or password.
+    ClientCertificate,
+    /// A connection string with `AccountKey=` or `SharedAccessKey=`.
+    ConnectionStringKey,
+    /// A SAS signature (`sig=`) in a URI.
+    SasSignature,
+    /// A connection parameter whose name says it is a secret (key, password, connection string).
+    ConnectionParameter,
+    /// A value from a `list*()` call (keys read at deployment).
+    ListKeys,
+    /// An app setting (Standard/Function sites) holding a key or connection string.
+    AppSetting,
+}
+
+/// Where a credential's value comes from (never the value itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "from", rename_all = "kebab-case")]
+pub enum CredentialSource {
+    /// Written literally in the template or files.
+    Literal,
+    /// A template parameter; `secure` when its type is `securestring`/`secureobject`.
+    Parameter { name: String, secure: bool },
+    /// A Key Vault reference in a parameter file.
+    KeyVaultReference { name: String },
+    /// A `list*()` call at deployment.
+    ListCall { function: String },
+    /// A workflow-language expression (`@parameters(...)`, `@body(...)`).
+    WorkflowExpression { text: String },
+    /// Something else only known at deployment.
+    Unresolved { depends_on: String },
+}
+
+/// A key- or secret-based credential in use.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialUse {
+    /// What it is.
+    pub kind: CredentialKind,
+    /// Where its value comes from.
+    pub source: CredentialSource,
+    /// The resource that holds it (workload, connection, site).
+    pub resource: String,
+    /// Path inside that resource, e.g. `properties/definition/actions/Call/inputs/authentication/password`.
+    pub path: String,
+    /// Service it authenticates to, when known.
+    pub service: Option<Service>,
+    /// Where it is.
+    pub location: Location,
+}
+
+/// A value the model needed and could not know.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnresolvedItem {
+    /// What was needed (e.g. `principal of role assignment ra1`).
+    pub what: String,
+    /// What it depends on.
+    pub depends_on: String,
+    /// Where.
+    pub location: Location,
+}
+
+/// Severity of a model diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagnosticLevel {
+    /// Worth knowing; the model is complete otherwise.
+    Warning,
+    /// Part of the input could not be read.
+    Error,
+}
+
+/// Something the model builder wants the user to know.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelDiagnostic {
+    /// Severity.
+    pub level: DiagnosticLevel,
+    /// Stable kebab-case code.
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+    /// Where.
+    pub location: Location,
+}
+
+impl AccessModel {
+    /// The workload with this id.
+    pub fn workload(&self, id: &ResourceId) -> Option<&Workload> {
+        self.workloads.iter().find(|w| &w.id == id)
+    }
+
+    /// Grants whose principal is the given identity: the system-assigned identity of workload `id`
+    /// or the user-assigned identity `id`.
+    pub fn grants_to<'a>(
+        &'a self,
+        kind: PrincipalKind,
+        id: &'a ResourceId,
+    ) -> impl Iterator<Item = &'a Grant> + 'a {
+        self.grants
+            .iter()
+            .filter(move |g| g.principal.kind == kind && g.principal.resource.as_ref() == Some(id))
+    }
+}

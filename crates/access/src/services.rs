@@ -1,0 +1,605 @@
+//! Audience → service → the RBAC actions a call needs: the one table of service facts.
+//!
+//! Sources (see `shared/docs/domain.md` §3 and §4 for the full citations):
+//! - audiences: azure-docs `services-support-managed-identities.md` [SVC-MI], `authenticate-with-
+//!   managed-identity.md` [MI-LA] (Key Vault without trailing slash, Storage with it), Event Grid
+//!   `authenticate-with-microsoft-entra-id.md` [EG], App Configuration SDK audience constants [APPCFG];
+//! - data actions: the built-in role definitions (`az role definition list`, [DUMP]): Key Vault Secrets
+//!   User (`secrets/getSecret/action`), Storage Blob/Queue/Table Data roles, Service Bus / Event Hubs
+//!   Data Sender/Receiver (`Microsoft.ServiceBus/*/send/action` matches
+//!   `Microsoft.ServiceBus/namespaces/messages/send/action`), EventGrid Data Sender
+//!   (`Microsoft.EventGrid/events/send/action`), Cosmos DB SQL data roles [COSMOS];
+//! - control plane: ARM authorises `{type}/read|write|delete` and `{type}/{action}/action`.
+
+use serde::Serialize;
+
+use crate::model::Needs;
+
+/// A service a workload calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Service {
+    /// Azure Resource Manager (control plane).
+    Arm,
+    /// Key Vault (secrets, keys, certificates).
+    #[serde(rename = "keyvault")]
+    KeyVault,
+    /// Blob storage.
+    StorageBlob,
+    /// Queue storage.
+    StorageQueue,
+    /// Table storage.
+    StorageTable,
+    /// Azure Files.
+    StorageFile,
+    /// Service Bus.
+    #[serde(rename = "servicebus")]
+    ServiceBus,
+    /// Event Hubs.
+    #[serde(rename = "eventhubs")]
+    EventHubs,
+    /// Event Grid.
+    #[serde(rename = "eventgrid")]
+    EventGrid,
+    /// Azure SQL (contained database users, not RBAC).
+    Sql,
+    /// Cosmos DB (SQL role assignments, not ARM RBAC).
+    #[serde(rename = "cosmosdb")]
+    CosmosDb,
+    /// Microsoft Graph (Entra app roles, not ARM RBAC).
+    Graph,
+    /// App Configuration.
+    #[serde(rename = "appconfig")]
+    AppConfiguration,
+}
+
+/// Facts about one service.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceSpec {
+    /// The service.
+    pub service: Service,
+    /// Audiences the service accepts, exactly as they must be written.
+    pub audiences: &'static [&'static str],
+    /// Host suffixes of its endpoints (`<name><suffix>`), lower case; an empty-name host is exact.
+    pub host_suffixes: &'static [&'static str],
+    /// ARM type of the resource named by the host, if any.
+    pub resource_type: Option<&'static str>,
+    /// Whether Azure RBAC role assignments authorise data access.
+    pub rbac: bool,
+}
+
+/// The service table.
+pub const SERVICES: &[ServiceSpec] = &[
+    ServiceSpec {
+        service: Service::Arm,
+        audiences: &[
+            "https://management.azure.com/",
+            "https://management.core.windows.net/",
+        ],
+        host_suffixes: &["management.azure.com"],
+        resource_type: None,
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::KeyVault,
+        audiences: &["https://vault.azure.net"],
+        host_suffixes: &[".vault.azure.net"],
+        resource_type: Some("Microsoft.KeyVault/vaults"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::StorageBlob,
+        audiences: &["https://storage.azure.com/"],
+        host_suffixes: &[".blob.core.windows.net", ".dfs.core.windows.net"],
+        resource_type: Some("Microsoft.Storage/storageAccounts"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::StorageQueue,
+        audiences: &["https://storage.azure.com/"],
+        host_suffixes: &[".queue.core.windows.net"],
+        resource_type: Some("Microsoft.Storage/storageAccounts"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::StorageTable,
+        audiences: &["https://storage.azure.com/"],
+        host_suffixes: &[".table.core.windows.net"],
+        resource_type: Some("Microsoft.Storage/storageAccounts"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::StorageFile,
+        audiences: &["https://storage.azure.com/"],
+        host_suffixes: &[".file.core.windows.net"],
+        resource_type: Some("Microsoft.Storage/storageAccounts"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::ServiceBus,
+        audiences: &["https://servicebus.azure.net"],
+        host_suffixes: &[".servicebus.windows.net"],
+        resource_type: Some("Microsoft.ServiceBus/namespaces"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::EventHubs,
+        audiences: &["https://eventhubs.azure.net"],
+        // Event Hubs namespaces share the Service Bus host suffix; the plan or audience decides.
+        host_suffixes: &[".servicebus.windows.net"],
+        resource_type: Some("Microsoft.EventHub/namespaces"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::EventGrid,
+        audiences: &["https://eventgrid.azure.net"],
+        host_suffixes: &[".eventgrid.azure.net"],
+        resource_type: Some("Microsoft.EventGrid/topics"),
+        rbac: true,
+    },
+    ServiceSpec {
+        service: Service::Sql,
+        audiences: &["https://database.windows.net/"],
+        host_suffixes: &[".database.windows.net"],
+        resource_type: Some("Microsoft.Sql/servers"),
+        rbac: false,
+    },
+    ServiceSpec {
+        service: Service::CosmosDb,
+        audiences: &["https://cosmos.azure.com"],
+        host_suffixes: &[".documents.azure.com"],
+        resource_type: Some("Microsoft.DocumentDB/databaseAccounts"),
+        rbac: false,
+    },
+    ServiceSpec {
+        service: Service::Graph,
+        audiences: &["https://graph.microsoft.com"],
+        host_suffixes: &["graph.microsoft.com"],
+        resource_type: None,
+        rbac: false,
+    },
+    ServiceSpec {
+        service: Service::AppConfiguration,
+        audiences: &["https://appconfig.azure.com", "https://azconfig.io"],
+        host_suffixes: &[".azconfig.io"],
+        resource_type: Some("Microsoft.AppConfiguration/configurationStores"),
+        rbac: true,
+    },
+];
+
+impl Service {
+    /// Its entry in [`SERVICES`].
+    pub fn spec(self) -> &'static ServiceSpec {
+        SERVICES
+            .iter()
+            .find(|s| s.service == self)
+            .unwrap_or(&SERVICES[0])
+    }
+
+    /// The default audience when none is written: ARM (`https://management.azure.com/`).
+    pub const DEFAULT_AUDIENCE: &'static str = "https://management.azure.com/";
+
+    /// Whether `audience` is one the service accepts exactly (trailing slash included), or an
+    /// account-specific endpoint audience for storage and Cosmos DB.
+    pub fn accepts_audience(self, audience: &str) -> bool {
+        let a = audience.trim();
+        if self
+            .spec()
+            .audiences
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(a))
+        {
+            return true;
+        }
+        let host = host_of(a).unwrap_or_default();
+        matches!(
+            self,
+            Service::StorageBlob
+                | Service::StorageQueue
+                | Service::StorageTable
+                | Service::StorageFile
+                | Service::CosmosDb
+                | Service::AppConfiguration
+        ) && self.spec().host_suffixes.iter().any(|s| host.ends_with(s))
+    }
+
+    /// The service an audience is for (exact audiences first, then endpoint hosts; trailing-slash
+    /// variants are recognised so that a wrong slash can be reported).
+    pub fn from_audience(audience: &str) -> Option<Service> {
+        let a = audience.trim().trim_end_matches('/').to_ascii_lowercase();
+        for spec in SERVICES {
+            if spec
+                .audiences
+                .iter()
+                .any(|x| x.trim_end_matches('/').eq_ignore_ascii_case(&a))
+            {
+                return Some(spec.service);
+            }
+        }
+        Service::from_host(&host_of(&a)?).map(|(s, _)| s)
+    }
+
+    /// The service and resource name an endpoint host names, e.g. `kv1.vault.azure.net` →
+    /// (Key Vault, `kv1`). Event Hubs hosts are reported as Service Bus (same suffix).
+    pub fn from_host(host: &str) -> Option<(Service, Option<String>)> {
+        let host = host.trim().to_ascii_lowercase();
+        for spec in SERVICES {
+            if spec.service == Service::EventHubs {
+                continue;
+            }
+            for suffix in spec.host_suffixes {
+                if !suffix.starts_with('.') {
+                    if host == *suffix {
+                        return Some((spec.service, None));
+                    }
+                } else if let Some(name) = host.strip_suffix(suffix) {
+                    // Event Grid topic hosts are `<topic>.<region>-1.eventgrid.azure.net`.
+                    let name = name.split('.').next().unwrap_or(name);
+                    if !name.is_empty() {
+                        return Some((spec.service, Some(name.to_string())));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The service a managed API connector (`managedApis/<api>`) reaches.
+    pub fn from_connector(api: &str) -> Option<Service> {
+        Some(match api.to_ascii_lowercase().as_str() {
+            "keyvault" => Service::KeyVault,
+            "azureblob" | "azuredatalake" => Service::StorageBlob,
+            "azurequeues" => Service::StorageQueue,
+            "azuretables" => Service::StorageTable,
+            "azurefile" => Service::StorageFile,
+            "servicebus" => Service::ServiceBus,
+            "eventhubs" => Service::EventHubs,
+            "azureeventgridpublish" | "azureeventgrid" => Service::EventGrid,
+            "arm" | "azureautomation" | "aci" | "azurevm" | "azuredatafactory" => Service::Arm,
+            "sql" => Service::Sql,
+            "documentdb" | "cosmosdb" => Service::CosmosDb,
+            "appconfiguration" => Service::AppConfiguration,
+            _ => return None,
+        })
+    }
+
+    /// The service a Standard built-in connector (`/serviceProviders/<id>`) reaches.
+    pub fn from_service_provider(id: &str) -> Option<Service> {
+        let last = id.trim_end_matches('/').rsplit('/').next().unwrap_or(id);
+        Some(match last.to_ascii_lowercase().as_str() {
+            "servicebus" => Service::ServiceBus,
+            "azureblob" => Service::StorageBlob,
+            "azurequeues" | "azurequeue" => Service::StorageQueue,
+            "azuretables" | "azuretable" => Service::StorageTable,
+            "azurefile" => Service::StorageFile,
+            "eventhub" | "eventhubs" => Service::EventHubs,
+            "keyvault" => Service::KeyVault,
+            "sql" => Service::Sql,
+            "azurecosmosdb" | "documentdb" => Service::CosmosDb,
+            "eventgridpublisher" => Service::EventGrid,
+            "appconfiguration" => Service::AppConfiguration,
+            _ => return None,
+        })
+    }
+
+    /// The service of an ARM resource type (for targets found through provenance).
+    pub fn from_resource_type(resource_type: &str) -> Option<Service> {
+        let t = resource_type.to_ascii_lowercase();
+        Some(if t.starts_with("microsoft.keyvault/vaults") {
+            Service::KeyVault
+        } else if t.starts_with("microsoft.storage/storageaccounts/queueservices") {
+            Service::StorageQueue
+        } else if t.starts_with("microsoft.storage/storageaccounts/tableservices") {
+            Service::StorageTable
+        } else if t.starts_with("microsoft.storage/storageaccounts/fileservices") {
+            Service::StorageFile
+        } else if t.starts_with("microsoft.storage/storageaccounts") {
+            Service::StorageBlob
+        } else if t.starts_with("microsoft.servicebus/namespaces") {
+            Service::ServiceBus
+        } else if t.starts_with("microsoft.eventhub/namespaces") {
+            Service::EventHubs
+        } else if t.starts_with("microsoft.eventgrid/") {
+            Service::EventGrid
+        } else if t.starts_with("microsoft.sql/servers") {
+            Service::Sql
+        } else if t.starts_with("microsoft.documentdb/databaseaccounts") {
+            Service::CosmosDb
+        } else if t.starts_with("microsoft.appconfiguration/configurationstores") {
+            Service::AppConfiguration
+        } else {
+            return None;
+        })
+    }
+
+    /// What a call needs, from the HTTP method and the URI path (after the host, before `?`).
+    /// `query` is the query string (without `?`). Unknown methods are treated as reads for GET-like
+    /// defaults so that a need is never silently empty for an RBAC service.
+    pub fn needs(self, method: Option<&str>, path: &str, query: &str) -> Needs {
+        let method = method.unwrap_or("GET").to_ascii_uppercase();
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let data = |a: &str| Needs {
+            actions: vec![],
+            data_actions: vec![a.to_string()],
+        };
+        match self {
+            Service::KeyVault => {
+                let kind = segs.first().map(|s| s.to_ascii_lowercase());
+                let has_name = segs.len() >= 2;
+                match (kind.as_deref(), method.as_str()) {
+                    (Some("keys"), "GET") => data("Microsoft.KeyVault/vaults/keys/read"),
+                    (Some("keys"), _) => {
+                        let op = segs.get(3).or(segs.get(2)).copied().unwrap_or("encrypt");
+                        data(&format!(
+                            "Microsoft.KeyVault/vaults/keys/{}/action",
+                            op.to_ascii_lowercase()
+                        ))
+                    }
+                    (Some("certificates"), "GET") => {
+                        data("Microsoft.KeyVault/vaults/certificates/read")
+                    }
+                    (Some("certificates"), _) => {
+                        data("Microsoft.KeyVault/vaults/certificates/create/action")
+                    }
+                    (_, "PUT") => data("Microsoft.KeyVault/vaults/secrets/setSecret/action"),
+                    (_, "DELETE") => data("Microsoft.KeyVault/vaults/secrets/delete"),
+                    (Some("secrets"), _) if !has_name => {
+                        data("Microsoft.KeyVault/vaults/secrets/readMetadata/action")
+                    }
+                    _ => data("Microsoft.KeyVault/vaults/secrets/getSecret/action"),
+                }
+            }
+            Service::StorageBlob | Service::StorageFile => {
+                let prefix = if self == Service::StorageBlob {
+                    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
+                } else {
+                    "Microsoft.Storage/storageAccounts/fileServices/fileshares/files"
+                };
+                match method.as_str() {
+                    "PUT" | "POST" | "PATCH" => data(&format!("{prefix}/write")),
+                    "DELETE" => data(&format!("{prefix}/delete")),
+                    _ => data(&format!("{prefix}/read")),
+                }
+            }
+            Service::StorageQueue => {
+                let p = "Microsoft.Storage/storageAccounts/queueServices/queues/messages";
+                let peek = query.to_ascii_lowercase().contains("peekonly=true");
+                match method.as_str() {
+                    "POST" | "PUT" => data(&format!("{p}/add/action")),
+                    "DELETE" => data(&format!("{p}/delete")),
+                    _ if peek => data(&format!("{p}/read")),
+                    _ => data(&format!("{p}/process/action")),
+                }
+            }
+            Service::StorageTable => {
+                let p = "Microsoft.Storage/storageAccounts/tableServices/tables/entities";
+                match method.as_str() {
+                    "GET" | "HEAD" => data(&format!("{p}/read")),
+                    "DELETE" => data(&format!("{p}/delete")),
+                    _ => data(&format!("{p}/write")),
+                }
+            }
+            Service::ServiceBus | Service::EventHubs => {
+                let ns = if self == Service::ServiceBus {
+                    "Microsoft.ServiceBus"
+                } else {
+                    "Microsoft.EventHub"
+                };
+                let receive = method == "DELETE"
+                    || (segs.last().is_some_and(|s| s.eq_ignore_ascii_case("head")));
+                if receive {
+                    data(&format!("{ns}/namespaces/messages/receive/action"))
+                } else {
+                    data(&format!("{ns}/namespaces/messages/send/action"))
+                }
+            }
+            Service::EventGrid => data("Microsoft.EventGrid/events/send/action"),
+            Service::AppConfiguration => match method.as_str() {
+                "GET" | "HEAD" => {
+                    data("Microsoft.AppConfiguration/configurationStores/keyValues/read")
+                }
+                "DELETE" => data("Microsoft.AppConfiguration/configurationStores/keyValues/delete"),
+                _ => data("Microsoft.AppConfiguration/configurationStores/keyValues/write"),
+            },
+            Service::CosmosDb => {
+                let p = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items";
+                match method.as_str() {
+                    "GET" => data(&format!("{p}/read")),
+                    "POST" => data(&format!("{p}/create")),
+                    "PUT" | "PATCH" => data(&format!("{p}/replace")),
+                    "DELETE" => data(&format!("{p}/delete")),
+                    _ => data(&format!("{p}/read")),
+                }
+            }
+            Service::Arm => arm_needs(&method, &segs),
+            // Authorised outside Azure RBAC: nothing an ARM role assignment could satisfy.
+            Service::Sql | Service::Graph => Needs::default(),
+        }
+    }
+}
+
+/// The ARM action for a control-plane call: `{type}/read|write|delete`, or `{type}/{op}/action` for a
+/// POST to an operation under a resource.
+fn arm_needs(method: &str, segs: &[&str]) -> Needs {
+    let Some(p) = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    else {
+        // Subscription or resource group level calls.
+        let t = if segs.len() >= 4 {
+            "Microsoft.Resources/subscriptions/resourceGroups"
+        } else {
+            "Microsoft.Resources/subscriptions"
+        };
+        return Needs {
+            actions: vec![format!("{t}/{}", verb(method))],
+            data_actions: vec![],
+        };
+    };
+    let Some(ns) = segs.get(p + 1) else {
+        return Needs::default();
+    };
+    let rest = &segs[(p + 2).min(segs.len())..];
+    let mut ty = ns.to_string();
+    let mut i = 0;
+    while i < rest.len() {
+        ty.push('/');
+        ty.push_str(rest[i]);
+        i += 2;
+    }
+    // An odd-length rest ends with a collection or an operation name.
+    let action = if rest.len() % 2 == 1 && method == "POST" {
+        // `.../workflows/wf/triggers/manual/run`: the type path ends with the operation.
+        let op_start = ty.rfind('/').unwrap_or(0);
+        let (base, op) = ty.split_at(op_start);
+        format!("{base}{op}/action")
+    } else {
+        format!("{ty}/{}", verb(method))
+    };
+    Needs {
+        actions: vec![action],
+        data_actions: vec![],
+    }
+}
+
+fn verb(method: &str) -> &'static str {
+    match method {
+        "PUT" | "PATCH" => "write",
+        "DELETE" => "delete",
+        "POST" => "action",
+        _ => "read",
+    }
+}
+
+/// The host of a URI (`https://host:port/path` → `host`), lower case.
+pub fn host_of(uri: &str) -> Option<String> {
+    let rest = uri.trim().split_once("://").map(|(_, r)| r)?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?;
+    let host = host.split(':').next()?;
+    if host.is_empty() {
+        None
+    } else {
+        Some(host.to_ascii_lowercase())
+    }
+}
+
+/// The path and query of a URI (`https://h/a/b?x=1` → (`/a/b`, `x=1`)).
+pub fn path_and_query(uri: &str) -> (String, String) {
+    let Some((_, rest)) = uri.trim().split_once("://") else {
+        return (String::new(), String::new());
+    };
+    let after_host = match rest.find('/') {
+        Some(i) => &rest[i..],
+        None => "",
+    };
+    let (path, query) = after_host.split_once('?').unwrap_or((after_host, ""));
+    (
+        path.to_string(),
+        query.split('#').next().unwrap_or("").to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audiences_and_slashes() {
+        assert!(Service::KeyVault.accepts_audience("https://vault.azure.net"));
+        assert!(!Service::KeyVault.accepts_audience("https://vault.azure.net/"));
+        assert_eq!(
+            Service::from_audience("https://vault.azure.net/"),
+            Some(Service::KeyVault)
+        );
+        assert!(Service::StorageBlob.accepts_audience("https://storage.azure.com/"));
+        assert!(!Service::StorageBlob.accepts_audience("https://storage.azure.com"));
+        assert!(Service::StorageBlob.accepts_audience("https://acct.blob.core.windows.net"));
+        assert_eq!(
+            Service::from_audience("https://management.azure.com"),
+            Some(Service::Arm)
+        );
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            Service::from_host("KV1.vault.azure.net"),
+            Some((Service::KeyVault, Some("kv1".into())))
+        );
+        assert_eq!(
+            Service::from_host("topic1.westus-1.eventgrid.azure.net"),
+            Some((Service::EventGrid, Some("topic1".into())))
+        );
+        assert_eq!(
+            Service::from_host("management.azure.com"),
+            Some((Service::Arm, None))
+        );
+        assert_eq!(Service::from_host("example.com"), None);
+    }
+
+    #[test]
+    fn needs_by_method_and_path() {
+        let n = Service::KeyVault.needs(Some("GET"), "/secrets/s1", "api-version=7.4");
+        assert_eq!(
+            n.data_actions,
+            ["Microsoft.KeyVault/vaults/secrets/getSecret/action"]
+        );
+        let n = Service::KeyVault.needs(Some("GET"), "/secrets", "");
+        assert_eq!(
+            n.data_actions,
+            ["Microsoft.KeyVault/vaults/secrets/readMetadata/action"]
+        );
+        let n = Service::StorageBlob.needs(Some("PUT"), "/c/b.txt", "");
+        assert_eq!(
+            n.data_actions,
+            ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"]
+        );
+        let n = Service::StorageQueue.needs(Some("POST"), "/q/messages", "");
+        assert_eq!(
+            n.data_actions,
+            ["Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action"]
+        );
+        let n = Service::ServiceBus.needs(Some("POST"), "/q/messages", "");
+        assert_eq!(
+            n.data_actions,
+            ["Microsoft.ServiceBus/namespaces/messages/send/action"]
+        );
+        let n = Service::ServiceBus.needs(Some("DELETE"), "/q/messages/head", "");
+        assert_eq!(
+            n.data_actions,
+            ["Microsoft.ServiceBus/namespaces/messages/receive/action"]
+        );
+        let n = Service::Arm.needs(
+            Some("GET"),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/a",
+            "",
+        );
+        assert_eq!(n.actions, ["Microsoft.Web/sites/read"]);
+        let n = Service::Arm.needs(Some("POST"), "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/w/triggers/manual/run", "");
+        assert_eq!(n.actions, ["Microsoft.Logic/workflows/triggers/run/action"]);
+        let n = Service::Arm.needs(Some("POST"), "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a/listKeys", "");
+        assert_eq!(
+            n.actions,
+            ["Microsoft.Storage/storageAccounts/listKeys/action"]
+        );
+        let n = Service::Arm.needs(Some("PUT"), "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a/blobServices/default/containers/c", "");
+        assert_eq!(
+            n.actions,
+            ["Microsoft.Storage/storageAccounts/blobServices/containers/write"]
+        );
+        assert!(Service::Sql.needs(Some("GET"), "/", "").is_empty());
+    }
+
+    #[test]
+    fn uri_parts() {
+        assert_eq!(
+            host_of("https://a.vault.azure.net:443/secrets/x").as_deref(),
+            Some("a.vault.azure.net")
+        );
+        assert_eq!(
+            path_and_query("https://h/a/b?x=1"),
+            ("/a/b".to_string(), "x=1".to_string())
+        );
+    }
+}
