@@ -24,6 +24,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Expand a template (or every template in a directory) into a deployment plan.
     Expand(ExpandArgs),
+    /// Work with least-privilege policies: validate, show, locate, print the schema, write a starter.
+    Policy(PolicyArgs),
 }
 
 /// The deployment target; absent values use documented placeholders.
@@ -101,4 +103,41 @@ pub struct ExpandArgs {
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file (default: the one `check` would use for the current directory).
+    Validate(PolicyValidateArgs),
+    /// Print which policy `check` would use for a template or directory, and why.
+    Which(PolicyWhichArgs),
+    /// Print a built-in policy (`default` or `strict`).
+    Show(PolicyShowArgs),
+    /// Print the policy JSON Schema.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyValidateArgs {
+    /// The policy file; `embedded:NAME` for a built-in one.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyWhichArgs {
+    /// A template file or directory (default: the current directory).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs {
+    /// `default` or `strict`.
+    #[arg(default_value = "default")]
+    pub name: String,
 }

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => commands::eval::run(args),
         Command::Expand(args) => commands::expand::run(args),
+        Command::Policy(args) => commands::policy::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
