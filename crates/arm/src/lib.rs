@@ -13,3 +13,10 @@ pub use source::{Document, LoadError, Location};
 pub use value::{Origin, ResourceRef, Unknown, Value};
 pub mod eval;
 pub mod plan;
+pub mod discover;
+pub mod expand;
+pub mod params;
+pub mod template;
+
+pub use expand::{expand_document, expand_file, ExpandError, ExpandOptions};
+pub use template::{Template, TemplateError};

@@ -4,8 +4,21 @@
 //! deployment provides (parameters, variables, `copyIndex()`, `reference()`, user-defined functions,
 //! the deployment context) comes through [`EvalScope`], implemented by template evaluation.
 
+use std::cell::{Cell, RefCell};
+
 use crate::context::{DeploymentContext, TargetScope};
 use crate::value::Value;
+
+mod ast;
+mod functions;
+mod interp;
+mod limits;
+mod parser;
+
+pub use ast::{Expr, ExprKind};
+pub use functions::hash::{guid, unique_string};
+pub use functions::is_known_function;
+pub use limits::Limits;
 
 /// Why an expression could not be evaluated. Callers add the file location.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -74,5 +87,123 @@ pub trait EvalScope {
 
 /// True if `text` is an expression (`[...]` and not an `[[` escape).
 pub fn is_expression(text: &str) -> bool {
-    text.starts_with('[') && text.ends_with(']') && !text.starts_with("[[")
+    text.len() >= 2 && text.starts_with('[') && text.ends_with(']') && !text.starts_with("[[")
 }
+
+/// Parses an expression, given either bracketed (`[concat('a', 'b')]`) or bare
+/// (`concat('a', 'b')`). Positions in the tree and in errors count characters of `text`.
+pub fn parse(text: &str) -> Result<Expr, EvalError> {
+    parser::parse_with(text, &Limits::default())
+}
+
+/// Evaluates a template string: `[...]` is an expression, `[[...` an escaped literal (one `[`
+/// dropped), anything else a literal string.
+pub fn evaluate_string(text: &str, scope: &dyn EvalScope) -> Result<Value, EvalError> {
+    evaluate_string_with(text, scope, &Limits::default())
+}
+
+/// [`evaluate_string`] with explicit budgets.
+pub fn evaluate_string_with(
+    text: &str,
+    scope: &dyn EvalScope,
+    limits: &Limits,
+) -> Result<Value, EvalError> {
+    let steps = Cell::new(0);
+    let depth = Cell::new(0);
+    let it = interp::Interp {
+        scope,
+        limits,
+        steps: &steps,
+        depth: &depth,
+        lambda_vars: RefCell::new(Vec::new()),
+    };
+    string_in(&it, text)
+}
+
+fn string_in(it: &interp::Interp<'_>, text: &str) -> Result<Value, EvalError> {
+    if let Some(rest) = text.strip_prefix("[[") {
+        return Ok(Value::String(format!("[{rest}")));
+    }
+    if !is_expression(text) {
+        return Ok(Value::String(text.to_string()));
+    }
+    let expr = parser::parse_with(text, it.limits)?;
+    it.eval(&expr).map_err(|mut e| {
+        if e.expression.is_empty() {
+            e.expression = text.to_string();
+        }
+        e
+    })
+}
+
+/// Evaluates every string (and object key) inside a JSON value, deeply.
+pub fn evaluate_json(json: &serde_json::Value, scope: &dyn EvalScope) -> Result<Value, EvalError> {
+    evaluate_json_with(json, scope, &Limits::default())
+}
+
+/// [`evaluate_json`] with explicit budgets (shared by the whole value).
+pub fn evaluate_json_with(
+    json: &serde_json::Value,
+    scope: &dyn EvalScope,
+    limits: &Limits,
+) -> Result<Value, EvalError> {
+    let steps = Cell::new(0);
+    let depth = Cell::new(0);
+    let it = interp::Interp {
+        scope,
+        limits,
+        steps: &steps,
+        depth: &depth,
+        lambda_vars: RefCell::new(Vec::new()),
+    };
+    json_in(&it, json)
+}
+
+pub(crate) fn json_in(
+    it: &interp::Interp<'_>,
+    json: &serde_json::Value,
+) -> Result<Value, EvalError> {
+    Ok(match json {
+        serde_json::Value::String(s) => string_in(it, s)?,
+        serde_json::Value::Array(a) => {
+            Value::Array(a.iter().map(|v| json_in(it, v)).collect::<Result<_, _>>()?)
+        }
+        serde_json::Value::Object(o) => {
+            let mut out = crate::value::Object::with_capacity(o.len());
+            for (k, v) in o {
+                // ARM evaluates expressions in property names too (e.g. userAssignedIdentities keys).
+                let key = match string_in(it, k)? {
+                    Value::String(s) => s,
+                    other => other.to_display_string(),
+                };
+                out.insert(key, json_in(it, v)?);
+            }
+            Value::Object(out)
+        }
+        other => Value::from_json(other),
+    })
+}
+
+/// Evaluates a parsed expression. Error positions refer to the text it was parsed from; the
+/// error's `expression` is the tree rendered back to text.
+pub fn evaluate_expr(expr: &Expr, scope: &dyn EvalScope) -> Result<Value, EvalError> {
+    let limits = Limits::default();
+    let steps = Cell::new(0);
+    let depth = Cell::new(0);
+    let it = interp::Interp {
+        scope,
+        limits: &limits,
+        steps: &steps,
+        depth: &depth,
+        lambda_vars: RefCell::new(Vec::new()),
+    };
+    it.eval(expr).map_err(|mut e| {
+        if e.expression.is_empty() {
+            e.expression = format!("[{expr}]");
+        }
+        e
+    })
+}
+
+#[cfg(test)]
+mod tests;

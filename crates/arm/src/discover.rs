@@ -1,0 +1,1 @@
+//! Directory inputs: finding templates and their parameter files.

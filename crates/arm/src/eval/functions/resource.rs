@@ -1,0 +1,382 @@
+//! Resource functions: `resourceId`, `subscriptionResourceId`, `tenantResourceId`,
+//! `extensionResourceId`, `managementGroupResourceId`, `reference`, `references`, `list*`,
+//! `pickZones`, `providers`, `roleDefinitions`.
+
+use super::super::EvalError;
+use super::{f, fu, Call, Def, MANY};
+use crate::context::TargetScope;
+use crate::value::{Origin, Unknown, Value};
+
+pub(super) const FUNCTIONS: &[Def] = &[
+    f("resourceid", 2, MANY, resource_id),
+    f("subscriptionresourceid", 2, MANY, subscription_resource_id),
+    f("tenantresourceid", 2, MANY, tenant_resource_id),
+    f("extensionresourceid", 3, MANY, extension_resource_id),
+    f(
+        "managementgroupresourceid",
+        2,
+        MANY,
+        management_group_resource_id,
+    ),
+    fu("reference", 1, 3, reference),
+    f("references", 1, 2, references),
+    f("pickzones", 3, 5, pick_zones),
+    f("providers", 1, 2, providers),
+    f("roledefinitions", 1, 1, role_definitions),
+];
+
+/// The definition every `list*` function (`listKeys`, `listSecrets`, ...) shares.
+pub(super) const LIST_DEF: Def = fu("list*", 1, 3, list_call);
+
+/// `list`, `listKeys`, `listAccountSas`, `listCallbackUrl`, ...: anything starting with `list`.
+pub(super) fn is_list_function(lower: &str) -> bool {
+    lower.starts_with("list")
+}
+
+/// `Namespace/type1/type2` with names `n1`, `n2` → `providers/Namespace/type1/n1/type2/n2`.
+fn provider_path(c: &Call<'_, '_>, type_index: usize) -> Result<String, EvalError> {
+    let full_type = c.str(type_index)?;
+    let mut segments = full_type.split('/').filter(|s| !s.is_empty());
+    let namespace = segments.next().unwrap_or_default();
+    let types: Vec<&str> = segments.collect();
+    if namespace.is_empty() || types.is_empty() {
+        return Err(c.err(format!(
+            "'{full_type}' is not a resource type (expected 'Namespace/type')"
+        )));
+    }
+    let mut names = Vec::new();
+    for i in type_index + 1..c.args.len() {
+        names.extend(c.str(i)?.split('/').filter(|s| !s.is_empty()));
+    }
+    if names.len() != types.len() {
+        return Err(c.err(format!(
+            "the resource type '{full_type}' needs {} name segment(s) but {} were given",
+            types.len(),
+            names.len()
+        )));
+    }
+    let mut path = format!("providers/{namespace}");
+    for (t, n) in types.iter().zip(&names) {
+        path.push('/');
+        path.push_str(t);
+        path.push('/');
+        path.push_str(n);
+    }
+    Ok(path)
+}
+
+/// Index of the first argument that looks like a resource type (contains `/`).
+fn type_index(c: &Call<'_, '_>, max_before: usize) -> Result<usize, EvalError> {
+    for (i, v) in c.args.iter().enumerate().take(max_before + 1) {
+        if v.as_str().is_some_and(|s| s.contains('/')) {
+            return Ok(i);
+        }
+    }
+    Err(c.err("no resource type ('Namespace/type') among the first arguments"))
+}
+
+fn resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let ctx = c.it.scope.context();
+    let t = type_index(c, 2)?;
+    let path = provider_path(c, t)?;
+    let prefix = match t {
+        0 => match c.it.scope.target_scope() {
+            TargetScope::ResourceGroup => ctx.resource_group_scope(),
+            TargetScope::Subscription => ctx.subscription_scope(),
+            TargetScope::ManagementGroup => ctx.management_group_scope(),
+            TargetScope::Tenant => String::new(),
+        },
+        1 => format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            ctx.subscription_id,
+            c.str(0)?
+        ),
+        _ => format!("/subscriptions/{}/resourceGroups/{}", c.str(0)?, c.str(1)?),
+    };
+    Ok(Value::String(format!("{prefix}/{path}")))
+}
+
+fn subscription_resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let t = type_index(c, 1)?;
+    let sub = if t == 1 {
+        c.str(0)?.to_string()
+    } else {
+        c.it.scope.context().subscription_id.clone()
+    };
+    Ok(Value::String(format!(
+        "/subscriptions/{sub}/{}",
+        provider_path(c, t)?
+    )))
+}
+
+fn tenant_resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    Ok(Value::String(format!("/{}", provider_path(c, 0)?)))
+}
+
+fn management_group_resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let t = type_index(c, 1)?;
+    let mg = if t == 1 {
+        c.str(0)?.to_string()
+    } else {
+        c.it.scope.context().management_group.clone()
+    };
+    Ok(Value::String(format!(
+        "/providers/Microsoft.Management/managementGroups/{mg}/{}",
+        provider_path(c, t)?
+    )))
+}
+
+fn extension_resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let base = c.str(0)?.trim_end_matches('/');
+    Ok(Value::String(format!("{base}/{}", provider_path(c, 1)?)))
+}
+
+fn reference(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let full = match c.args.get(2) {
+        None => false,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("full"),
+        Some(Value::Unknown(_)) => false,
+        Some(_) => return Err(c.expected(2, "the string 'Full'")),
+    };
+    if !matches!(c.arg(0), Value::String(_) | Value::Unknown(_)) {
+        return Err(c.expected(0, "a resource id, name or symbolic name"));
+    }
+    c.it.scope
+        .reference(c.arg(0), c.args.get(1), full)
+        .map_err(|e| c.scope_err(e))
+}
+
+fn references(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let symbol = c.str(0)?;
+    let full = match c.args.get(1) {
+        None => false,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("full"),
+        Some(_) => return Err(c.expected(1, "the string 'Full'")),
+    };
+    c.it.scope
+        .references(symbol, full)
+        .map_err(|e| c.scope_err(e))
+}
+
+/// Keys and secrets come from the live resource: always unknown.
+fn list_call(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    Ok(Value::Unknown(Unknown::new(Origin::ListCall {
+        function: c.name.to_string(),
+        resource_id: c.arg(0).to_display_string(),
+    })))
+}
+
+/// Regions with availability zones (public Azure), for `pickZones`.
+const ZONAL_REGIONS: &[&str] = &[
+    "australiaeast",
+    "brazilsouth",
+    "canadacentral",
+    "centralindia",
+    "centralus",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "koreacentral",
+    "mexicocentral",
+    "newzealandnorth",
+    "northeurope",
+    "norwayeast",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southcentralus",
+    "southeastasia",
+    "spaincentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "uaenorth",
+    "uksouth",
+    "westeurope",
+    "westus2",
+    "westus3",
+    "chinanorth3",
+    "usgovvirginia",
+];
+
+/// Resource providers whose resources can be zonal.
+const ZONAL_NAMESPACES: &[&str] = &[
+    "microsoft.compute",
+    "microsoft.network",
+    "microsoft.storage",
+    "microsoft.sql",
+    "microsoft.documentdb",
+    "microsoft.cache",
+    "microsoft.containerservice",
+    "microsoft.web",
+    "microsoft.dbforpostgresql",
+    "microsoft.dbformysql",
+    "microsoft.eventhub",
+    "microsoft.servicebus",
+    "microsoft.keyvault",
+    "microsoft.containerregistry",
+    "microsoft.app",
+    "microsoft.apimanagement",
+];
+
+/// `pickZones(namespace, type, location, count = 1, offset = 0)`, from a built-in table of zonal
+/// regions (the live answer needs the platform's metadata).
+fn pick_zones(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let namespace = c.str(0)?.to_ascii_lowercase();
+    c.str(1)?;
+    let location: String = c
+        .str(2)?
+        .chars()
+        .filter(|ch| !ch.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let count = if c.args.len() > 3 { c.int(3)? } else { 1 };
+    let offset = if c.args.len() > 4 { c.int(4)? } else { 0 };
+    if !(1..=3).contains(&count) || !(0..=2).contains(&offset) {
+        return Err(c.err("the number of zones must be 1 to 3 and the offset 0 to 2"));
+    }
+    if !ZONAL_REGIONS.contains(&location.as_str())
+        || !ZONAL_NAMESPACES.contains(&namespace.as_str())
+    {
+        return Ok(Value::Array(Vec::new()));
+    }
+    Ok(Value::Array(
+        (0..count)
+            .map(|i| Value::String(((offset + i) % 3 + 1).to_string()))
+            .collect(),
+    ))
+}
+
+fn providers(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let ns = c.str(0)?;
+    Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+        what: format!("providers('{ns}'): resource provider metadata needs the live platform"),
+    })))
+}
+
+fn role_definitions(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    let role = c.str(0)?;
+    Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+        what: format!("roleDefinitions('{role}'): the role catalogue of the tenant"),
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::evaluate_string;
+    use super::super::testing::{fails, ok, TestScope};
+    use crate::context::{DeploymentContext, TargetScope};
+    use serde_json::json;
+
+    const RG: &str =
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg";
+
+    #[test]
+    fn resource_ids() {
+        assert_eq!(
+            ok("[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'default')]"),
+            json!(format!(
+                "{RG}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default"
+            ))
+        );
+        assert_eq!(
+            ok("[resourceId('otherRg', 'Microsoft.Storage/storageAccounts', 'st')]"),
+            json!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/otherRg/providers/Microsoft.Storage/storageAccounts/st")
+        );
+        assert_eq!(
+            ok("[resourceId('s2', 'rg2', 'Microsoft.Web/sites', 'app')]"),
+            json!("/subscriptions/s2/resourceGroups/rg2/providers/Microsoft.Web/sites/app")
+        );
+        assert_eq!(
+            ok("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')]"),
+            json!("/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7")
+        );
+        assert_eq!(
+            ok("[tenantResourceId('Microsoft.Authorization/roleDefinitions', 'r1')]"),
+            json!("/providers/Microsoft.Authorization/roleDefinitions/r1")
+        );
+        assert_eq!(
+            ok("[managementGroupResourceId('mg1', 'Microsoft.Authorization/policyDefinitions', 'p')]"),
+            json!("/providers/Microsoft.Management/managementGroups/mg1/providers/Microsoft.Authorization/policyDefinitions/p")
+        );
+        assert_eq!(
+            ok("[extensionResourceId(resourceId('Microsoft.KeyVault/vaults', 'kv'), 'Microsoft.Authorization/roleAssignments', 'g')]"),
+            json!(format!("{RG}/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Authorization/roleAssignments/g"))
+        );
+    }
+
+    #[test]
+    fn resource_id_defaults_follow_the_target_scope() {
+        let scope = TestScope {
+            context: DeploymentContext::builder()
+                .subscription_id(Some("s1".into()))
+                .build(),
+            target: Some(TargetScope::Subscription),
+            ..TestScope::default()
+        };
+        assert_eq!(
+            evaluate_string(
+                "[resourceId('Microsoft.Resources/resourceGroups', 'rg')]",
+                &scope
+            )
+            .map(|v| v.to_json()),
+            Ok(json!(
+                "/subscriptions/s1/providers/Microsoft.Resources/resourceGroups/rg"
+            ))
+        );
+    }
+
+    #[test]
+    fn errors() {
+        assert!(fails("[resourceId('Microsoft.Web/sites')]")
+            .message
+            .contains("expects at least 2"));
+        assert!(
+            fails("[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet')]")
+                .message
+                .contains("needs 2")
+        );
+        assert!(fails("[resourceId('a', 'b', 'c', 'd')]")
+            .message
+            .contains("no resource type"));
+    }
+
+    #[test]
+    fn runtime_values_are_unknown_with_provenance() {
+        let v = ok("[reference(resourceId('Microsoft.Logic/workflows', 'wf1'), '2019-05-01', 'Full').identity.principalId]");
+        let text = v["$unknown"].as_str().unwrap_or_default().to_string();
+        assert!(
+            text.contains("runtime property identity.principalId"),
+            "{text}"
+        );
+        let keys = ok("[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'st'), '2023-01-01').keys[0].value]");
+        assert!(keys["$unknown"]
+            .as_str()
+            .is_some_and(|s| s.contains("listKeys()")));
+    }
+
+    #[test]
+    fn pick_zones_uses_the_zone_table() {
+        assert_eq!(
+            ok("[pickZones('Microsoft.Compute', 'virtualMachines', 'westus2')]"),
+            json!(["1"])
+        );
+        assert_eq!(
+            ok("[pickZones('Microsoft.Compute', 'virtualMachines', 'northcentralus')]"),
+            json!([])
+        );
+        assert_eq!(
+            ok("[pickZones('Microsoft.Cdn', 'profiles', 'westus2')]"),
+            json!([])
+        );
+        assert_eq!(
+            ok("[pickZones('Microsoft.Network', 'publicIPAddresses', 'West US 2', 3)]"),
+            json!(["1", "2", "3"])
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! Deployment expansion: a template plus parameters → [`DeploymentPlan`].
+//!
+//! Every resource that would be deployed is listed, with its type, name, full id, scope, condition
+//! status and evaluated body, for the root deployment and every nested deployment (Bicep module),
+//! recursively. Values only known at deployment stay [`crate::Unknown`] and are listed in
+//! `plan.unresolved`. Problems in expressions become diagnostics (the plan is still built); a broken
+//! input (not JSON, not a template, a budget exceeded) is an [`ExpandError`].
+
+mod deployment;
+pub mod ids;
+mod scope;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use crate::context::DeploymentContext;
+use crate::params::{ParameterFile, ParamsError};
+use crate::plan::{
+    DeploymentPlan, Diagnostic, DiagnosticLevel, PlannedDeployment, PlannedParameter,
+    PlannedResource, Unresolved,
+};
+use crate::source::{Document, LoadError, Location};
+use crate::template::{Template, TemplateError};
+use crate::value::ResourceRef;
+
+use deployment::{Deployment, Supplied};
+
+/// Budgets that keep hostile input from hanging or exhausting memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Nested deployments inside nested deployments (ARM allows far fewer in practice).
+    pub max_depth: usize,
+    /// Resources over all deployments.
+    pub max_resources: usize,
+    /// Copies of one copy loop (ARM: 800).
+    pub max_copy: i64,
+    /// Expression evaluations over the whole expansion.
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 32,
+            max_resources: 200_000,
+            max_copy: 800,
+            max_steps: 20_000_000,
+        }
+    }
+}
+
+/// How to expand: the target, the parameter inputs and the budgets.
+#[derive(Debug, Clone, Default)]
+pub struct ExpandOptions {
+    pub context: DeploymentContext,
+    /// Parameter files applied in order (later wins).
+    pub parameter_files: Vec<PathBuf>,
+    /// `--param NAME=VALUE` overrides, applied after the files.
+    pub overrides: Vec<(String, Json)>,
+    pub limits: Limits,
+}
+
+/// Why a template could not be expanded at all.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ExpandError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Parameters(#[from] ParamsError),
+    /// A budget of [`Limits`] was exceeded.
+    #[error("{location}: {message}")]
+    Limit { message: String, location: Location },
+}
+
+impl ExpandError {
+    /// Where the problem is, when known.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            ExpandError::Load(e) => e.location(),
+            ExpandError::Template(e) => Some(e.location.clone()),
+            ExpandError::Parameters(ParamsError::Shape { location, .. }) => Some(location.clone()),
+            ExpandError::Parameters(ParamsError::Load(e)) => e.location(),
+            ExpandError::Parameters(_) => None,
+            ExpandError::Limit { location, .. } => Some(location.clone()),
+        }
+    }
+}
+
+/// Expands the template in file `path`.
+pub fn expand_file(path: &Path, options: &ExpandOptions) -> Result<DeploymentPlan, ExpandError> {
+    let document = Arc::new(Document::load(path)?);
+    expand_document(document, options)
+}
+
+/// Expands an already loaded template document.
+pub fn expand_document(
+    document: Arc<Document>,
+    options: &ExpandOptions,
+) -> Result<DeploymentPlan, ExpandError> {
+    let template = Arc::new(Template::from_document(document)?);
+    let mut files = Vec::new();
+    for path in &options.parameter_files {
+        files.push(ParameterFile::load(path)?);
+    }
+    let engine = Engine::new(options);
+    let supplied = root_supplied(&files, &options.overrides);
+    let root = Deployment::root(&engine, template.clone(), supplied);
+    root.run();
+    if let Some(fatal) = engine.fatal.borrow_mut().take() {
+        return Err(fatal);
+    }
+    let outputs = root.outputs_map();
+    drop(root);
+    let mut records = engine.records.into_inner();
+    records.sort_by(|a, b| a.order.cmp(&b.order));
+    let mut resources = Vec::new();
+    let mut deployments = Vec::new();
+    for record in records {
+        resources.extend(record.resources);
+        deployments.push(record.deployment);
+    }
+    Ok(DeploymentPlan {
+        template: template.file_name(),
+        parameter_files: options
+            .parameter_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        context: options.context.clone(),
+        target_scope: template.target_scope,
+        resources,
+        deployments,
+        parameters: engine.parameters.into_inner(),
+        outputs,
+        unresolved: engine.unresolved.into_inner(),
+        diagnostics: engine.diagnostics.into_inner(),
+    })
+}
+
+/// Parameter values for the root deployment: files in order, then overrides.
+fn root_supplied(files: &[ParameterFile], overrides: &[(String, Json)]) -> Supplied {
+    let mut supplied = Supplied::default();
+    for file in files {
+        for (name, entry) in &file.values {
+            supplied.insert_file(name, entry.clone());
+        }
+    }
+    for (name, value) in overrides {
+        supplied.insert_override(name, value.clone());
+    }
+    supplied
+}
+
+/// One deployment's share of the plan, sorted into pre-order at the end.
+struct Record {
+    order: Vec<usize>,
+    deployment: PlannedDeployment,
+    resources: Vec<PlannedResource>,
+}
+
+/// State shared by every deployment of one expansion.
+pub(crate) struct Engine<'o> {
+    options: &'o ExpandOptions,
+    steps: Cell<u64>,
+    resource_count: Cell<usize>,
+    diagnostics: RefCell<Vec<Diagnostic>>,
+    unresolved: RefCell<Vec<Unresolved>>,
+    unresolved_seen: RefCell<HashSet<(String, String)>>,
+    parameters: RefCell<Vec<PlannedParameter>>,
+    records: RefCell<Vec<Record>>,
+    /// Every declared resource by lower-case id, for `reference()` across deployments.
+    by_id: RefCell<std::collections::HashMap<String, ResourceRef>>,
+    fatal: RefCell<Option<ExpandError>>,
+    /// Nested templates already read, by file and pointer (a module in a copy loop is read once).
+    templates: RefCell<std::collections::HashMap<(String, String), Arc<Template>>>,
+}
+
+impl<'o> Engine<'o> {
+    /// The inline template at `pointer` of `document`, read once.
+    fn template_at(
+        &self,
+        document: Arc<Document>,
+        pointer: &str,
+    ) -> Result<Arc<Template>, TemplateError> {
+        let key = (document.file_name(), pointer.to_string());
+        if let Some(t) = self.templates.borrow().get(&key) {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(Template::at(document, pointer)?);
+        self.templates.borrow_mut().insert(key, t.clone());
+        Ok(t)
+    }
+
+    /// The template in file `path` (a `templateLink.relativePath`), read once.
+    fn template_file(&self, path: &Path) -> Result<Arc<Template>, String> {
+        let key = (path.display().to_string(), String::new());
+        if let Some(t) = self.templates.borrow().get(&key) {
+            return Ok(t.clone());
+        }
+        let t = deployment::load_linked(path)?;
+        self.templates.borrow_mut().insert(key, t.clone());
+        Ok(t)
+    }
+
+    fn new(options: &'o ExpandOptions) -> Engine<'o> {
+        Engine {
+            options,
+            steps: Cell::new(0),
+            resource_count: Cell::new(0),
+            diagnostics: RefCell::new(Vec::new()),
+            unresolved: RefCell::new(Vec::new()),
+            unresolved_seen: RefCell::new(HashSet::new()),
+            parameters: RefCell::new(Vec::new()),
+            records: RefCell::new(Vec::new()),
+            by_id: RefCell::new(std::collections::HashMap::new()),
+            fatal: RefCell::new(None),
+            templates: RefCell::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.options.limits
+    }
+
+    fn diagnostic(&self, level: DiagnosticLevel, code: &str, message: String, location: Location) {
+        self.diagnostics.borrow_mut().push(Diagnostic {
+            level,
+            code: code.to_string(),
+            message,
+            location,
+        });
+    }
+
+    fn unresolved(&self, depends_on: String, location: Location) {
+        let key = (depends_on.clone(), format!("{location}{}", location.pointer));
+        if self.unresolved_seen.borrow_mut().insert(key) {
+            self.unresolved.borrow_mut().push(Unresolved {
+                depends_on,
+                location,
+            });
+        }
+    }
+
+    /// Records a fatal error (first one wins); expansion stops as soon as it is seen.
+    fn fail(&self, error: ExpandError) {
+        let mut fatal = self.fatal.borrow_mut();
+        if fatal.is_none() {
+            *fatal = Some(error);
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.fatal.borrow().is_some()
+    }
+
+    /// Counts one evaluation step; false (and a fatal error) once the budget is spent.
+    fn step(&self, location: impl FnOnce() -> Location) -> bool {
+        let n = self.steps.get() + 1;
+        self.steps.set(n);
+        if n > self.limits().max_steps {
+            self.fail(ExpandError::Limit {
+                message: format!(
+                    "evaluation budget exceeded ({} expression evaluations)",
+                    self.limits().max_steps
+                ),
+                location: location(),
+            });
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,250 @@
+//! The [`EvalScope`] a deployment gives its expressions, including `reference()` semantics.
+
+use super::deployment::{Deployment, Loop, LoopKind};
+use super::ids;
+use crate::context::{DeploymentContext, TargetScope};
+use crate::eval::{EvalError, EvalScope, UserFunction};
+use crate::value::{Object, Origin, ResourceRef, Unknown, Value};
+
+/// Suffix of the older way to read a system-assigned identity: `reference(concat(<id>, SUFFIX))`.
+const IDENTITY_SUFFIX: &str = "/providers/Microsoft.ManagedIdentity/Identities/default";
+
+/// A deployment with the copy loops active at the expression being evaluated.
+pub(crate) struct Frame<'d, 'a> {
+    pub dep: &'d Deployment<'a>,
+    pub loops: &'d [Loop],
+}
+
+/// What a `reference()` target names.
+enum Target {
+    /// An instance of the current deployment.
+    Local(usize),
+    /// A resource known elsewhere in the plan, or only by its id.
+    Elsewhere(ResourceRef),
+}
+
+impl Frame<'_, '_> {
+    fn resolve(&self, text: &str) -> Target {
+        let dep = self.dep;
+        let text = text.trim();
+        if text.starts_with('/') {
+            let lower = text.to_ascii_lowercase();
+            let found = dep
+                .instances
+                .borrow()
+                .iter()
+                .position(|i| i.id.eq_ignore_ascii_case(text));
+            if let Some(i) = found {
+                return Target::Local(i);
+            }
+            // A deployment (module) referenced by an id at another scope: match type and name.
+            if let Some((ty, name)) = ids::type_and_name_from_id(text) {
+                let found = dep.instances.borrow().iter().position(|i| {
+                    i.resource_type.eq_ignore_ascii_case(&ty) && i.name.eq_ignore_ascii_case(&name)
+                });
+                if let Some(i) = found {
+                    return Target::Local(i);
+                }
+                if let Some(r) = dep.engine.by_id.borrow().get(&lower) {
+                    return Target::Elsewhere(r.clone());
+                }
+                return Target::Elsewhere(ResourceRef {
+                    id: text.to_string(),
+                    resource_type: ty,
+                    name,
+                    symbol: None,
+                });
+            }
+            return Target::Elsewhere(ResourceRef {
+                id: text.to_string(),
+                resource_type: String::new(),
+                name: text.to_string(),
+                symbol: None,
+            });
+        }
+        if dep.template.symbolic {
+            if let Some(i) = dep.find_symbol(text) {
+                return Target::Local(i);
+            }
+        }
+        // Classic templates may name a resource of the same template by its name alone.
+        let found = dep
+            .instances
+            .borrow()
+            .iter()
+            .position(|i| i.name.eq_ignore_ascii_case(text));
+        if let Some(i) = found {
+            return Target::Local(i);
+        }
+        if let Some(i) = dep.find_symbol(text) {
+            return Target::Local(i);
+        }
+        Target::Elsewhere(ResourceRef {
+            id: text.to_string(),
+            resource_type: String::new(),
+            name: text.to_string(),
+            symbol: None,
+        })
+    }
+
+    fn reference_to(&self, target: Target, full: bool, identity: bool) -> Result<Value, EvalError> {
+        let resource = match target {
+            Target::Local(i) => {
+                let inst = self.dep.instances.borrow()[i].clone();
+                if inst.is_deployment && !inst.existing && !identity {
+                    let outputs = self.dep.ensure_nested(i)?;
+                    return Ok(deployment_state(&inst.resource_ref(), outputs, full));
+                }
+                inst.resource_ref()
+            }
+            Target::Elsewhere(r) => r,
+        };
+        let path = if identity {
+            "identity"
+        } else if full {
+            ""
+        } else {
+            "properties"
+        };
+        Ok(Value::Unknown(Unknown::new(Origin::RuntimeProperty {
+            resource,
+            path: path.to_string(),
+        })))
+    }
+}
+
+/// What `reference()` returns for a nested deployment: its outputs (and, with `'full'`, the
+/// resource envelope around them).
+fn deployment_state(resource: &ResourceRef, outputs: Value, full: bool) -> Value {
+    let mut props = Object::new();
+    props.insert("outputs".into(), outputs);
+    props.insert("provisioningState".into(), Value::String("Succeeded".into()));
+    if !full {
+        return Value::Object(props);
+    }
+    let mut out = Object::new();
+    out.insert("id".into(), Value::String(resource.id.clone()));
+    out.insert("name".into(), Value::String(resource.name.clone()));
+    out.insert("type".into(), Value::String(resource.resource_type.clone()));
+    out.insert("properties".into(), Value::Object(props));
+    Value::Object(out)
+}
+
+impl EvalScope for Frame<'_, '_> {
+    fn context(&self) -> &DeploymentContext {
+        &self.dep.eval_context
+    }
+
+    fn target_scope(&self) -> TargetScope {
+        self.dep.eval_target
+    }
+
+    fn parameter(&self, name: &str) -> Result<Value, EvalError> {
+        self.dep.parameter(name)
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, EvalError> {
+        self.dep.variable(name)
+    }
+
+    fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, EvalError> {
+        match loop_name {
+            Some(name) => self
+                .loops
+                .iter()
+                .rev()
+                .find(|l| l.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                .map(|l| l.index)
+                .ok_or_else(|| {
+                    EvalError::new(format!("copyIndex('{name}') is used outside the copy loop '{name}'"))
+                }),
+            None => self
+                .loops
+                .iter()
+                .rev()
+                .find(|l| matches!(l.kind, LoopKind::Resource | LoopKind::Output))
+                .or_else(|| self.loops.last())
+                .map(|l| l.index)
+                .ok_or_else(|| EvalError::new("copyIndex() is used outside a copy loop")),
+        }
+    }
+
+    fn deployment(&self) -> Value {
+        self.dep.deployment_value()
+    }
+
+    fn user_function(&self, namespace: &str, name: &str) -> Option<UserFunction> {
+        self.dep.user_function(namespace, name)
+    }
+
+    fn reference(
+        &self,
+        target: &Value,
+        _api_version: Option<&Value>,
+        full: bool,
+    ) -> Result<Value, EvalError> {
+        match target {
+            Value::String(text) => {
+                let (text, identity) = match strip_suffix_ci(text, IDENTITY_SUFFIX) {
+                    Some(owner) => (owner, true),
+                    None => (text.as_str(), false),
+                };
+                let resolved = self.resolve(text);
+                self.reference_to(resolved, full, identity)
+            }
+            Value::Unknown(u) => Ok(Value::Unknown(Unknown::derived(
+                "reference()",
+                vec![u.clone()],
+            ))),
+            other => Err(EvalError::new(format!(
+                "reference() expects a resource id or name, got {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    fn references(&self, symbol: &str, full: bool) -> Result<Value, EvalError> {
+        let indices: Vec<usize> = self
+            .dep
+            .instances
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| {
+                i.symbol
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(symbol))
+            })
+            .map(|(n, _)| n)
+            .collect();
+        if indices.is_empty() {
+            return Err(EvalError::new(format!(
+                "references('{symbol}'): no resource or module with that symbolic name"
+            )));
+        }
+        let mut out = Vec::with_capacity(indices.len());
+        for i in indices {
+            out.push(self.reference_to(Target::Local(i), full, false)?);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn call_extension(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
+        if name.eq_ignore_ascii_case("externalInputs") {
+            let what = args
+                .first()
+                .map(Value::to_display_string)
+                .unwrap_or_default();
+            return Some(Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                what: format!("external input '{what}'"),
+            }))));
+        }
+        None
+    }
+}
+
+fn strip_suffix_ci<'t>(text: &'t str, suffix: &str) -> Option<&'t str> {
+    let cut = text.len().checked_sub(suffix.len())?;
+    let (head, tail) = (text.get(..cut)?, text.get(cut..)?);
+    tail.eq_ignore_ascii_case(suffix).then_some(head)
+}

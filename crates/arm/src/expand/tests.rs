@@ -1,0 +1,1 @@
+//! Unit tests of expansion, one per construct.
