@@ -121,6 +121,27 @@ pub enum PolicyCommand {
     Show(PolicyShowArgs),
     /// Print the policy JSON Schema.
     Schema,
+    /// Write a starting policy from a template's current grants and usages.
+    Init(Box<PolicyInitArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyInitArgs {
+    /// The template file.
+    pub template: PathBuf,
+    #[command(flatten)]
+    pub parameters: ParameterArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Where to write (default: rolegate.yaml beside the template).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the policy on stdout instead of writing a file.
+    #[arg(long, conflicts_with = "output")]
+    pub stdout: bool,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -73,3 +73,65 @@ fn show_and_schema_print_the_shipped_files() {
     .unwrap_or_default();
     assert_eq!(out, on_disk);
 }
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn init_writes_a_policy_that_allows_todays_safe_grants_only() {
+    let dir = scratch("cli-init");
+    std::fs::copy(
+        fixture("policy-init/main.json"),
+        dir.join("infra/main.json"),
+    )
+    .expect("copy");
+    let (code, _, err) = rolegate(&["policy", "init", "infra/main.json"], &dir);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("wrote infra/rolegate.yaml (1 workloads, 2 grants)"),
+        "{err}"
+    );
+    let written = dir.join("infra/rolegate.yaml");
+    let loaded = policy::Policy::load(&written).unwrap_or_else(|e| panic!("{e}"));
+    let text = loaded.text();
+    assert!(text.contains("kind: system"), "{text}");
+    assert!(text.contains("- roles: [Key Vault Secrets User]"), "{text}");
+    assert!(
+        text.contains("# not allowed (a privileged role): Contributor"),
+        "{text}"
+    );
+
+    let wf = policy::WorkloadRef::new("Microsoft.Logic/workflows", "wf-payments");
+    let kv = policy::GrantRef {
+        role: policy::RoleRef::new(
+            Some("4633458b-17de-408a-b874-0445c86b69e6"),
+            Some("Key Vault Secrets User"),
+        ),
+        target_type: "Microsoft.KeyVault/vaults",
+        target_name: "kv-payments",
+        scope_level: policy::ScopeLevel::Resource,
+    };
+    assert!(loaded.grant_allowed(&wf, &kv).allowed);
+
+    // The file is discovered for the template, and is not overwritten without --force.
+    let (code, out, _) = rolegate(&["policy", "which", "infra/main.json"], &dir);
+    assert_eq!(code, 0);
+    assert!(out.trim().ends_with("infra/rolegate.yaml"), "{out}");
+    let (code, _, err) = rolegate(&["policy", "init", "infra/main.json"], &dir);
+    assert_eq!(code, 2);
+    assert!(err.contains("exists; use --force"), "{err}");
+    let (code, _, err) = rolegate(&["policy", "init", "infra/main.json", "--force"], &dir);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn init_on_broken_input_exits_2() {
+    let dir = scratch("cli-init-broken");
+    std::fs::write(dir.join("broken.json"), "{ \"resources\": [ }").expect("write");
+    let (code, _, err) = rolegate(&["policy", "init", "--stdout", "broken.json"], &dir);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("broken.json:1:"), "{err}");
+}

@@ -106,16 +106,42 @@ fn scalar(text: &str) -> String {
     }
 }
 
-/// A glob matching exactly `text` (glob metacharacters escaped).
+/// A glob matching exactly `text`: glob metacharacters escaped, and each part only known at
+/// deployment (rendered `{...}` by expansion; Azure names cannot contain braces) as `*`.
 fn literal_glob(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
     for c in text.chars() {
-        if "*?[]{}\\!".contains(c) {
-            out.push('\\');
+        match c {
+            '{' => {
+                if depth == 0 {
+                    out.push('*');
+                }
+                depth += 1;
+            }
+            '}' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            _ => {
+                if "*?[]}\\!".contains(c) {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
         }
-        out.push(c);
     }
     out
+}
+
+/// Whether a name has parts only known at deployment.
+fn has_unknown(text: &str) -> bool {
+    text.contains('{')
+}
+
+/// Whether the default policy requires this workload type to have an identity.
+fn identity_expected(resource_type: &str, kind: Option<&str>) -> bool {
+    resource_type.eq_ignore_ascii_case("Microsoft.Logic/workflows")
+        || (resource_type.eq_ignore_ascii_case("Microsoft.Web/sites")
+            && kind.is_some_and(|k| k.to_ascii_lowercase().contains("workflowapp")))
 }
 
 impl Draft {
@@ -193,7 +219,19 @@ impl Draft {
         }
         let _ = writeln!(out, "workloads:");
         for w in &self.workloads {
-            let _ = writeln!(out, "  - name: {}", scalar(&w.name));
+            let label = if has_unknown(&w.name) {
+                let short = w.resource_type.rsplit('/').next().unwrap_or("workload");
+                format!("{short} {}", literal_glob(&w.name))
+            } else {
+                w.name.clone()
+            };
+            let _ = writeln!(out, "  - name: {}", scalar(&label));
+            if has_unknown(&w.name) {
+                let _ = writeln!(
+                    out,
+                    "    # its name is only known at deployment: `*` stands for the unknown part"
+                );
+            }
             let _ = writeln!(out, "    match:");
             let _ = writeln!(
                 out,
@@ -212,9 +250,15 @@ impl Draft {
                         kind.as_str()
                     );
                 }
+                None if identity_expected(&w.resource_type, w.kind.as_deref()) => {
+                    let _ = writeln!(
+                        out,
+                        "    # no managed identity today: rule MI001 reports it until it has one"
+                    );
+                    let _ = writeln!(out, "    identity:\n      required: true\n      kind: any");
+                }
                 None => {
                     let _ = writeln!(out, "    # no managed identity today");
-                    let _ = writeln!(out, "    identity:\n      required: false");
                 }
             }
             for missing in &w.missing {

@@ -58,6 +58,14 @@ fn sample() -> Draft {
                 grants: vec![],
                 missing: vec![],
             },
+            DraftWorkload {
+                resource_type: "Microsoft.Logic/workflows".into(),
+                name: "wf-{uniqueString(resourceGroup().id)}-prod".into(),
+                kind: None,
+                identity: Some(IdentityKind::User),
+                grants: vec![],
+                missing: vec![],
+            },
         ],
         external_principals: vec![(
             "11111111-2222-3333-4444-555555555555".into(),
@@ -115,13 +123,18 @@ fn written_policy_validates_and_allows_exactly_todays_safe_grants() {
     assert!(!p.grant_allowed(&wf, &contributor).allowed);
     assert!(p.role_denied(&contributor.role).is_some());
 
-    // A workload named like a YAML boolean, without identity, and no grants.
+    // A Standard Logic App named like a YAML boolean, without identity today: still required.
     let site =
         WorkloadRef::new("Microsoft.Web/sites", "true").with_kind(Some("functionapp,workflowapp"));
-    assert!(!p
-        .identity_requirement(&site)
-        .map(|r| r.required)
-        .unwrap_or(true));
+    assert!(p.identity_requirement(&site).is_some_and(|r| r.required));
+    assert!(text.contains("rule MI001 reports it"), "{text}");
+    // A name only known at deployment matches any value of the unknown part.
+    let wf2 = WorkloadRef::new("Microsoft.Logic/workflows", "wf-abc123-prod");
+    assert_eq!(
+        p.identity_requirement(&wf2).map(|r| r.kind),
+        Some(IdentityKind::User)
+    );
+    assert!(text.contains("name: \"wf-*-prod\""), "{text}");
     assert!(p
         .external_principal_allowed("11111111-2222-3333-4444-555555555555")
         .is_some());

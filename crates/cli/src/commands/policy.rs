@@ -8,7 +8,7 @@ use policy::{
     ScopeLevel,
 };
 
-use crate::args::{PolicyArgs, PolicyCommand};
+use crate::args::{PolicyArgs, PolicyCommand, PolicyInitArgs};
 use crate::{EXIT_BAD_INPUT, EXIT_OK};
 
 /// Runs a `rolegate policy` subcommand.
@@ -21,7 +21,77 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<u8> {
             print!("{}", policy::schema::generate_text());
             Ok(EXIT_OK)
         }
+        PolicyCommand::Init(a) => init(&a),
     }
+}
+
+/// `--param NAME=VALUE`: VALUE is JSON when it parses, else a string.
+fn parse_override(text: &str) -> anyhow::Result<(String, serde_json::Value)> {
+    let Some((name, value)) = text.split_once('=') else {
+        anyhow::bail!("--param {text}: expected NAME=VALUE");
+    };
+    let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::from(value));
+    Ok((name.trim().to_owned(), value))
+}
+
+fn init(args: &PolicyInitArgs) -> anyhow::Result<u8> {
+    if args.template.is_dir() {
+        anyhow::bail!(
+            "{}: give one template file; policy init writes the policy for one deployment",
+            args.template.display()
+        );
+    }
+    let options = arm::ExpandOptions {
+        context: args.context.to_context(),
+        parameter_files: args.parameters.parameter_files.clone(),
+        overrides: args
+            .parameters
+            .params
+            .iter()
+            .map(|p| parse_override(p))
+            .collect::<anyhow::Result<_>>()?,
+        ..arm::ExpandOptions::default()
+    };
+    let plan = arm::expand_file(&args.template, &options)
+        .map_err(|e| anyhow::anyhow!("{}: cannot expand: {e}", args.template.display()))?;
+    let model = access::build(&plan, &access::RoleCatalogue::builtin());
+    let draft = draft_from_model(
+        &model,
+        args.template.display().to_string(),
+        Some(Date::today_utc()),
+    );
+    let text = draft.render();
+    // What we write must be a policy we can read; a failure here is our bug, reported as such.
+    if let Err(e) = Policy::from_str("generated policy", &text) {
+        anyhow::bail!("policy init wrote an invalid policy (a rolegate bug):\n{e}");
+    }
+    if args.stdout {
+        print!("{text}");
+        return Ok(EXIT_OK);
+    }
+    let path = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_init_path(&args.template));
+    if path.exists() && !args.force {
+        anyhow::bail!(
+            "{} exists; use --force to overwrite or --stdout to print",
+            path.display()
+        );
+    }
+    std::fs::write(&path, text)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    eprintln!(
+        "wrote {} ({} workloads, {} grants); review it before committing",
+        path.display(),
+        draft.workloads.len(),
+        draft
+            .workloads
+            .iter()
+            .map(|w| w.grants.len())
+            .sum::<usize>()
+    );
+    Ok(EXIT_OK)
 }
 
 /// Resolves a `--policy` argument: `embedded:NAME` or a file path. Shared with `check`.
