@@ -187,3 +187,48 @@ fn docs_example_is_a_valid_policy() {
         panic!("the example in docs/policy.md is not valid:\n{e}");
     }
 }
+
+#[test]
+fn every_shipped_policy_validates() {
+    let dir = repo().join("policies");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("policies/ exists").flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("yaml") {
+            Policy::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            count += 1;
+        }
+    }
+    assert!(
+        count >= 5,
+        "default, strict and one per example; found {count}"
+    );
+}
+
+#[test]
+fn per_example_policies_are_the_examples_own() {
+    for example in [
+        "payment-reconciliation",
+        "claims-queue",
+        "compliance-export",
+    ] {
+        let shipped = std::fs::read_to_string(repo().join(format!("policies/{example}.yaml")))
+            .unwrap_or_default();
+        let in_example =
+            std::fs::read_to_string(repo().join(format!("examples/{example}/good/rolegate.yaml")))
+                .unwrap_or_default();
+        // Only the schema path differs (each file points at the schema relative to itself).
+        let normalize = |t: &str| {
+            t.lines()
+                .filter(|l| !l.contains("yaml-language-server"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(!shipped.is_empty(), "policies/{example}.yaml is missing");
+        assert_eq!(
+            normalize(&shipped),
+            normalize(&in_example),
+            "policies/{example}.yaml differs from examples/{example}/good/rolegate.yaml; copy it over"
+        );
+    }
+}
