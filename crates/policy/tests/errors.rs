@@ -201,3 +201,35 @@ fn unreadable_file() {
     let error = Policy::load(std::path::Path::new("/nonexistent/rolegate.yaml")).err();
     assert!(matches!(error, Some(policy::PolicyError::Io { .. })));
 }
+
+#[test]
+fn odd_input_never_panics() {
+    // Multi-byte keys where rule ids go, deep nesting, aliases, tabs, binary-ish text.
+    for text in [
+        "version: 1\nseverity:\n  aé12: off\n",
+        "version: 1\nseverity:\n  ééé: off\n",
+        &format!(
+            "version: 1\nworkloads: {}{}\n",
+            "[".repeat(200),
+            "]".repeat(200)
+        ),
+        "version: 1\nx: &a [*a]\n",
+        "version: 1\n\tmax_scope: resource\n",
+        "\u{feff}version: 1\n",
+        "version: 1\nworkloads:\n  - match: {tags: {env: [a]}}\n",
+        "version: 1\nexceptions:\n  - {rule: RA002, reason: r, owner: o, expires: 20260101}\n",
+        "? [a]\n: b\n",
+    ] {
+        let _ = Policy::from_str("odd.yaml", text);
+    }
+    // Nesting far beyond what a policy needs is a syntax error at a position, not a crash.
+    let deep = format!(
+        "version: 1\nworkloads: {}{}\n",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let (kind, line, _, _) = first_error(&deep);
+    assert_eq!((kind, line), (DiagnosticKind::Syntax, 2));
+    // A BOM is fine.
+    assert!(Policy::from_str("bom.yaml", "\u{feff}version: 1\n").is_ok());
+}
