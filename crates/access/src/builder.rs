@@ -26,7 +26,10 @@ pub fn build(plan: &DeploymentPlan, catalogue: &RoleCatalogue) -> AccessModel {
 
 /// Builds one access model over several plans (e.g. every template of a directory).
 pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessModel {
-    let mut model = AccessModel::default();
+    let mut model = AccessModel {
+        version: crate::model::MODEL_VERSION,
+        ..AccessModel::default()
+    };
     // Template-declared roles count for every plan's grants, so collect them first.
     let mut roles = catalogue.clone();
     for plan in plans {
@@ -240,6 +243,10 @@ pub(crate) fn json_get_path<'a>(
 ) -> Option<&'a serde_json::Value> {
     let mut cur = value;
     for key in path {
+        if let (Some(a), Ok(i)) = (cur.as_array(), key.parse::<usize>()) {
+            cur = a.get(i)?;
+            continue;
+        }
         let obj = cur.as_object()?;
         cur = obj.get(*key).or_else(|| {
             obj.iter()
@@ -254,7 +261,10 @@ pub(crate) fn json_get_path<'a>(
 pub(crate) fn value_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
     let mut cur = value;
     for key in path {
-        cur = cur.get(key)?;
+        cur = match (cur, key.parse::<usize>()) {
+            (Value::Array(a), Ok(i)) => a.get(i)?,
+            _ => cur.get(key)?,
+        };
     }
     Some(cur)
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -162,23 +163,31 @@ impl RoleDefinition {
         PrivilegeClass::Standard
     }
 
-    /// A rough breadth score (lower is narrower): literal patterns count 1, wildcard patterns count
-    /// more the fewer literal segments precede the `*`. Used to pick the narrowest suitable role.
+    /// A rough breadth score (lower is narrower), used to pick the narrowest suitable role. Data
+    /// actions weigh more than control-plane actions, reads least; a wildcard weighs more the fewer
+    /// literal segments precede its `*`.
     pub fn breadth(&self) -> u32 {
-        let score = |p: &String| -> u32 {
-            match p.find('*') {
-                None => 1,
-                Some(pos) => {
-                    let literal_segments = p[..pos].matches('/').count() as u32;
-                    50u32.saturating_sub(10 * literal_segments).max(5)
-                }
+        fn score(pattern: &str, data: bool) -> u32 {
+            let p = pattern.trim();
+            if p == "*" {
+                return 100;
             }
-        };
+            let read = p.to_ascii_lowercase().ends_with("/read");
+            let segments = p.split('*').next().unwrap_or("").matches('/').count() as u32;
+            match (p.contains('*'), data, read) {
+                (false, true, _) => 10,
+                (true, true, _) => 50u32.saturating_sub(10 * segments).max(15),
+                (false, false, true) => 1,
+                (true, false, true) => 5,
+                (false, false, false) => 3,
+                (true, false, false) => 40u32.saturating_sub(8 * segments).max(10),
+            }
+        }
         self.permissions
             .iter()
             .map(|p| {
-                p.actions.iter().map(score).sum::<u32>()
-                    + p.data_actions.iter().map(score).sum::<u32>()
+                p.actions.iter().map(|a| score(a, false)).sum::<u32>()
+                    + p.data_actions.iter().map(|a| score(a, true)).sum::<u32>()
             })
             .sum()
     }
@@ -343,15 +352,20 @@ impl RoleCatalogue {
 
     /// Azure's built-in roles, from the embedded generated catalogue.
     pub fn builtin() -> RoleCatalogue {
-        let mut catalogue = RoleCatalogue::empty();
-        // The embedded file is generated and checked by a test; a parse failure is a build bug, and
-        // an empty catalogue (every role unknown) is the fail-closed outcome.
-        if let Ok(roles) = serde_json::from_str::<Vec<RoleDefinition>>(BUILTIN_JSON) {
-            for role in roles {
-                catalogue.add(role);
-            }
-        }
-        catalogue
+        static BUILTIN: OnceLock<RoleCatalogue> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                let mut catalogue = RoleCatalogue::empty();
+                // The embedded file is generated and checked by a test; a parse failure is a build
+                // bug, and an empty catalogue (every role unknown) is the fail-closed outcome.
+                if let Ok(roles) = serde_json::from_str::<Vec<RoleDefinition>>(BUILTIN_JSON) {
+                    for role in roles {
+                        catalogue.add(role);
+                    }
+                }
+                catalogue
+            })
+            .clone()
     }
 
     /// Reads custom roles from an `az role definition list --output json` file.
@@ -465,6 +479,23 @@ pub fn cosmos_builtin_role(guid: &str) -> Option<RoleDefinition> {
     ))
 }
 
+/// Renders roles as the committed catalogue file: sorted by name then id, one role per line, so
+/// that diffs of a regenerated catalogue are readable.
+pub fn generate_catalogue_json(mut roles: Vec<RoleDefinition>) -> String {
+    roles.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    let mut out = String::from("[\n");
+    for (i, role) in roles.iter().enumerate() {
+        let line = serde_json::to_string(role).unwrap_or_default();
+        out.push_str(&line);
+        if i + 1 < roles.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    out.push_str("]\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,21 +585,4 @@ mod tests {
         let err = parse_role_list("f.json", "{\n  \"x\": ", RoleSource::Custom);
         assert!(matches!(err, Err(CatalogueError::Format { line: 2, .. })));
     }
-}
-
-/// Renders roles as the committed catalogue file: sorted by name then id, one role per line, so
-/// that diffs of a regenerated catalogue are readable.
-pub fn generate_catalogue_json(mut roles: Vec<RoleDefinition>) -> String {
-    roles.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
-    let mut out = String::from("[\n");
-    for (i, role) in roles.iter().enumerate() {
-        let line = serde_json::to_string(role).unwrap_or_default();
-        out.push_str(&line);
-        if i + 1 < roles.len() {
-            out.push(',');
-        }
-        out.push('\n');
-    }
-    out.push_str("]\n");
-    out
 }

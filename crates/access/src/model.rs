@@ -4,6 +4,8 @@
 //! The JSON form of [`AccessModel`] is what `rolegate plan --format json` prints; it is documented in
 //! `docs/access-model.md` and `docs/access-model.schema.json`. Change it only by adding fields.
 
+use std::collections::BTreeMap;
+
 use arm::plan::ConditionStatus;
 use arm::Location;
 use serde::{Serialize, Serializer};
@@ -12,9 +14,14 @@ use crate::catalogue::RoleDefinition;
 use crate::resource_id::{ResourceId, ScopeLevel};
 use crate::services::Service;
 
+/// Version of the model's JSON form (`docs/access-model.schema.json`).
+pub const MODEL_VERSION: u32 = 1;
+
 /// Everything the rules need to know about access in one or more deployment plans.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AccessModel {
+    /// JSON form version ([`MODEL_VERSION`]).
+    pub version: u32,
     /// The plans this model was built from (root template, parameter files, target).
     pub sources: Vec<PlanSource>,
     /// Resources that run under an identity: Logic Apps first, then anything with an `identity`.
@@ -89,7 +96,7 @@ pub struct Workload {
     /// What its workflows call, and how they authenticate.
     pub usages: Vec<Usage>,
     /// Tags whose values are known strings.
-    pub tags: Vec<(String, String)>,
+    pub tags: BTreeMap<String, String>,
     /// Where it is declared.
     pub location: Location,
 }

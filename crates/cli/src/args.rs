@@ -26,6 +26,10 @@ pub enum Command {
     Expand(ExpandArgs),
     /// Work with least-privilege policies: validate, show, locate, print the schema, write a starter.
     Policy(PolicyArgs),
+    /// Print a rule's documentation (by id like RA002 or name like privileged-role); without one, list the rules.
+    Explain(ExplainArgs),
+    /// Show the access model: each workload's identities, grants (identity → role → scope) and usages.
+    Plan(PlanArgs),
 }
 
 /// The deployment target; absent values use documented placeholders.
@@ -161,4 +165,27 @@ pub struct PolicyShowArgs {
     /// `default` or `strict`.
     #[arg(default_value = "default")]
     pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id (e.g. RA002) or name (e.g. privileged-role).
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Template files or directories of templates.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub parameters: ParameterArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Custom role definitions (`az role definition list --output json`), added to the built-in roles.
+    #[arg(long, value_name = "FILE")]
+    pub roles: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }

@@ -34,6 +34,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Expand(args) => commands::expand::run(args),
         Command::Policy(args) => commands::policy::run(args),
+        Command::Explain(args) => commands::explain::run(args),
+        Command::Plan(args) => commands::plan::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

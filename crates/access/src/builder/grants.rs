@@ -284,32 +284,32 @@ pub(crate) fn classify_principal(
     }
 }
 
-/// Principal named by an unknown's provenance.
+/// Principal named by an unknown's provenance: a runtime principal id anywhere in it names an
+/// identity; the unknown being a parameter itself makes a parameter principal. A parameter deeper in
+/// a derivation (e.g. the name inside `reference(resourceId(..., parameters('n')))`) is not the
+/// principal, so that stays unresolved with its provenance.
 pub fn from_unknown(u: &Unknown) -> Principal {
     for root in u.roots() {
-        match root {
-            Origin::RuntimeProperty { resource, path } => {
-                if let Some((kind, id)) = principal_from_runtime(resource, path) {
-                    return Principal {
-                        kind,
-                        resource: Some(id),
-                        id: None,
-                        parameter: None,
-                        provenance: u.to_string(),
-                    };
-                }
-            }
-            Origin::Parameter { name, .. } => {
+        if let Origin::RuntimeProperty { resource, path } = root {
+            if let Some((kind, id)) = principal_from_runtime(resource, path) {
                 return Principal {
-                    kind: PrincipalKind::Parameter,
-                    resource: None,
+                    kind,
+                    resource: Some(id),
                     id: None,
-                    parameter: Some(name.clone()),
+                    parameter: None,
                     provenance: u.to_string(),
-                }
+                };
             }
-            _ => {}
         }
+    }
+    if let Origin::Parameter { name, .. } = u.origin() {
+        return Principal {
+            kind: PrincipalKind::Parameter,
+            resource: None,
+            id: None,
+            parameter: Some(name.clone()),
+            provenance: u.to_string(),
+        };
     }
     Principal {
         kind: PrincipalKind::Unresolved,

@@ -282,7 +282,7 @@ fn read_connections(
     let resolve = |s: &str| resolve_workflow_expressions(s, &HashMap::new(), settings);
     if let Some(Value::Object(conns)) = value.get("managedApiConnections") {
         for (name, c) in conns {
-            let api_id = str_at(c, &["api", "id"]).map(|s| resolve(s));
+            let api_id = str_at(c, &["api", "id"]).map(&resolve);
             let api = api_id.as_deref().map(|id| {
                 id.trim_end_matches('/')
                     .rsplit('/')
@@ -336,7 +336,7 @@ fn read_connections(
                 }
             }
             let connection_id = str_at(c, &["connection", "id"])
-                .map(|s| resolve(s))
+                .map(&resolve)
                 .unwrap_or_else(|| name.clone());
             let plan_conn = model
                 .connections

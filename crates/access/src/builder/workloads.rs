@@ -62,7 +62,7 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
                 .iter()
                 .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
                 .collect(),
-            _ => Vec::new(),
+            _ => Default::default(),
         };
         model.workloads.push(Workload {
             resource_type: r.resource_type.clone(),

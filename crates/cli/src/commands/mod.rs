@@ -2,4 +2,6 @@
 
 pub mod eval;
 pub mod expand;
+pub mod explain;
+pub mod plan;
 pub mod policy;
