@@ -26,6 +26,8 @@ pub enum Command {
     Expand(ExpandArgs),
     /// Judge templates against the least-privilege policy (exit 0 pass, 1 fail, 2 bad input).
     Check(CheckArgs),
+    /// Work with least-privilege policies: validate, show, locate, print the schema, write a starter.
+    Policy(PolicyArgs),
     /// Print a rule's documentation (by id like RA002 or name like privileged-role); without one, list the rules.
     Explain(ExplainArgs),
     /// Show the access model: each workload's identities, grants (identity → role → scope) and usages.
@@ -159,6 +161,64 @@ pub struct CheckArgs {
     /// Also write the audit evidence pack to FILE.
     #[arg(long, value_name = "FILE")]
     pub evidence: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file (default: the one `check` would use for the current directory).
+    Validate(PolicyValidateArgs),
+    /// Print which policy `check` would use for a template or directory, and why.
+    Which(PolicyWhichArgs),
+    /// Print a built-in policy (`default` or `strict`).
+    Show(PolicyShowArgs),
+    /// Print the policy JSON Schema.
+    Schema,
+    /// Write a starting policy from a template's current grants and usages.
+    Init(Box<PolicyInitArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyInitArgs {
+    /// The template file.
+    pub template: PathBuf,
+    #[command(flatten)]
+    pub parameters: ParameterArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Where to write (default: rolegate.yaml beside the template).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the policy on stdout instead of writing a file.
+    #[arg(long, conflicts_with = "output")]
+    pub stdout: bool,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyValidateArgs {
+    /// The policy file; `embedded:NAME` for a built-in one.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyWhichArgs {
+    /// A template file or directory (default: the current directory).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs {
+    /// `default` or `strict`.
+    #[arg(default_value = "default")]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Expand(args) => commands::expand::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Policy(args) => commands::policy::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Plan(args) => commands::plan::run(args),
     };

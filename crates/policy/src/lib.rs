@@ -9,6 +9,7 @@
 
 mod date;
 mod discover;
+mod draft;
 mod error;
 mod glob;
 mod load;
@@ -22,6 +23,7 @@ use std::path::Path;
 
 pub use date::Date;
 pub use discover::{discover, POLICY_FILE_NAME};
+pub use draft::{Draft, DraftGrant, DraftWorkload};
 pub use error::{Diagnostic, DiagnosticKind, PolicyError};
 pub use glob::Pattern;
 pub use load::{DEFAULT_DENIED_ROLES, DEFAULT_MAX_SCOPE, DEFAULT_UNRESOLVED};

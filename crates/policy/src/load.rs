@@ -285,7 +285,7 @@ fn report_bad_rule_keys(ctx: &mut Ctx<'_>, json: &serde_json::Value, pointer: &s
 fn is_rule_id(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() == 5
-        && matches!(&text[..2], "MI" | "RA" | "SC" | "EV" | "LV")
+        && matches!(text.get(..2), Some("MI" | "RA" | "SC" | "EV" | "LV"))
         && b[2..].iter().all(u8::is_ascii_digit)
 }
 

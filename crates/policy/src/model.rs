@@ -72,6 +72,8 @@ pub enum UnresolvedMode {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum ScopeLevel {
+    /// `/`: the tenant root.
+    Tenant,
     /// `/providers/Microsoft.Management/managementGroups/{mg}`
     ManagementGroup,
     /// `/subscriptions/{sub}`
@@ -86,7 +88,8 @@ pub enum ScopeLevel {
 
 impl ScopeLevel {
     /// Every level, broadest first.
-    pub const ALL: [ScopeLevel; 5] = [
+    pub const ALL: [ScopeLevel; 6] = [
+        ScopeLevel::Tenant,
         ScopeLevel::ManagementGroup,
         ScopeLevel::Subscription,
         ScopeLevel::ResourceGroup,
@@ -97,6 +100,7 @@ impl ScopeLevel {
     /// The kebab-case name used in policy files.
     pub fn as_str(self) -> &'static str {
         match self {
+            ScopeLevel::Tenant => "tenant",
             ScopeLevel::ManagementGroup => "management-group",
             ScopeLevel::Subscription => "subscription",
             ScopeLevel::ResourceGroup => "resource-group",
@@ -112,7 +116,7 @@ impl ScopeLevel {
             .find(|level| level.as_str().eq_ignore_ascii_case(text.trim()))
     }
 
-    /// True when `self` covers more than `other` (management group is the broadest).
+    /// True when `self` covers more than `other` (the tenant root is the broadest).
     pub fn is_broader_than(self, other: ScopeLevel) -> bool {
         self < other
     }

@@ -147,6 +147,12 @@ impl PosIndex {
 pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
+    // A policy nests about six levels; a low cap keeps hostile input from exhausting the stack
+    // (each level costs several serde frames, and test threads have 2 MiB).
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = 24;
+    budget.flow_nesting_limit = budget.flow_nesting_limit.min(24);
+    options.budget = Some(budget);
     options
 }
 
