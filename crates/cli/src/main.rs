@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod inputs;
 
 use std::process::ExitCode;
 

@@ -290,6 +290,46 @@ fn broken_json_exits_2_with_file_line_column() {
 }
 
 #[test]
+fn unknown_function_exits_2_pointing_at_the_expression() {
+    let path = scratch("unknown-function.json");
+    std::fs::write(
+        &path,
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.Logic/workflows",
+      "apiVersion": "2019-05-01",
+      "name": "[concatt('wf', '1')]",
+      "location": "westus",
+      "identity": { "type": "SystemAssigned" },
+      "properties": {}
+    }
+  ]
+}
+"#,
+    )
+    .expect("write");
+    let file = path.display().to_string();
+    let out = rolegate(&["check", &file]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stdout.contains("EV003"), "{stdout}");
+    assert!(stdout.contains("concatt"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{file}:8:")),
+        "no file:line:col in {stdout}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn bad_policy_exits_2_naming_the_policy_line() {
     let dir = example_dirs();
     let Some(dir) = dir.first() else {

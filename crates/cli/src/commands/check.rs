@@ -2,9 +2,9 @@
 //! write the report to stdout and to every requested file. Exit 0 pass, 1 fail, 2 bad input.
 
 use std::io::{IsTerminal, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use arm::plan::{ConditionStatus, DeploymentPlan};
 use report::{
     ContextInfo, GrantRow, IdentityKind, IdentityRow, MarkdownOptions, PolicyInfo, Report,
@@ -22,14 +22,20 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         .context("give at least one template or directory")?;
     // The policy first: a broken policy is bad input, reported before any template work.
     let (policy, policy_info) = load_policy(args.policy.as_deref(), first)?;
-    let targets = collect_targets(&args.paths, &args.parameters.parameter_files)?;
+    let inputs = crate::inputs::collect(&args.paths)?;
     let overrides = args
         .parameters
         .params
         .iter()
         .map(|p| arm::params::parse_override(p).map_err(anyhow::Error::from))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let plans = expand_all(&targets, &context, &overrides)?;
+    let options = arm::expand::ExpandOptions {
+        context: context.clone(),
+        parameter_files: args.parameters.parameter_files.clone(),
+        overrides,
+        ..Default::default()
+    };
+    let plans = crate::inputs::expand(&inputs, &options)?;
     let mut catalogue = access::RoleCatalogue::builtin();
     for file in &args.roles {
         catalogue
@@ -55,55 +61,18 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     // Labels can point into the embedded policy, which is no file on disk.
     let sources = SourceCache::new();
     sources.insert(policy.policy.name(), policy.policy.text());
-    emit(&report, &args, &sources)
-}
-
-/// Expands every target, two at a time (the machine budget), keeping argument order. The first
-/// template that cannot be expanded at all is bad input.
-fn expand_all(
-    targets: &[Target],
-    context: &arm::DeploymentContext,
-    overrides: &[(String, serde_json::Value)],
-) -> anyhow::Result<Vec<DeploymentPlan>> {
-    let expand = |target: &Target| {
-        let options = arm::expand::ExpandOptions {
-            context: context.clone(),
-            parameter_files: target.parameter_files.clone(),
-            overrides: overrides.to_vec(),
-            ..Default::default()
-        };
-        arm::expand::expand_file(&target.template, &options).map_err(|e| {
-            let text = e.to_string();
-            match e.location() {
-                Some(loc) if !text.contains(&loc.to_string()) => anyhow::anyhow!("{loc}: {text}"),
-                _ => anyhow::anyhow!(text),
-            }
-        })
-    };
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(targets.len().max(1));
-    if workers <= 1 {
-        return targets.iter().map(expand).collect();
+    let code = emit(&report, &args, &sources)?;
+    let broken = crate::inputs::broken_templates(&plans);
+    if !broken.is_empty() {
+        // Judged and reported (EV003), but the input itself is broken: nothing passes on it.
+        eprintln!(
+            "error: {} template(s) could not be evaluated (see the EV003 findings): {}",
+            broken.len(),
+            broken.join(", ")
+        );
+        return Ok(crate::EXIT_BAD_INPUT);
     }
-    let chunk = targets.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = targets
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(expand).collect::<Vec<_>>()))
-            .collect();
-        let mut plans = Vec::with_capacity(targets.len());
-        for handle in handles {
-            let results = handle
-                .join()
-                .map_err(|_| anyhow::anyhow!("template expansion crashed"))?;
-            for result in results {
-                plans.push(result?);
-            }
-        }
-        Ok(plans)
-    })
+    Ok(code)
 }
 
 /// Loads the policy: `--policy FILE` (or `embedded:NAME`), else the nearest `rolegate.yaml` for the
@@ -162,119 +131,6 @@ pub fn rule_catalogue() -> Vec<RuleInfo> {
             help: meta.doc(),
             default_severity: meta.default_severity,
         })
-        .collect()
-}
-
-/// One template to expand, with the parameter files that go with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub template: PathBuf,
-    pub parameter_files: Vec<PathBuf>,
-}
-
-/// Turns PATH arguments into templates: a file is a template (with the `-p` files); a directory
-/// holds every ARM template under it, each with `-p` files plus its conventional parameter files
-/// (`x.parameters.json`, `x.parameters.<env>.json`, `x.bicepparam.json`) beside it.
-pub fn collect_targets(paths: &[PathBuf], explicit: &[PathBuf]) -> anyhow::Result<Vec<Target>> {
-    let mut out = Vec::new();
-    for path in paths {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        if !meta.is_dir() {
-            out.push(Target {
-                template: path.clone(),
-                parameter_files: explicit.to_vec(),
-            });
-            continue;
-        }
-        let mut files = Vec::new();
-        walk(path, &mut files, 0);
-        files.sort();
-        let before = out.len();
-        for file in &files {
-            if is_parameter_file_name(file) || !looks_like_template(file) {
-                continue;
-            }
-            let mut parameter_files = explicit.to_vec();
-            parameter_files.extend(conventional_parameter_files(file, &files));
-            out.push(Target {
-                template: file.clone(),
-                parameter_files,
-            });
-        }
-        if out.len() == before {
-            bail!(
-                "{}: no ARM template found in this directory",
-                path.display()
-            );
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    // Deep enough for any repository layout; bounded so a symlink loop cannot hang us.
-    if depth > 16 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') || name == "node_modules" || name == "target" {
-            continue;
-        }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, out, depth + 1),
-            Ok(t) if t.is_file() && name.to_ascii_lowercase().ends_with(".json") => out.push(path),
-            _ => {}
-        }
-    }
-}
-
-fn is_parameter_file_name(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    name.contains(".parameters.")
-        || name.ends_with(".parameters.json")
-        || name.contains(".bicepparam")
-}
-
-/// A deployment template declares a `deploymentTemplate.json` schema near its top.
-fn looks_like_template(path: &Path) -> bool {
-    let Ok(text) = std::fs::read(path) else {
-        return false;
-    };
-    let head = &text[..text.len().min(4096)];
-    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
-    head.contains("deploymenttemplate.json")
-}
-
-fn conventional_parameter_files(template: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
-    let Some(stem) = template
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_ascii_lowercase())
-    else {
-        return Vec::new();
-    };
-    let dir = template.parent();
-    files
-        .iter()
-        .filter(|f| f.parent() == dir)
-        .filter(|f| {
-            let name = f
-                .file_name()
-                .map(|n| n.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            name == format!("{stem}.parameters.json")
-                || (name.starts_with(&format!("{stem}.parameters.")) && name.ends_with(".json"))
-                || name == format!("{stem}.bicepparam.json")
-        })
-        .cloned()
         .collect()
 }
 
@@ -529,36 +385,4 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn directories_pair_templates_with_their_parameter_files() {
-        let dir = std::env::temp_dir().join(format!("rolegate-targets-{}", std::process::id()));
-        let sub = dir.join("infra");
-        std::fs::create_dir_all(&sub).unwrap();
-        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#;
-        std::fs::write(sub.join("main.json"), template).unwrap();
-        std::fs::write(sub.join("main.parameters.json"), "{}").unwrap();
-        std::fs::write(sub.join("main.parameters.prod.json"), "{}").unwrap();
-        std::fs::write(sub.join("other.parameters.json"), "{}").unwrap();
-        std::fs::write(sub.join("package.json"), "{}").unwrap();
-        let targets = collect_targets(std::slice::from_ref(&dir), &[]).unwrap();
-        assert_eq!(targets.len(), 1);
-        assert_eq!(targets[0].template, sub.join("main.json"));
-        assert_eq!(
-            targets[0].parameter_files,
-            vec![
-                sub.join("main.parameters.json"),
-                sub.join("main.parameters.prod.json")
-            ]
-        );
-        std::fs::remove_file(sub.join("main.json")).unwrap();
-        assert!(collect_targets(std::slice::from_ref(&dir), &[]).is_err());
-        assert!(collect_targets(&[dir.join("missing.json")], &[]).is_err());
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }

@@ -1,0 +1,103 @@
+//! Turning PATH arguments into expanded deployment plans, the same way for every command.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use arm::discover::TemplateInput;
+use arm::expand::ExpandOptions;
+use arm::plan::DeploymentPlan;
+
+/// A file is one template; a directory holds every ARM template under it, each with its
+/// conventional parameter files (see `arm::discover`). A directory without templates is bad input.
+pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        if !meta.is_dir() {
+            out.push(TemplateInput {
+                template: path.clone(),
+                parameter_files: Vec::new(),
+            });
+            continue;
+        }
+        let found = arm::discover::find_templates(path);
+        if found.is_empty() {
+            bail!(
+                "{}: no ARM template found in this directory",
+                path.display()
+            );
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Expands every input in parallel, keeping argument order; `options.parameter_files` (the `-p`
+/// files) apply before each input's own. The first template that cannot be expanded at all is bad
+/// input, reported with its location.
+pub fn expand(
+    inputs: &[TemplateInput],
+    options: &ExpandOptions,
+) -> anyhow::Result<Vec<DeploymentPlan>> {
+    arm::discover::expand_all(inputs, options)
+        .into_iter()
+        .map(|result| {
+            result.map_err(|e| {
+                let text = e.to_string();
+                match e.location() {
+                    Some(loc) if !text.contains(&loc.to_string()) => {
+                        anyhow::anyhow!("{loc}: {text}")
+                    }
+                    _ => anyhow::anyhow!(text),
+                }
+            })
+        })
+        .collect()
+}
+
+/// Templates whose expansion met errors (bad expressions, unknown functions): judged, but the
+/// input is broken, so commands exit 2.
+pub fn broken_templates(plans: &[DeploymentPlan]) -> Vec<&str> {
+    plans
+        .iter()
+        .filter(|p| {
+            p.diagnostics
+                .iter()
+                .any(|d| d.level == arm::plan::DiagnosticLevel::Error)
+        })
+        .map(|p| p.template.as_str())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_pair_templates_with_their_parameter_files() {
+        let dir = std::env::temp_dir().join(format!("rolegate-inputs-{}", std::process::id()));
+        let sub = dir.join("infra");
+        std::fs::create_dir_all(&sub).unwrap();
+        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#;
+        std::fs::write(sub.join("main.json"), template).unwrap();
+        std::fs::write(sub.join("main.parameters.json"), "{}").unwrap();
+        std::fs::write(sub.join("main.parameters.prod.json"), "{}").unwrap();
+        std::fs::write(sub.join("other.parameters.json"), "{}").unwrap();
+        std::fs::write(sub.join("package.json"), "{}").unwrap();
+        let inputs = collect(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(inputs[0].template, sub.join("main.json"));
+        assert_eq!(
+            inputs[0].parameter_files,
+            vec![
+                sub.join("main.parameters.json"),
+                sub.join("main.parameters.prod.json")
+            ]
+        );
+        std::fs::remove_file(sub.join("main.json")).unwrap();
+        assert!(collect(std::slice::from_ref(&dir)).is_err());
+        assert!(collect(&[dir.join("missing.json")]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
