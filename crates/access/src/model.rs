@@ -429,6 +429,7 @@ pub enum ConnectionAuth {
     /// Keys, connection strings, passwords in `parameterValues` (or `parameterValueSet` of keys).
     Key,
     /// User OAuth consent (no parameters; authorised in the portal).
+    #[serde(rename = "oauth-consent")]
     OAuthConsent,
     /// Not determinable.
     Unknown,

@@ -263,7 +263,13 @@ pub(crate) fn classify_principal(
                     kind: PrincipalKind::Parameter,
                     resource: None,
                     id: is_guid(s).then(|| s.clone()),
-                    provenance: format!("parameter '{name}' ({source:?})").to_lowercase(),
+                    provenance: format!(
+                        "parameter '{name}' ({})",
+                        serde_json::to_value(source)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
                     parameter: Some(name),
                 };
             }

@@ -267,22 +267,29 @@ pub fn render_text(model: &AccessModel, catalogue: &RoleCatalogue) -> String {
     if !others.is_empty() {
         out.push_str("Other grants:\n");
         for g in others {
-            let who = match (
-                &g.principal.resource,
-                &g.principal.id,
-                &g.principal.parameter,
-            ) {
-                (Some(r), _, _) => format!(
-                    "{} {}",
-                    serde_json::to_value(g.principal.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    r.name().unwrap_or(r.as_str())
+            let p = &g.principal;
+            let who = match p.kind {
+                PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => {
+                    let kind = if p.kind == PrincipalKind::SystemAssigned {
+                        "system-assigned"
+                    } else {
+                        "user-assigned"
+                    };
+                    let name = p
+                        .resource
+                        .as_ref()
+                        .map(|r| r.name().unwrap_or(r.as_str()).to_string());
+                    format!("{kind} {}", name.unwrap_or_default())
+                }
+                PrincipalKind::External => format!("external {}", p.id.as_deref().unwrap_or("?")),
+                PrincipalKind::Parameter => format!(
+                    "parameter {}{}",
+                    p.parameter.as_deref().unwrap_or("?"),
+                    p.id.as_deref()
+                        .map(|id| format!(" = {id}"))
+                        .unwrap_or_default()
                 ),
-                (_, Some(id), _) => format!("external {id}"),
-                (_, _, Some(p)) => format!("parameter {p}"),
-                _ => format!("unresolved ({})", g.principal.provenance),
+                PrincipalKind::Unresolved => format!("unresolved ({})", p.provenance),
             };
             grant_line(&mut out, &who, g, catalogue);
         }
