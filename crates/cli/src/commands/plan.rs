@@ -295,6 +295,28 @@ pub fn render_text(model: &AccessModel, catalogue: &RoleCatalogue) -> String {
         }
         out.push('\n');
     }
+    if !model.connections.is_empty() {
+        out.push_str("Connections:\n");
+        for c in &model.connections {
+            let _ = writeln!(
+                out,
+                "    {} ({}) auth {}{}{}  {}",
+                c.name,
+                c.api.as_deref().unwrap_or("?"),
+                serde_json::to_value(c.auth)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                c.target_resource
+                    .as_ref()
+                    .map(|t| format!(" → {t}"))
+                    .unwrap_or_default(),
+                deployed_note(&c.deployed),
+                c.location
+            );
+        }
+        out.push('\n');
+    }
     if !model.credentials.is_empty() {
         out.push_str("Credentials (keys and secrets; values never shown):\n");
         for c in &model.credentials {
