@@ -671,13 +671,22 @@ pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
         }
         let props = r.get("properties").cloned().unwrap_or_default();
         let api_id = str_at(&props, &["api", "id"]).map(str::to_string);
-        let api = api_id.as_deref().map(|id| {
-            id.trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or(id)
-                .to_ascii_lowercase()
-        });
+        // When the id did not evaluate, the connector name is still the end of the last literal
+        // of the declared expression (`...'/managedApis/azureblob')]`).
+        let api = api_id
+            .as_deref()
+            .map(|id| {
+                id.trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(id)
+                    .to_ascii_lowercase()
+            })
+            .or_else(|| {
+                let raw = super::json_get_path(&r.declared, &["properties", "api", "id"])?;
+                let lit = raw.as_str()?.rsplit('\'').nth(1)?.rsplit('/').next()?;
+                (!lit.is_empty()).then(|| lit.to_ascii_lowercase())
+            });
         let pvs = str_at(&props, &["parameterValueSet", "name"]).map(str::to_string);
         let pvt = str_at(&props, &["parameterValueType"]).unwrap_or_default();
         let mut secret_parameters = Vec::new();
