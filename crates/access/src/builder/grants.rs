@@ -1,7 +1,7 @@
 //! Grants: every role assignment form (domain.md §1.2), Cosmos DB SQL role assignments, and role
 //! definitions declared in templates.
 
-use arm::plan::PlannedResource;
+use arm::plan::{ConditionStatus, PlannedResource};
 use arm::{Origin, ResourceRef, Unknown, Value};
 
 use super::{is_guid, json_get_path, str_at, value_at, Ctx};
@@ -70,6 +70,11 @@ pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel)
             continue;
         };
         let grant = grant_of(ctx, roles, r, kind);
+        if grant.deployed == ConditionStatus::Skipped {
+            // Not deployed: nothing to resolve.
+            model.grants.push(grant);
+            continue;
+        }
         let what = format!("role assignment {}", grant.name);
         if grant.principal.kind == PrincipalKind::Unresolved {
             model.unresolved.push(UnresolvedItem {

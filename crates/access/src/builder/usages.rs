@@ -839,11 +839,36 @@ fn consumption_connections(r: &PlannedResource, model: &AccessModel) -> HashMap<
     };
     for (key, entry) in conns {
         let connection_id = str_at(entry, &["connectionId"]).unwrap_or_default();
-        let resource = model.connections.iter().find(|c| {
-            c.id.eq_ignore_ascii_case(connection_id)
-                || str_at(entry, &["connectionName"])
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+        let api_of_entry = str_at(entry, &["id"]).map(|id| {
+            id.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(id)
+                .to_ascii_lowercase()
         });
+        let resource = model
+            .connections
+            .iter()
+            .find(|c| {
+                c.id.eq_ignore_ascii_case(connection_id)
+                    || str_at(entry, &["connectionName"])
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+            })
+            .or_else(|| {
+                // The id did not evaluate (a parameter without value): the only connection of
+                // the same connector in the plan is the one meant.
+                let api = api_of_entry
+                    .clone()
+                    .unwrap_or_else(|| key.to_ascii_lowercase());
+                let mut same = model
+                    .connections
+                    .iter()
+                    .filter(|c| c.api.as_deref() == Some(api.as_str()));
+                match (same.next(), same.next()) {
+                    (Some(only), None) if connection_id.is_empty() => Some(only),
+                    _ => None,
+                }
+            });
         let api = str_at(entry, &["id"])
             .map(|id| {
                 id.trim_end_matches('/')
