@@ -214,6 +214,10 @@ fn scan(
 
 /// What kind of credential a string holds, if any.
 pub(crate) fn classify_string(s: &str) -> Option<(CredentialKind, Option<Service>)> {
+    // Every pattern below needs `=` (keys, signatures) or is an expression (`list*()`).
+    if !s.contains('=') && !s.trim_start().starts_with('[') {
+        return None;
+    }
     let lower = s.to_ascii_lowercase();
     if lower.contains("accountkey=") {
         return Some((

@@ -15,6 +15,9 @@ use crate::model::{
 use crate::resource_id::{ResourceId, ScopeLevel};
 use crate::services::{host_of, path_and_query, Service};
 
+/// Stands in for an absent member, so lookups need not clone.
+static NULL: Value = Value::Null;
+
 /// Connector authentication and target, as seen by the actions that use a connection.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnInfo {
@@ -97,34 +100,34 @@ impl Walk<'_, '_> {
         let ty = str_at(action, &["type"])
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let inputs = action.get("inputs").cloned().unwrap_or_default();
+        let inputs = action.get("inputs").unwrap_or(&NULL);
         let path = segs[1..].join("/");
         let secure_data = secure_data(action);
         let location = (self.locate)(segs);
         let usage = match ty.as_str() {
-            "http" => self.http(UsageKind::Http, &inputs, segs, &["inputs"]),
+            "http" => self.http(UsageKind::Http, inputs, segs, &["inputs"]),
             "httpwebhook" => {
-                let sub = inputs.get("subscribe").cloned().unwrap_or_default();
-                self.http(UsageKind::Webhook, &sub, segs, &["inputs", "subscribe"])
+                let sub = inputs.get("subscribe").unwrap_or(&NULL);
+                self.http(UsageKind::Webhook, sub, segs, &["inputs", "subscribe"])
             }
             "function" => {
-                let mut u = self.http(UsageKind::Function, &inputs, segs, &["inputs"]);
+                let mut u = self.http(UsageKind::Function, inputs, segs, &["inputs"]);
                 if u.target.is_none() {
-                    u.target = str_at(&inputs, &["function", "id"]).map(str::to_string);
+                    u.target = str_at(inputs, &["function", "id"]).map(str::to_string);
                 }
                 u
             }
             "apimanagement" => {
-                let mut u = self.http(UsageKind::Apim, &inputs, segs, &["inputs"]);
+                let mut u = self.http(UsageKind::Apim, inputs, segs, &["inputs"]);
                 if u.target.is_none() {
-                    u.target = str_at(&inputs, &["api", "id"]).map(str::to_string);
+                    u.target = str_at(inputs, &["api", "id"]).map(str::to_string);
                 }
                 u
             }
             "apiconnection" | "apiconnectionwebhook" | "apiconnectionnotification" => {
-                self.api_connection(&inputs)
+                self.api_connection(inputs)
             }
-            "serviceprovider" => self.service_provider(&inputs),
+            "serviceprovider" => self.service_provider(inputs),
             _ => return,
         };
         self.usages.push(Usage {
@@ -787,6 +790,12 @@ pub(crate) fn resolve_named_target(
 
 /// Adds the usages of every Consumption workflow's definition.
 pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
+    let workload_index: HashMap<ResourceId, usize> = model
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.id.clone(), i))
+        .collect();
     for r in &ctx.plan.resources {
         if !r
             .resource_type
@@ -819,10 +828,9 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             referenced: Vec::new(),
         };
         walk.definition(definition);
-        let id = ResourceId::parse(&r.id);
         model.credentials.append(&mut walk.credentials);
-        if let Some(w) = model.workloads.iter_mut().find(|w| w.id == id) {
-            w.usages.append(&mut walk.usages);
+        if let Some(&i) = workload_index.get(&ResourceId::parse(&r.id)) {
+            model.workloads[i].usages.append(&mut walk.usages);
         }
     }
 }
