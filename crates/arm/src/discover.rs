@@ -1,1 +1,178 @@
-//! Directory inputs: finding templates and their parameter files.
+//! Directory inputs: every template under a directory, with the parameter files that go with it by
+//! naming convention, expanded in parallel.
+//!
+//! Conventions: `x.json` takes `x.parameters.json`; each `x.parameters.<env>.json` gives another
+//! input (after `x.parameters.json` when both exist). `azuredeploy.json` takes
+//! `azuredeploy.parameters.json` by the same rule. Parameter files and JSON that is not a template
+//! are skipped.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::expand::{expand_file, ExpandError, ExpandOptions};
+use crate::plan::DeploymentPlan;
+
+/// One template to expand and the parameter files to apply to it, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateInput {
+    pub template: PathBuf,
+    pub parameter_files: Vec<PathBuf>,
+}
+
+/// Directory nesting we follow; deeper trees are not walked (symlink loops, hostile input).
+const MAX_WALK_DEPTH: usize = 64;
+
+/// Every template under `dir` (recursively, sorted by path), each with its parameter files.
+pub fn find_templates(dir: &Path) -> Vec<TemplateInput> {
+    let mut files = Vec::new();
+    walk(dir, 0, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for file in &files {
+        if is_parameters_name(file) || !looks_like_template(file) {
+            continue;
+        }
+        let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let base = file.with_file_name(format!("{stem}.parameters.json"));
+        let base = files.contains(&base).then_some(base);
+        let prefix = format!("{stem}.parameters.");
+        let envs: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| f.parent() == file.parent())
+            .filter(|f| {
+                f.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with(&prefix)
+                        && n.ends_with(".json")
+                        && n.len() > prefix.len() + ".json".len()
+                })
+            })
+            .collect();
+        if envs.is_empty() {
+            out.push(TemplateInput {
+                template: file.clone(),
+                parameter_files: base.into_iter().collect(),
+            });
+        } else {
+            for env in envs {
+                let mut parameter_files: Vec<PathBuf> = base.iter().cloned().collect();
+                parameter_files.push(env.clone());
+                out.push(TemplateInput {
+                    template: file.clone(),
+                    parameter_files,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Expands every input in parallel; `options.parameter_files` are applied before each input's own.
+pub fn expand_all(
+    inputs: &[TemplateInput],
+    options: &ExpandOptions,
+) -> Vec<Result<DeploymentPlan, ExpandError>> {
+    inputs
+        .par_iter()
+        .map(|input| {
+            let mut opts = options.clone();
+            opts.parameter_files
+                .extend(input.parameter_files.iter().cloned());
+            expand_file(&input.template, &opts)
+        })
+        .collect()
+}
+
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > MAX_WALK_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.') || n == "node_modules" || n == "target");
+            if !hidden {
+                walk(&path, depth + 1, out);
+            }
+        } else if kind.is_file()
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// `x.parameters.json`, `x.parameters.dev.json`, `parameters.json`.
+fn is_parameters_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    name == "parameters.json" || name.contains(".parameters.") || name.ends_with(".parameters.json")
+}
+
+/// A cheap check on the text: a deployment template `$schema`, or (no schema) a `resources` member.
+/// Anything that passes is then loaded properly, with located errors.
+fn looks_like_template(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("deploymentparameters.json") && !lower.contains("deploymenttemplate.json") {
+        return false;
+    }
+    lower.contains("deploymenttemplate.json")
+        || (lower.contains("\"resources\"") && !lower.contains("\"$schema\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_templates_and_their_parameter_files() {
+        let dir = std::env::temp_dir().join(format!("rolegate-discover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#;
+        let params = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#;
+        std::fs::write(dir.join("azuredeploy.json"), template).unwrap();
+        std::fs::write(dir.join("azuredeploy.parameters.json"), params).unwrap();
+        std::fs::write(dir.join("sub/main.json"), template).unwrap();
+        std::fs::write(dir.join("sub/main.parameters.dev.json"), params).unwrap();
+        std::fs::write(dir.join("sub/main.parameters.prod.json"), params).unwrap();
+        std::fs::write(dir.join("sub/other.json"), r#"{"a": 1}"#).unwrap();
+        let found = find_templates(&dir);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(found[0].template, dir.join("azuredeploy.json"));
+        assert_eq!(
+            found[0].parameter_files,
+            vec![dir.join("azuredeploy.parameters.json")]
+        );
+        assert_eq!(
+            found[1].parameter_files,
+            vec![dir.join("sub/main.parameters.dev.json")]
+        );
+        assert_eq!(
+            found[2].parameter_files,
+            vec![dir.join("sub/main.parameters.prod.json")]
+        );
+        let plans = expand_all(&found, &ExpandOptions::default());
+        assert!(plans.iter().all(Result::is_ok));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -3,6 +3,9 @@
 //! - [`source`]: load ARM JSON (BOM, comments, CRLF) keeping line/column for every value.
 //! - [`value`]: template values, with [`value::Unknown`] for what is only known at deployment.
 //! - [`context`]: the deployment target (`subscription()`, `resourceGroup()`, ...).
+//! - [`eval`]: the expression language and every template function.
+//! - [`template`]: the parts of a template as declared; [`params`]: parameter files.
+//! - [`expand`]: a template plus parameters → [`plan::DeploymentPlan`]; [`discover`]: directories.
 
 pub mod context;
 pub mod source;
@@ -11,12 +14,12 @@ pub mod value;
 pub use context::{DeploymentContext, TargetScope};
 pub use source::{Document, LoadError, Location};
 pub use value::{Origin, ResourceRef, Unknown, Value};
-pub mod eval;
-pub mod plan;
 pub mod discover;
+pub mod eval;
 pub mod expand;
 pub mod params;
+pub mod plan;
 pub mod template;
 
-pub use expand::{expand_document, expand_file, ExpandError, ExpandOptions, Limits};
+pub use expand::{expand_document, expand_file, ExpandError, ExpandOptions};
 pub use template::{Template, TemplateError};

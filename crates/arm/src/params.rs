@@ -30,7 +30,10 @@ pub enum ParamValue {
     /// `{"value": ...}`
     Value(Json),
     /// `{"reference": {"keyVault": {"id": ...}, "secretName": ...}}`: never read.
-    KeyVaultReference { vault_id: String, secret_name: String },
+    KeyVaultReference {
+        vault_id: String,
+        secret_name: String,
+    },
     /// `{"expression": "[...]"}` (compiled `.bicepparam`).
     Expression(String),
 }
@@ -64,7 +67,10 @@ impl ParameterFile {
             location: document.locate(pointer),
         };
         let Some(root) = document.value.as_object() else {
-            return Err(shape("", "not a parameters file: expected a JSON object".into()));
+            return Err(shape(
+                "",
+                "not a parameters file: expected a JSON object".into(),
+            ));
         };
         if let Some(schema) = root.get("$schema").and_then(Json::as_str) {
             if schema.to_ascii_lowercase().contains("deploymenttemplate") {
@@ -75,10 +81,16 @@ impl ParameterFile {
             }
         }
         let Some(params) = root.get("parameters") else {
-            return Err(shape("", "not a parameters file: no `parameters` object".into()));
+            return Err(shape(
+                "",
+                "not a parameters file: no `parameters` object".into(),
+            ));
         };
         let Some(params) = params.as_object() else {
-            return Err(shape("/parameters", "`parameters` must be an object".into()));
+            return Err(shape(
+                "/parameters",
+                "`parameters` must be an object".into(),
+            ));
         };
         let mut values = IndexMap::new();
         for (name, entry) in params {

@@ -124,7 +124,7 @@ impl Document {
                 message: "the file holds no JSON value".into(),
             });
         };
-        let (value, spans) = convert(root, &lines, text).map_err(|(offset, message)| {
+        let (value, spans) = convert(root).map_err(|(offset, message)| {
             let (line, column) = lines.line_column(text, offset);
             LoadError::Syntax {
                 file: display.clone(),
@@ -246,8 +246,6 @@ type ConvertError = (usize, String);
 
 fn convert(
     value: jsonc_parser::ast::Value<'_>,
-    lines: &LineIndex,
-    text: &str,
 ) -> Result<(serde_json::Value, SpanNode), ConvertError> {
     use jsonc_parser::ast::Value as Ast;
     use jsonc_parser::common::Ranged;
@@ -264,7 +262,7 @@ fn convert(
             let mut values = Vec::with_capacity(a.elements.len());
             let mut spans = Vec::with_capacity(a.elements.len());
             for element in a.elements {
-                let (v, s) = convert(element, lines, text)?;
+                let (v, s) = convert(element)?;
                 values.push(v);
                 spans.push(s);
             }
@@ -282,7 +280,7 @@ fn convert(
             for prop in o.properties {
                 let name_start = prop.start();
                 let name = prop.name.into_string();
-                let (v, mut s) = convert(prop.value, lines, text)?;
+                let (v, mut s) = convert(prop.value)?;
                 // Point object members at their key: that is where a reader looks.
                 s.start = name_start;
                 // ARM (Newtonsoft) keeps the last of duplicate keys.

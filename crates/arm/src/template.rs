@@ -133,7 +133,11 @@ impl Template {
             document.value.pointer(pointer)
         };
         let Some(root) = root else {
-            return Err(error(&document, pointer, "no template at this position".into()));
+            return Err(error(
+                &document,
+                pointer,
+                "no template at this position".into(),
+            ));
         };
         let Some(obj) = root.as_object() else {
             return Err(error(
@@ -145,7 +149,10 @@ impl Template {
                 ),
             ));
         };
-        let schema = obj.get("$schema").and_then(Json::as_str).map(str::to_string);
+        let schema = obj
+            .get("$schema")
+            .and_then(Json::as_str)
+            .map(str::to_string);
         check_is_template(&document, pointer, obj, schema.as_deref())?;
         let target_scope = schema
             .as_deref()
@@ -179,8 +186,8 @@ impl Template {
             document: document.clone(),
         };
         if let Some(defs) = obj.get("definitions") {
-            template.definitions = expect_object(&document, &child(pointer, "definitions"), defs)?
-                .clone();
+            template.definitions =
+                expect_object(&document, &child(pointer, "definitions"), defs)?.clone();
         }
         if let Some(params) = obj.get("parameters") {
             let base = child(pointer, "parameters");
@@ -330,16 +337,14 @@ fn read_parameter(
             return Err(error(
                 document,
                 &child(&pointer, "type"),
-                format!("parameter `{name}`: type must be a string, found {}", json_kind(other)),
+                format!(
+                    "parameter `{name}`: type must be a string, found {}",
+                    json_kind(other)
+                ),
             ))
         }
-        None => ref_type(definitions, o).ok_or_else(|| {
-            error(
-                document,
-                &pointer,
-                format!("parameter `{name}` has no `type`"),
-            )
-        })?,
+        // languageVersion 2.0 allows an untyped (`any`) parameter: `"p": {}`.
+        None => ref_type(definitions, o).unwrap_or_else(|| "any".to_string()),
     };
     let lower = declared_type.to_ascii_lowercase();
     let secure = lower == "securestring" || lower == "secureobject";
@@ -400,20 +405,35 @@ fn read_variable_copies(
         return Err(error(
             document,
             pointer,
-            format!("variables copy must be an array, found {}", json_kind(value)),
+            format!(
+                "variables copy must be an array, found {}",
+                json_kind(value)
+            ),
         ));
     };
     for (i, entry) in entries.iter().enumerate() {
         let p = child(pointer, &i.to_string());
         let o = expect_object(document, &p, entry)?;
         let name = o.get("name").and_then(Json::as_str).ok_or_else(|| {
-            error(document, &p, "variable copy entry has no string `name`".into())
+            error(
+                document,
+                &p,
+                "variable copy entry has no string `name`".into(),
+            )
         })?;
         let count = o.get("count").cloned().ok_or_else(|| {
-            error(document, &p, format!("variable copy `{name}` has no `count`"))
+            error(
+                document,
+                &p,
+                format!("variable copy `{name}` has no `count`"),
+            )
         })?;
         let input = o.get("input").cloned().ok_or_else(|| {
-            error(document, &p, format!("variable copy `{name}` has no `input`"))
+            error(
+                document,
+                &p,
+                format!("variable copy `{name}` has no `input`"),
+            )
         })?;
         out.insert(
             name.to_string(),
@@ -444,7 +464,11 @@ fn read_functions(
         let p = child(pointer, &i.to_string());
         let o = expect_object(document, &p, ns)?;
         let namespace = o.get("namespace").and_then(Json::as_str).ok_or_else(|| {
-            error(document, &p, "function namespace has no string `namespace`".into())
+            error(
+                document,
+                &p,
+                "function namespace has no string `namespace`".into(),
+            )
         })?;
         let Some(members) = o.get("members") else {
             continue;
@@ -462,13 +486,16 @@ fn read_functions(
                 }
             }
             let output = f.get("output").and_then(Json::as_object);
-            let output_value = output.and_then(|o| o.get("value")).cloned().ok_or_else(|| {
-                error(
-                    document,
-                    &fp,
-                    format!("function `{namespace}.{name}` has no `output.value`"),
-                )
-            })?;
+            let output_value = output
+                .and_then(|o| o.get("value"))
+                .cloned()
+                .ok_or_else(|| {
+                    error(
+                        document,
+                        &fp,
+                        format!("function `{namespace}.{name}` has no `output.value`"),
+                    )
+                })?;
             let output_type = output
                 .and_then(|o| o.get("type"))
                 .and_then(Json::as_str)
@@ -635,7 +662,10 @@ mod tests {
         assert!(t.symbolic);
         assert!(t.parameters["p"].secure);
         assert_eq!(t.parameters["q"].declared_type, "string");
-        assert_eq!(t.parameters["q"].allowed_values.as_ref().map(Vec::len), Some(1));
+        assert_eq!(
+            t.parameters["q"].allowed_values.as_ref().map(Vec::len),
+            Some(1)
+        );
         assert!(matches!(t.variables["arr"], VariableDecl::Copy { .. }));
         assert!(t.functions.contains_key("ns.f"));
         assert_eq!(t.resources[0].symbol.as_deref(), Some("stg"));
@@ -656,7 +686,9 @@ mod tests {
     #[test]
     fn plain_json_is_not_a_template() {
         let err = load("[1, 2]").unwrap_err();
-        assert!(err.to_string().starts_with("t.json:1:1: not an ARM template"));
+        assert!(err
+            .to_string()
+            .starts_with("t.json:1:1: not an ARM template"));
         let err = load("{\"a\": 1}").unwrap_err();
         assert!(err.message.contains("no `$schema`"));
     }
@@ -677,6 +709,9 @@ mod tests {
         let t = load(r#"{"resources": [{"type": "A.B/c", "name": "x", "resources": [{"type": "d", "name": "y"}]}]}"#)
             .unwrap();
         assert_eq!(t.resources[0].children.len(), 1);
-        assert_eq!(t.resources[0].children[0].pointer, "/resources/0/resources/0");
+        assert_eq!(
+            t.resources[0].children[0].pointer,
+            "/resources/0/resources/0"
+        );
     }
 }

@@ -24,6 +24,10 @@ pub enum Command {
     Eval(EvalArgs),
     /// Expand a template (or every template in a directory) into a deployment plan.
     Expand(ExpandArgs),
+    /// Judge templates against the least-privilege policy (exit 0 pass, 1 fail, 2 bad input).
+    Check(CheckArgs),
+    /// Print a rule's documentation (by id like RA002 or name like privileged-role); without one, list the rules.
+    Explain(ExplainArgs),
     /// Show the access model: each workload's identities, grants (identity → role → scope) and usages.
     Plan(PlanArgs),
 }
@@ -103,6 +107,64 @@ pub struct ExpandArgs {
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+/// Which findings fail the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailOn {
+    /// Errors only (warnings are reported but pass).
+    #[default]
+    Error,
+    /// Errors and warnings.
+    Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Template files or directories of templates.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Policy file (`embedded:default`, `embedded:strict` for the built-in ones). Default: the
+    /// nearest rolegate.yaml in the first PATH's directory or its parents, else the embedded default.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub parameters: ParameterArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Lowest severity that fails the gate.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Custom role definitions (`az role definition list --output json`); repeatable.
+    #[arg(long = "roles", value_name = "FILE")]
+    pub roles: Vec<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown report (PR comment, job summary) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Where the full report lives, named in the Markdown when it has to be truncated.
+    #[arg(long, value_name = "NAME")]
+    pub markdown_artifact: Option<String>,
+    /// Also write the audit evidence pack to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id (e.g. RA002) or name (e.g. privileged-role).
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Args)]

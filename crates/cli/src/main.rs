@@ -33,6 +33,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => commands::eval::run(args),
         Command::Expand(args) => commands::expand::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Explain(args) => commands::explain::run(args),
         Command::Plan(args) => commands::plan::run(args),
     };
     match result {

@@ -1,5 +1,27 @@
 //! rolegate's rules: one file per rule, a registry, and the [`Finding`] every rule reports.
+//!
+//! - [`registry`]: every rule's id, name, family, default severity and documentation.
+//! - [`identity`] (MI), [`role_assignment`] (RA), [`secrets`] (SC), [`evaluation`] (EV): one module
+//!   per rule, holding its documentation, its violation and its check.
+//! - [`check()`]: runs every rule over an access model, plans and policy, with [`CheckOptions`].
+//! - [`docs`]: the generated `docs/rules/` pages.
+//! - [`finding`]: what rules report; every renderer reads it.
 
+pub mod check;
+mod context;
+pub mod docs;
+pub mod evaluation;
 pub mod finding;
+pub mod identity;
+pub mod registry;
+pub mod role_assignment;
+pub mod secrets;
+#[cfg(test)]
+mod testing;
+pub mod violation;
 
-pub use finding::{Finding, Label, Severity, Suppression};
+pub use check::check;
+pub use context::CheckOptions;
+pub use finding::{Finding, Label, Severity, Subject, Suppression};
+pub use registry::{lookup, registry, Family, RuleMeta};
+pub use violation::Violation;

@@ -1,8 +1,8 @@
 //! One deployment (the root, or a nested `Microsoft.Resources/deployments`) being expanded.
 //!
 //! Order of work, so that `reference()` to a module finds its outputs: (1) every resource's header
-//! (copy instances, type, name, id, scope), (2) conditions, (3) bodies, expanding nested deployments
-//! on first use (a `reference()` from an earlier resource expands a later module early), (4) outputs.
+//! (copy instances, condition, type, name, id, scope), (2) bodies, expanding nested deployments
+//! on first use (a `reference()` from an earlier resource expands a later module early), (3) outputs.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -26,7 +26,7 @@ use crate::source::{Document, Location};
 use crate::template::{child, ParameterDecl, ResourceDecl, Template, VariableDecl};
 use crate::value::{Object, Origin, ResourceRef, Unknown, Value};
 
-use super::fallback::evaluate_string;
+use crate::eval::evaluate_string;
 
 /// Parameter values handed to a deployment, by lower-case name.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +124,6 @@ pub(crate) struct Instance {
     pub existing: bool,
     pub is_deployment: bool,
     pub condition: ConditionStatus,
-    pub parent: Option<usize>,
 }
 
 impl Instance {
@@ -186,6 +185,8 @@ pub(crate) struct Deployment<'a> {
     params: RefCell<HashMap<String, Slot>>,
     vars: RefCell<HashMap<String, Slot>>,
     pub instances: RefCell<Vec<Instance>>,
+    /// Lookups into `instances`, so `reference()` costs the same in a template of any size.
+    pub index: RefCell<InstanceIndex>,
     nested: RefCell<HashMap<usize, Nested>>,
     outputs: RefCell<IndexMap<String, Value>>,
     resources: RefCell<Vec<PlannedResource>>,
@@ -225,6 +226,7 @@ impl<'a> Deployment<'a> {
             params: RefCell::new(HashMap::new()),
             vars: RefCell::new(HashMap::new()),
             instances: RefCell::new(Vec::new()),
+            index: RefCell::new(InstanceIndex::default()),
             nested: RefCell::new(HashMap::new()),
             outputs: RefCell::new(IndexMap::new()),
             resources: RefCell::new(Vec::new()),
@@ -241,7 +243,6 @@ impl<'a> Deployment<'a> {
             }
             self.collect(decl, None, &[]);
         }
-        self.conditions();
         self.bodies();
         self.evaluate_outputs();
         self.list_parameters();
@@ -340,7 +341,18 @@ impl<'a> Deployment<'a> {
                         self.property_copies(loops, value, &p, mode, record, &mut out)?;
                         continue;
                     }
-                    out.insert(key.clone(), self.eval_tree(loops, value, &p, mode, record)?);
+                    let key = if crate::eval::is_expression(key) {
+                        match self.eval_str(loops, key, &p) {
+                            Ok(k) => k.to_display_string(),
+                            Err(error) => {
+                                self.on_error(mode, error, &p)?;
+                                key.clone()
+                            }
+                        }
+                    } else {
+                        key.clone()
+                    };
+                    out.insert(key, self.eval_tree(loops, value, &p, mode, record)?);
                 }
                 Ok(Value::Object(out))
             }
@@ -413,7 +425,12 @@ impl<'a> Deployment<'a> {
     }
 
     /// A copy count: a known integer within the limit, or unknown. Over the limit is fatal.
-    fn eval_count(&self, loops: &mut Vec<Loop>, json: &Json, pointer: &str) -> Result<Count, Located> {
+    fn eval_count(
+        &self,
+        loops: &mut Vec<Loop>,
+        json: &Json,
+        pointer: &str,
+    ) -> Result<Count, Located> {
         let v = self.eval_tree(loops, json, pointer, Mode::Strict, false)?;
         let n = match v {
             Value::Int(n) => n,
@@ -460,7 +477,9 @@ impl<'a> Deployment<'a> {
 
     fn collect(&self, decl: &ResourceDecl, parent: Option<usize>, outer_loops: &[Loop]) {
         let obj = decl.json.as_object();
-        let copy = obj.and_then(|o| get_ci(o, "copy")).and_then(Json::as_object);
+        let copy = obj
+            .and_then(|o| get_ci(o, "copy"))
+            .and_then(Json::as_object);
         let mut loops = outer_loops.to_vec();
         match copy {
             None => self.header(decl, parent, loops, None),
@@ -534,13 +553,19 @@ impl<'a> Deployment<'a> {
         let Some(obj) = decl.json.as_object() else {
             return;
         };
+        // The condition first: a resource that is not deployed may have names that cannot be
+        // evaluated (ARM does not evaluate them either), so its errors are not reported.
+        let condition = self.condition(decl, obj, parent, &mut loops);
+        let quiet = condition == ConditionStatus::Skipped;
         let text = |key: &str, loops: &mut Vec<Loop>| -> Option<String> {
             let json = get_ci(obj, key)?;
             let p = child(&decl.pointer, key);
-            match self.eval_tree(loops, json, &p, Mode::Strict, true) {
+            match self.eval_tree(loops, json, &p, Mode::Strict, !quiet) {
                 Ok(v) => Some(v.to_display_string()),
                 Err(e) => {
-                    self.report(e, "expression-error");
+                    if !quiet {
+                        self.report(e, "expression-error");
+                    }
                     Some("{error}".into())
                 }
             }
@@ -572,10 +597,12 @@ impl<'a> Deployment<'a> {
                 (et, en, ids::resource_id(&self.scope_id, &pt, &pn))
             } else if let (Some(scope_json), false) = (get_ci(obj, "scope"), is_deployment) {
                 let p = child(&decl.pointer, "scope");
-                let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, true) {
+                let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, !quiet) {
                     Ok(v) => self.resolve_scope(&v),
                     Err(e) => {
-                        self.report(e, "expression-error");
+                        if !quiet {
+                            self.report(e, "expression-error");
+                        }
                         self.scope_id.clone()
                     }
                 };
@@ -597,8 +624,7 @@ impl<'a> Deployment<'a> {
             api_version,
             existing,
             is_deployment,
-            condition: ConditionStatus::Deployed,
-            parent,
+            condition,
         };
         self.engine
             .by_id
@@ -606,8 +632,10 @@ impl<'a> Deployment<'a> {
             .insert(id.to_ascii_lowercase(), instance.resource_ref());
         let index = {
             let mut instances = self.instances.borrow_mut();
+            let i = instances.len();
+            self.index.borrow_mut().add(&instance, i);
             instances.push(instance);
-            instances.len() - 1
+            i
         };
         for c in &decl.children {
             if self.engine.failed() {
@@ -645,63 +673,59 @@ impl<'a> Deployment<'a> {
             Some((b, i)) => (b, i.trim().parse::<i64>().ok()),
             None => (symbol, None),
         };
-        let instances = self.instances.borrow();
-        instances.iter().position(|inst| {
-            inst.symbol
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case(base))
-                && match index {
-                    Some(i) => inst.copy.as_ref().is_some_and(|c| c.index == i),
-                    None => true,
-                }
-        })
+        let lookup = self.index.borrow();
+        let candidates = lookup.by_symbol.get(&base.to_ascii_lowercase())?;
+        match index {
+            None => candidates.first().copied(),
+            Some(i) => {
+                let instances = self.instances.borrow();
+                candidates.iter().copied().find(|&c| {
+                    instances
+                        .get(c)
+                        .and_then(|inst| inst.copy.as_ref())
+                        .is_some_and(|copy| copy.index == i)
+                })
+            }
+        }
     }
 
-    // ---- phase 2: conditions ----------------------------------------------------------------
+    // ---- conditions ------------------------------------------------------------------------------
 
-    fn conditions(&self) {
-        let n = self.instances.borrow().len();
-        for i in 0..n {
-            if self.engine.failed() {
-                return;
-            }
-            let (json, pointer, mut loops, parent) = {
-                let inst = &self.instances.borrow()[i];
-                (
-                    inst.json.clone(),
-                    inst.pointer.clone(),
-                    inst.loops.clone(),
-                    inst.parent,
-                )
-            };
-            let parent_status = parent.map(|p| self.instances.borrow()[p].condition.clone());
-            let own = match json.as_object().and_then(|o| get_ci(o, "condition")) {
-                None => ConditionStatus::Deployed,
-                Some(c) => {
-                    let p = child(&pointer, "condition");
-                    match self.eval_tree(&mut loops, c, &p, Mode::Strict, false) {
-                        Ok(v) => condition_status(&v),
-                        Err(e) => {
-                            self.report(e, "expression-error");
-                            ConditionStatus::Deployed
-                        }
-                    }
-                }
-            };
-            let status = match (parent_status, own) {
-                (Some(ConditionStatus::Skipped), _) | (_, ConditionStatus::Skipped) => {
-                    ConditionStatus::Skipped
-                }
-                (_, a @ ConditionStatus::Assumed { .. }) => a,
-                (Some(a @ ConditionStatus::Assumed { .. }), _) => a,
-                _ => ConditionStatus::Deployed,
-            };
-            if let ConditionStatus::Assumed { depends_on } = &status {
-                self.engine
-                    .unresolved(depends_on.clone(), self.locate(&child(&pointer, "condition")));
-            }
-            self.instances.borrow_mut()[i].condition = status;
+    /// Whether a resource instance is deployed: its own `condition` and its parent's.
+    fn condition(
+        &self,
+        decl: &ResourceDecl,
+        obj: &serde_json::Map<String, Json>,
+        parent: Option<usize>,
+        loops: &mut Vec<Loop>,
+    ) -> ConditionStatus {
+        let parent_status =
+            parent.and_then(|p| self.instances.borrow().get(p).map(|i| i.condition.clone()));
+        if parent_status == Some(ConditionStatus::Skipped) {
+            return ConditionStatus::Skipped;
         }
+        let pointer = child(&decl.pointer, "condition");
+        let own = match get_ci(obj, "condition") {
+            None => ConditionStatus::Deployed,
+            Some(c) => match self.eval_tree(loops, c, &pointer, Mode::Strict, false) {
+                Ok(v) => condition_status(&v),
+                Err(e) => {
+                    self.report(e, "expression-error");
+                    ConditionStatus::Deployed
+                }
+            },
+        };
+        let status = match (parent_status, own) {
+            (_, ConditionStatus::Skipped) => ConditionStatus::Skipped,
+            (_, a @ ConditionStatus::Assumed { .. }) => a,
+            (Some(a @ ConditionStatus::Assumed { .. }), _) => a,
+            _ => ConditionStatus::Deployed,
+        };
+        if let ConditionStatus::Assumed { depends_on } = &status {
+            self.engine
+                .unresolved(depends_on.clone(), self.locate(&pointer));
+        }
+        status
     }
 
     // ---- phase 3: bodies and nested deployments ------------------------------------------------
@@ -751,8 +775,16 @@ impl<'a> Deployment<'a> {
             let lower = key.to_ascii_lowercase();
             if matches!(
                 lower.as_str(),
-                "name" | "type" | "apiversion" | "condition" | "copy" | "dependson" | "resources"
-                    | "existing" | "scope" | "comments"
+                "name"
+                    | "type"
+                    | "apiversion"
+                    | "condition"
+                    | "copy"
+                    | "dependson"
+                    | "resources"
+                    | "existing"
+                    | "scope"
+                    | "comments"
             ) {
                 continue;
             }
@@ -857,11 +889,18 @@ impl<'a> Deployment<'a> {
             return not_expanded("too deep".into());
         }
         let mut loops = inst.loops.clone();
-        let outer = !props
-            .get("expressionEvaluationOptions")
-            .and_then(|o| o.get("scope"))
-            .and_then(Json::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        // Outer scope (the default) applies only to inline templates in classic templates; linked
+        // templates and symbolic-name (languageVersion 2.0) parents are always inner.
+        let inline = props
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("template") && v.is_object());
+        let outer = inline
+            && !self.template.symbolic
+            && !get_ci(props, "expressionEvaluationOptions")
+                .and_then(Json::as_object)
+                .and_then(|o| get_ci(o, "scope"))
+                .and_then(Json::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
 
         // The template: inline, or a local relative link.
         let template = if let Some((key, _)) = props
@@ -888,7 +927,11 @@ impl<'a> Deployment<'a> {
                 let rel = match self.eval_tree(&mut loops, rel, &rp, Mode::Strict, false) {
                     Ok(Value::String(s)) => s,
                     Ok(other) => {
-                        self.link_not_expanded(&inst, &rp, &format!("relativePath is {}", other.to_display_string()));
+                        self.link_not_expanded(
+                            &inst,
+                            &rp,
+                            &format!("relativePath is {}", other.to_display_string()),
+                        );
                         return not_expanded("relativePath not known".into());
                     }
                     Err(e) => {
@@ -919,7 +962,10 @@ impl<'a> Deployment<'a> {
             } else {
                 let up = child(&link_pointer, "uri");
                 let uri = get_ci(link, "uri")
-                    .and_then(|u| self.eval_tree(&mut loops, u, &up, Mode::Lenient, false).ok())
+                    .and_then(|u| {
+                        self.eval_tree(&mut loops, u, &up, Mode::Lenient, false)
+                            .ok()
+                    })
                     .map(|v| v.to_display_string())
                     .unwrap_or_default();
                 self.link_not_expanded(&inst, &link_pointer, &format!("remote template {uri}"));
@@ -929,7 +975,10 @@ impl<'a> Deployment<'a> {
             self.engine.diagnostic(
                 DiagnosticLevel::Error,
                 "deployment-without-template",
-                format!("deployment '{}' has neither `template` nor `templateLink`", inst.name),
+                format!(
+                    "deployment '{}' has neither `template` nor `templateLink`",
+                    inst.name
+                ),
                 self.locate(&props_pointer),
             );
             return not_expanded("no template".into());
@@ -945,7 +994,8 @@ impl<'a> Deployment<'a> {
             for (name, entry) in params {
                 let ep = child(&pp, name);
                 if let Some(v) = entry.get("value") {
-                    match self.eval_tree(&mut loops, v, &child(&ep, "value"), Mode::Lenient, false) {
+                    match self.eval_tree(&mut loops, v, &child(&ep, "value"), Mode::Lenient, false)
+                    {
                         Ok(v) => supplied.insert_parent(name, v),
                         Err(e) => self.report(e, "expression-error"),
                     }
@@ -958,7 +1008,10 @@ impl<'a> Deployment<'a> {
             self.engine.diagnostic(
                 DiagnosticLevel::Warning,
                 "parameters-link-not-read",
-                format!("deployment '{}': parametersLink is not fetched; its parameters are unknown", inst.name),
+                format!(
+                    "deployment '{}': parametersLink is not fetched; its parameters are unknown",
+                    inst.name
+                ),
                 self.locate(&child(&props_pointer, "parametersLink")),
             );
         }
@@ -994,6 +1047,7 @@ impl<'a> Deployment<'a> {
             params: RefCell::new(HashMap::new()),
             vars: RefCell::new(HashMap::new()),
             instances: RefCell::new(Vec::new()),
+            index: RefCell::new(InstanceIndex::default()),
             nested: RefCell::new(HashMap::new()),
             outputs: RefCell::new(IndexMap::new()),
             resources: RefCell::new(Vec::new()),
@@ -1082,10 +1136,16 @@ impl<'a> Deployment<'a> {
             if let Some(s) = sub.clone() {
                 ctx.subscription_id = s;
             }
+            // A resource-group deployment reaches its subscription through a nested deployment
+            // with `subscriptionId` and `location` but no `resourceGroup` (Bicep `scope: subscription()`).
+            let subscription_level = get_ci(obj, "location").is_some()
+                || template.target_scope == TargetScope::Subscription;
             if let Some(r) = rg {
                 ctx.resource_group = r;
                 target = TargetScope::ResourceGroup;
-            } else if self.target != TargetScope::ResourceGroup && sub.is_some() {
+            } else if sub.is_some()
+                && (subscription_level || self.target != TargetScope::ResourceGroup)
+            {
                 target = TargetScope::Subscription;
             } else if self.target == TargetScope::ResourceGroup {
                 target = TargetScope::ResourceGroup;
@@ -1137,7 +1197,13 @@ impl<'a> Deployment<'a> {
             };
             let mut loops = Vec::new();
             if let Some(c) = get_ci(obj, "condition") {
-                match self.eval_tree(&mut loops, c, &child(&decl.pointer, "condition"), Mode::Strict, false) {
+                match self.eval_tree(
+                    &mut loops,
+                    c,
+                    &child(&decl.pointer, "condition"),
+                    Mode::Strict,
+                    false,
+                ) {
                     Ok(Value::Bool(false)) => continue,
                     Ok(_) => {}
                     Err(e) => {
@@ -1160,7 +1226,13 @@ impl<'a> Deployment<'a> {
                                 index,
                                 kind: LoopKind::Output,
                             });
-                            let r = self.eval_tree(&mut loops, &input, &child(&cp, "input"), Mode::Strict, true);
+                            let r = self.eval_tree(
+                                &mut loops,
+                                &input,
+                                &child(&cp, "input"),
+                                Mode::Strict,
+                                true,
+                            );
                             loops.pop();
                             match r {
                                 Ok(v) => items.push(v),
@@ -1182,7 +1254,13 @@ impl<'a> Deployment<'a> {
                 }
             } else {
                 match get_ci(obj, "value") {
-                    Some(v) => self.eval_tree(&mut loops, v, &child(&decl.pointer, "value"), Mode::Strict, true),
+                    Some(v) => self.eval_tree(
+                        &mut loops,
+                        v,
+                        &child(&decl.pointer, "value"),
+                        Mode::Strict,
+                        true,
+                    ),
                     None => Ok(Value::Null),
                 }
             };
@@ -1240,7 +1318,10 @@ impl<'a> Deployment<'a> {
         value
     }
 
-    fn resolve_parameter(&self, decl: &ParameterDecl) -> Result<(Value, ParameterSource), EvalError> {
+    fn resolve_parameter(
+        &self,
+        decl: &ParameterDecl,
+    ) -> Result<(Value, ParameterSource), EvalError> {
         let key = decl.name.to_ascii_lowercase();
         let supplied = self.supplied.values.get(&key).cloned();
         let (value, source) = match supplied {
@@ -1254,13 +1335,11 @@ impl<'a> Deployment<'a> {
                 source,
             ),
             Some((_, SuppliedValue::Expression(e), source)) => {
-                let v = self
-                    .eval_str(&[], &e, &decl.pointer)
-                    .unwrap_or_else(|_| {
-                        Value::Unknown(Unknown::new(Origin::NotEvaluated {
-                            what: format!("parameter '{}' expression {e}", decl.name),
-                        }))
-                    });
+                let v = self.eval_str(&[], &e, &decl.pointer).unwrap_or_else(|_| {
+                    Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                        what: format!("parameter '{}' expression {e}", decl.name),
+                    }))
+                });
                 (v, source)
             }
             None => match &decl.default {
@@ -1432,7 +1511,13 @@ impl<'a> Deployment<'a> {
                             index,
                             kind: LoopKind::Variable,
                         });
-                        let r = self.eval_tree(&mut loops, input, &child(pointer, "input"), Mode::Strict, false);
+                        let r = self.eval_tree(
+                            &mut loops,
+                            input,
+                            &child(pointer, "input"),
+                            Mode::Strict,
+                            false,
+                        );
                         loops.pop();
                         match r {
                             Ok(v) => items.push(v),
@@ -1448,7 +1533,9 @@ impl<'a> Deployment<'a> {
                 Err(e) => Err(located(e)),
             },
         };
-        self.vars.borrow_mut().insert(key, Slot::Done(value.clone()));
+        self.vars
+            .borrow_mut()
+            .insert(key, Slot::Done(value.clone()));
         value
     }
 
@@ -1488,7 +1575,11 @@ impl<'a> Deployment<'a> {
     }
 
     /// The user-defined function `namespace.name`.
-    pub(crate) fn user_function(&self, namespace: &str, name: &str) -> Option<crate::eval::UserFunction> {
+    pub(crate) fn user_function(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<crate::eval::UserFunction> {
         let key = format!("{namespace}.{name}").to_ascii_lowercase();
         self.template.functions.get(&key).cloned().or_else(|| {
             if self.outer {
@@ -1497,6 +1588,36 @@ impl<'a> Deployment<'a> {
                 None
             }
         })
+    }
+}
+
+/// Lower-case lookups of a deployment's instances.
+#[derive(Default)]
+pub(crate) struct InstanceIndex {
+    pub by_id: HashMap<String, usize>,
+    pub by_name: HashMap<String, usize>,
+    pub by_type_name: HashMap<(String, String), usize>,
+    pub by_symbol: HashMap<String, Vec<usize>>,
+}
+
+impl InstanceIndex {
+    fn add(&mut self, inst: &Instance, i: usize) {
+        self.by_id.entry(inst.id.to_ascii_lowercase()).or_insert(i);
+        self.by_name
+            .entry(inst.name.to_ascii_lowercase())
+            .or_insert(i);
+        self.by_type_name
+            .entry((
+                inst.resource_type.to_ascii_lowercase(),
+                inst.name.to_ascii_lowercase(),
+            ))
+            .or_insert(i);
+        if let Some(symbol) = &inst.symbol {
+            self.by_symbol
+                .entry(symbol.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
     }
 }
 

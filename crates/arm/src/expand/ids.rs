@@ -101,7 +101,11 @@ pub fn parse_scope(id: &str) -> ScopeKind {
     let segs: Vec<&str> = trimmed.trim_start_matches('/').split('/').collect();
     let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     match segs.as_slice() {
-        [p, ns, mgs, mg] if eq(p, "providers") && eq(ns, "Microsoft.Management") && eq(mgs, "managementGroups") => {
+        [p, ns, mgs, mg]
+            if eq(p, "providers")
+                && eq(ns, "Microsoft.Management")
+                && eq(mgs, "managementGroups") =>
+        {
             ScopeKind::ManagementGroup((*mg).to_string())
         }
         [ns, mgs, mg] if eq(ns, "Microsoft.Management") && eq(mgs, "managementGroups") => {
@@ -159,7 +163,11 @@ mod tests {
             "/providers/Microsoft.Management/managementGroups/mg1"
         );
         assert_eq!(
-            resource_id("/subscriptions/s", "Microsoft.Resources/resourceGroups", "rg"),
+            resource_id(
+                "/subscriptions/s",
+                "Microsoft.Resources/resourceGroups",
+                "rg"
+            ),
             "/subscriptions/s/resourceGroups/rg"
         );
     }
@@ -190,7 +198,9 @@ mod tests {
             ScopeKind::ManagementGroup("m".into())
         );
         assert_eq!(
-            type_and_name_from_id("/subscriptions/a/resourceGroups/b/providers/Microsoft.Web/sites/s/config/web"),
+            type_and_name_from_id(
+                "/subscriptions/a/resourceGroups/b/providers/Microsoft.Web/sites/s/config/web"
+            ),
             Some(("Microsoft.Web/sites/config".into(), "s/web".into()))
         );
     }

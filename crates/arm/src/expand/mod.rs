@@ -7,8 +7,6 @@
 //! input (not JSON, not a template, a budget exceeded) is an [`ExpandError`].
 
 mod deployment;
-#[allow(dead_code)]
-mod fallback;
 pub mod ids;
 mod scope;
 
@@ -240,7 +238,10 @@ impl<'o> Engine<'o> {
     }
 
     fn unresolved(&self, depends_on: String, location: Location) {
-        let key = (depends_on.clone(), format!("{location}{}", location.pointer));
+        let key = (
+            depends_on.clone(),
+            format!("{location}{}", location.pointer),
+        );
         if self.unresolved_seen.borrow_mut().insert(key) {
             self.unresolved.borrow_mut().push(Unresolved {
                 depends_on,
@@ -279,5 +280,3 @@ impl<'o> Engine<'o> {
     }
 }
 
-#[cfg(test)]
-mod tests;

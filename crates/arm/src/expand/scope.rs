@@ -29,20 +29,13 @@ impl Frame<'_, '_> {
         let text = text.trim();
         if text.starts_with('/') {
             let lower = text.to_ascii_lowercase();
-            let found = dep
-                .instances
-                .borrow()
-                .iter()
-                .position(|i| i.id.eq_ignore_ascii_case(text));
-            if let Some(i) = found {
+            if let Some(&i) = dep.index.borrow().by_id.get(&lower) {
                 return Target::Local(i);
             }
             // A deployment (module) referenced by an id at another scope: match type and name.
             if let Some((ty, name)) = ids::type_and_name_from_id(text) {
-                let found = dep.instances.borrow().iter().position(|i| {
-                    i.resource_type.eq_ignore_ascii_case(&ty) && i.name.eq_ignore_ascii_case(&name)
-                });
-                if let Some(i) = found {
+                let key = (ty.to_ascii_lowercase(), name.to_ascii_lowercase());
+                if let Some(&i) = dep.index.borrow().by_type_name.get(&key) {
                     return Target::Local(i);
                 }
                 if let Some(r) = dep.engine.by_id.borrow().get(&lower) {
@@ -69,10 +62,11 @@ impl Frame<'_, '_> {
         }
         // Classic templates may name a resource of the same template by its name alone.
         let found = dep
-            .instances
+            .index
             .borrow()
-            .iter()
-            .position(|i| i.name.eq_ignore_ascii_case(text));
+            .by_name
+            .get(&text.to_ascii_lowercase())
+            .copied();
         if let Some(i) = found {
             return Target::Local(i);
         }
@@ -118,7 +112,11 @@ impl Frame<'_, '_> {
 fn deployment_state(resource: &ResourceRef, outputs: Value, full: bool) -> Value {
     let mut props = Object::new();
     props.insert("outputs".into(), outputs);
-    props.insert("provisioningState".into(), Value::String("Succeeded".into()));
+    props.insert(
+        "provisioningState".into(),
+        Value::String("Succeeded".into()),
+    );
+    props.insert("mode".into(), Value::String("Incremental".into()));
     if !full {
         return Value::Object(props);
     }
@@ -153,10 +151,16 @@ impl EvalScope for Frame<'_, '_> {
                 .loops
                 .iter()
                 .rev()
-                .find(|l| l.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                .find(|l| {
+                    l.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                })
                 .map(|l| l.index)
                 .ok_or_else(|| {
-                    EvalError::new(format!("copyIndex('{name}') is used outside the copy loop '{name}'"))
+                    EvalError::new(format!(
+                        "copyIndex('{name}') is used outside the copy loop '{name}'"
+                    ))
                 }),
             None => self
                 .loops
@@ -206,17 +210,12 @@ impl EvalScope for Frame<'_, '_> {
     fn references(&self, symbol: &str, full: bool) -> Result<Value, EvalError> {
         let indices: Vec<usize> = self
             .dep
-            .instances
+            .index
             .borrow()
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| {
-                i.symbol
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(symbol))
-            })
-            .map(|(n, _)| n)
-            .collect();
+            .by_symbol
+            .get(&symbol.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
         if indices.is_empty() {
             return Err(EvalError::new(format!(
                 "references('{symbol}'): no resource or module with that symbolic name"

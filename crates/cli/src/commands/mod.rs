@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod check;
 pub mod eval;
 pub mod expand;
+pub mod explain;
 pub mod plan;

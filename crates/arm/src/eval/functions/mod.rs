@@ -139,10 +139,19 @@ pub(crate) fn call(
     if let Some(ns) = namespace {
         return user::call_user_function(it, node, ns, name, args);
     }
-    let lower = name.to_ascii_lowercase();
-    let def = match registry().get(lower.as_str()) {
+    // Lower-case into a stack buffer: calls are hot and names are short.
+    let mut buf = [0u8; 64];
+    let lower = if name.len() <= buf.len() {
+        let bytes = &mut buf[..name.len()];
+        bytes.copy_from_slice(name.as_bytes());
+        bytes.make_ascii_lowercase();
+        std::str::from_utf8(bytes).unwrap_or(name)
+    } else {
+        name
+    };
+    let def = match registry().get(lower) {
         Some(def) => *def,
-        None if resource::is_list_function(&lower) => resource::LIST_DEF,
+        None if resource::is_list_function(&lower.to_ascii_lowercase()) => resource::LIST_DEF,
         None => {
             let values = eval_args(it, args)?;
             return match it.scope.call_extension(name, &values) {
@@ -164,7 +173,7 @@ pub(crate) fn call(
         Imp::Lazy(imp) => imp(it, node, name, args),
         Imp::Eager(imp) => {
             let values = eval_args(it, args)?;
-            if !def.handles_unknown {
+            if !def.handles_unknown && values.iter().any(Value::contains_unknown) {
                 let unknowns: Vec<Unknown> =
                     values.iter().flat_map(|v| v.unknowns()).cloned().collect();
                 if !unknowns.is_empty() {

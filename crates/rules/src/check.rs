@@ -1,0 +1,301 @@
+//! The check run: every rule over the model, then the policy's severities and exceptions.
+
+use access::AccessModel;
+use arm::plan::DeploymentPlan;
+use policy::{Level, Policy, UnresolvedMode};
+
+use crate::context::{CheckOptions, Cx};
+use crate::finding::{Finding, Severity, Suppression};
+use crate::registry::{lookup, RuleMeta};
+
+/// One rule's check: reads the context, appends findings with the rule's default severity.
+type CheckFn = fn(&Cx, &mut Vec<Finding>);
+
+/// Every rule with its check, in catalogue order.
+fn checks() -> [(&'static RuleMeta, CheckFn); 25] {
+    use crate::{evaluation as ev, identity as mi, role_assignment as ra, secrets as sc};
+    [
+        (
+            &mi::workload_without_identity::RULE,
+            mi::workload_without_identity::check,
+        ),
+        (
+            &mi::identity_used_but_not_attached::RULE,
+            mi::identity_used_but_not_attached::check,
+        ),
+        (
+            &mi::invalid_identity_shape::RULE,
+            mi::invalid_identity_shape::check,
+        ),
+        (
+            &mi::identity_kind_mismatch::RULE,
+            mi::identity_kind_mismatch::check,
+        ),
+        (
+            &mi::shared_user_assigned_identity::RULE,
+            mi::shared_user_assigned_identity::check,
+        ),
+        (
+            &mi::connector_without_mi_support::RULE,
+            mi::connector_without_mi_support::check,
+        ),
+        (&mi::audience_mismatch::RULE, mi::audience_mismatch::check),
+        (&ra::missing_grant::RULE, ra::missing_grant::check),
+        (&ra::privileged_role::RULE, ra::privileged_role::check),
+        (&ra::scope_too_broad::RULE, ra::scope_too_broad::check),
+        (
+            &ra::grant_not_in_policy::RULE,
+            ra::grant_not_in_policy::check,
+        ),
+        (
+            &ra::broader_role_than_needed::RULE,
+            ra::broader_role_than_needed::check,
+        ),
+        (
+            &ra::hardcoded_principal::RULE,
+            ra::hardcoded_principal::check,
+        ),
+        (
+            &ra::principal_type_missing::RULE,
+            ra::principal_type_missing::check,
+        ),
+        (
+            &ra::unstable_assignment_name::RULE,
+            ra::unstable_assignment_name::check,
+        ),
+        (&ra::duplicate_grant::RULE, ra::duplicate_grant::check),
+        (&ra::unknown_role::RULE, ra::unknown_role::check),
+        (
+            &ra::grant_to_unused_identity::RULE,
+            ra::grant_to_unused_identity::check,
+        ),
+        (&sc::secret_in_template::RULE, sc::secret_in_template::check),
+        (
+            &sc::secret_parameter_not_secure::RULE,
+            sc::secret_parameter_not_secure::check,
+        ),
+        (
+            &sc::secure_data_missing::RULE,
+            sc::secure_data_missing::check,
+        ),
+        (
+            &sc::key_based_auth_where_mi_possible::RULE,
+            sc::key_based_auth_where_mi_possible::check,
+        ),
+        (&ev::unresolved_grant::RULE, ev::unresolved_grant::check),
+        (
+            &ev::unresolved_condition::RULE,
+            ev::unresolved_condition::check,
+        ),
+        (&ev::template_error::RULE, ev::template_error::check),
+    ]
+}
+
+/// Runs every rule over the model and plans, and applies the policy: severity overrides (`off`
+/// drops a rule), the `unresolved` mode for EV001/EV002, and exceptions (a covering exception in
+/// force marks the finding suppressed; an expired one no longer applies and is reported as a note).
+/// Findings come back ordered by file, line, column and rule.
+pub fn check(
+    model: &AccessModel,
+    plans: &[DeploymentPlan],
+    policy: &Policy,
+    options: &CheckOptions<'_>,
+) -> Vec<Finding> {
+    let cx = Cx::new(model, plans, policy, *options);
+    let mut findings = Vec::new();
+    for (rule, run) in checks() {
+        let Some(severity) = severity_for(policy, rule) else {
+            continue;
+        };
+        let start = findings.len();
+        run(&cx, &mut findings);
+        for f in &mut findings[start..] {
+            f.severity = severity;
+        }
+    }
+    apply_exceptions(policy, options, &mut findings);
+    findings.sort_by(|a, b| {
+        (
+            &a.location.file,
+            a.location.line,
+            a.location.column,
+            &a.rule,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+                &b.rule,
+            ))
+    });
+    findings.dedup();
+    findings
+}
+
+/// The severity a rule runs at under this policy, or `None` when it is off.
+fn severity_for(policy: &Policy, rule: &RuleMeta) -> Option<Severity> {
+    let default = match rule.default_severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+        Severity::Note => Level::Note,
+    };
+    // The `unresolved` mode decides EV001 (fail closed by default) and whether EV002 is shown.
+    let default = match (rule.id, policy.unresolved().value) {
+        (_, UnresolvedMode::Ignore) if rule.id == "EV001" || rule.id == "EV002" => Level::Off,
+        ("EV001", UnresolvedMode::Warn) => Level::Warning,
+        _ => default,
+    };
+    match policy.severity_for(rule.id, default) {
+        Level::Error => Some(Severity::Error),
+        Level::Warning => Some(Severity::Warning),
+        Level::Note => Some(Severity::Note),
+        Level::Off => None,
+    }
+}
+
+/// Marks findings covered by an exception in force; reports expired exceptions that would have
+/// covered a finding.
+fn apply_exceptions(policy: &Policy, options: &CheckOptions<'_>, findings: &mut Vec<Finding>) {
+    let mut notes = Vec::new();
+    for f in findings.iter_mut() {
+        let role = f.subject.role.as_deref().map(policy::RoleRef::from_text);
+        let subject = policy::Subject {
+            workload: f.subject.workload.as_deref(),
+            identity: f.subject.identity.as_deref(),
+            role,
+            scope: f.subject.scope.as_deref(),
+        };
+        if let Some(e) = policy.exception_for(&f.rule, &subject, options.today) {
+            f.suppressed = Some(Suppression {
+                reason: e.reason.clone(),
+                owner: e.owner.clone(),
+                expires: e.expires.to_string(),
+                location: e.location.clone(),
+            });
+            continue;
+        }
+        for e in policy.exceptions() {
+            if e.is_expired(options.today) && e.covers(&f.rule, &subject) {
+                f.labels.push(crate::finding::Label {
+                    location: e.location.clone(),
+                    message: format!(
+                        "an exception (owner {}) covered this until {}; it has expired",
+                        e.owner, e.expires
+                    ),
+                });
+                let name = lookup(&f.rule).map(|r| r.name).unwrap_or_default();
+                let note = Finding {
+                    rule: f.rule.clone(),
+                    name: name.to_string(),
+                    severity: Severity::Note,
+                    message: format!(
+                        "the policy exception for {} owned by {} expired on {} and no longer applies (reason given: {})",
+                        f.rule, e.owner, e.expires, e.reason
+                    ),
+                    location: e.location.clone(),
+                    labels: Vec::new(),
+                    fix: Some("renew the exception with a new expiry date, or fix the finding it covered".to_string()),
+                    subject: f.subject.clone(),
+                    suppressed: None,
+                };
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+        }
+    }
+    findings.extend(notes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn contributor_model() -> AccessModel {
+        let mut m = model();
+        let mut w = workflow("recon", Some(system()));
+        w.usages.push(kv_secret_read(
+            "Get_key",
+            access::UsageIdentity::SystemAssigned,
+            "kv1",
+        ));
+        m.grants
+            .push(grant(CONTRIBUTOR, SUBSCRIPTION, system_principal(&w)));
+        m.workloads.push(w);
+        m
+    }
+
+    fn run(m: &AccessModel, p: &Policy) -> Vec<Finding> {
+        check(m, &[], p, &CheckOptions::new(today(), catalogue()))
+    }
+
+    fn ids(f: &[Finding]) -> Vec<&str> {
+        let mut v: Vec<&str> = f.iter().map(|f| f.rule.as_str()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn the_seed_mistake_gives_privileged_role_broad_scope_and_missing_grant() {
+        let f = run(&contributor_model(), &default_policy());
+        assert_eq!(ids(&f), ["RA001", "RA002", "RA003", "SC003"]);
+        assert!(f.iter().all(|f| f.suppressed.is_none()));
+    }
+
+    #[test]
+    fn severity_overrides_apply_and_off_drops_the_rule() {
+        let p = policy("version: 1\nseverity:\n  RA003: warning\n  SC003: off\n");
+        let f = run(&contributor_model(), &p);
+        assert_eq!(ids(&f), ["RA001", "RA002", "RA003"]);
+        let ra003 = f.iter().find(|f| f.rule == "RA003").map(|f| f.severity);
+        assert_eq!(ra003, Some(Severity::Warning));
+    }
+
+    #[test]
+    fn exceptions_in_force_suppress_and_expired_ones_are_reported() {
+        let live = policy("version: 1\nexceptions:\n  - rule: RA002\n    workload: recon\n    reason: migration\n    owner: team-pay\n    expires: 2099-01-01\n");
+        let f = run(&contributor_model(), &live);
+        let ra002 = f.iter().find(|f| f.rule == "RA002");
+        assert!(ra002
+            .and_then(|f| f.suppressed.as_ref())
+            .is_some_and(|s| s.owner == "team-pay"));
+
+        let expired = policy("version: 1\nexceptions:\n  - rule: RA002\n    workload: recon\n    reason: migration\n    owner: team-pay\n    expires: 2020-01-01\n");
+        let f = run(&contributor_model(), &expired);
+        let ra002: Vec<&Finding> = f.iter().filter(|f| f.rule == "RA002").collect();
+        assert_eq!(ra002.len(), 2, "the finding plus the expiry note");
+        assert!(ra002.iter().all(|f| f.suppressed.is_none()));
+        assert!(ra002
+            .iter()
+            .any(|f| f.severity == Severity::Note && f.message.contains("expired on 2020-01-01")));
+    }
+
+    #[test]
+    fn unresolved_mode_sets_ev001() {
+        let mut m = model();
+        let mut p = external_principal("x");
+        p.kind = access::PrincipalKind::Unresolved;
+        m.grants.push(grant(KV_SECRETS_USER, RG, p));
+        let sev = |text: &str| {
+            run(&m, &policy(text))
+                .iter()
+                .find(|f| f.rule == "EV001")
+                .map(|f| f.severity)
+        };
+        assert_eq!(sev("version: 1\n"), Some(Severity::Error));
+        assert_eq!(
+            sev("version: 1\nunresolved: warn\n"),
+            Some(Severity::Warning)
+        );
+        assert_eq!(sev("version: 1\nunresolved: ignore\n"), None);
+    }
+
+    #[test]
+    fn every_registered_rule_has_a_check() {
+        let ids: Vec<&str> = checks().iter().map(|(r, _)| r.id).collect();
+        let registered: Vec<&str> = crate::registry().iter().map(|r| r.id).collect();
+        assert_eq!(ids, registered);
+    }
+}

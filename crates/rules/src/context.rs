@@ -1,0 +1,345 @@
+//! What every check reads: the access model, the plans, the policy, the options; plus the shared
+//! helpers that turn ids into words a reviewer understands and point into the user's files.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+use access::catalogue::{cosmos_builtin_role, RoleDefinition};
+use access::{
+    AccessModel, Grant, PrincipalKind, ResourceId, RoleCatalogue, ScopeLevel, UsageIdentity,
+    Workload, WorkloadPlan,
+};
+use arm::plan::{ConditionStatus, DeploymentPlan};
+use arm::{Document, Location};
+use policy::{Date, Policy, WorkloadRef};
+
+use crate::finding::Subject;
+
+/// Inputs of a check run besides the model, plans and policy.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions<'a> {
+    /// The day exceptions are judged against (expired after their `expires` date).
+    pub today: Date,
+    /// Role definitions (built-in plus `--roles`), for what a role allows and narrower suggestions.
+    pub catalogue: &'a RoleCatalogue,
+}
+
+impl<'a> CheckOptions<'a> {
+    /// Options for `today` with this catalogue.
+    pub fn new(today: Date, catalogue: &'a RoleCatalogue) -> CheckOptions<'a> {
+        CheckOptions { today, catalogue }
+    }
+}
+
+/// Everything a rule's check reads.
+pub(crate) struct Cx<'a> {
+    pub model: &'a AccessModel,
+    pub plans: &'a [DeploymentPlan],
+    pub policy: &'a Policy,
+    pub options: CheckOptions<'a>,
+    documents: RefCell<HashMap<String, Option<Document>>>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(
+        model: &'a AccessModel,
+        plans: &'a [DeploymentPlan],
+        policy: &'a Policy,
+        options: CheckOptions<'a>,
+    ) -> Cx<'a> {
+        Cx {
+            model,
+            plans,
+            policy,
+            options,
+            documents: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The location of `suffix` (a JSON pointer tail such as `/identity`) inside the value at `base`,
+    /// falling back to `base` when the file cannot be read again or the member does not exist.
+    pub fn locate_in(&self, base: &Location, suffix: &str) -> Location {
+        let pointer = format!("{}{}", base.pointer, suffix);
+        let mut docs = self.documents.borrow_mut();
+        let doc = docs
+            .entry(base.file.clone())
+            .or_insert_with(|| Document::load(Path::new(&base.file)).ok());
+        match doc {
+            Some(doc) if pointer_exists(&doc.value, &pointer) => doc.locate(&pointer),
+            _ => base.clone(),
+        }
+    }
+
+    /// The role definition a grant names: catalogue, template-declared roles, Cosmos DB built-ins.
+    pub fn role_of(&self, grant: &Grant) -> Option<RoleDefinition> {
+        if let Some(r) = self.options.catalogue.get(&grant.role.id) {
+            return Some(r.clone());
+        }
+        if let Some(r) = self
+            .model
+            .role_definitions
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(&grant.role.id))
+        {
+            return Some(r.clone());
+        }
+        cosmos_builtin_role(&grant.role.id)
+    }
+
+    /// The role's name for messages: catalogue name, else the GUID.
+    pub fn role_name(&self, grant: &Grant) -> String {
+        grant
+            .role
+            .name
+            .clone()
+            .or_else(|| self.role_of(grant).map(|r| r.name))
+            .unwrap_or_else(|| grant.role.id.clone())
+    }
+
+    /// The identity a grant's principal is, in words.
+    pub fn principal_words(&self, grant: &Grant) -> String {
+        let p = &grant.principal;
+        match (p.kind, &p.resource) {
+            (PrincipalKind::SystemAssigned, Some(id)) => self.system_identity_words(id),
+            (PrincipalKind::UserAssigned, Some(id)) => user_identity_words(id),
+            (PrincipalKind::External, _) => format!(
+                "principal {}",
+                p.id.clone().unwrap_or_else(|| p.provenance.clone())
+            ),
+            (PrincipalKind::Parameter, _) => format!(
+                "the principal in parameter '{}'",
+                p.parameter.clone().unwrap_or_default()
+            ),
+            _ => format!("an unresolved principal ({})", p.provenance),
+        }
+    }
+
+    /// "the system-assigned identity of Logic App workflow 'x'".
+    pub fn system_identity_words(&self, workload: &ResourceId) -> String {
+        let w = self
+            .model
+            .workload(workload)
+            .map(workload_words)
+            .unwrap_or_else(|| resource_words(workload));
+        format!("the system-assigned identity of {w}")
+    }
+
+    /// The identity a usage authenticates with, in words, and as (kind, resource) for grant lookup.
+    pub fn usage_identity(
+        &self,
+        workload: &Workload,
+        identity: &UsageIdentity,
+    ) -> (String, PrincipalKind, ResourceId) {
+        match identity {
+            UsageIdentity::SystemAssigned => (
+                self.system_identity_words(&workload.id),
+                PrincipalKind::SystemAssigned,
+                workload.id.clone(),
+            ),
+            UsageIdentity::UserAssigned(id) => (
+                user_identity_words(id),
+                PrincipalKind::UserAssigned,
+                id.clone(),
+            ),
+        }
+    }
+
+    /// Where the identity a grant names is declared, for a label.
+    pub fn principal_declaration(&self, grant: &Grant) -> Option<Location> {
+        let id = grant.principal.resource.as_ref()?;
+        match grant.principal.kind {
+            PrincipalKind::SystemAssigned => self
+                .model
+                .workload(id)
+                .map(|w| self.locate_in(&w.location, "/identity")),
+            PrincipalKind::UserAssigned => self
+                .model
+                .identities
+                .iter()
+                .find(|i| &i.id == id)
+                .map(|i| i.location.clone()),
+            _ => None,
+        }
+    }
+
+    /// The workloads that run as the identity a grant names (the owner of a system identity; the
+    /// workloads attaching a user-assigned one).
+    pub fn workloads_of(&self, grant: &Grant) -> Vec<&'a Workload> {
+        let Some(id) = grant.principal.resource.as_ref() else {
+            return Vec::new();
+        };
+        match grant.principal.kind {
+            PrincipalKind::SystemAssigned => self.model.workload(id).into_iter().collect(),
+            PrincipalKind::UserAssigned => self
+                .model
+                .workloads
+                .iter()
+                .filter(|w| w.identity.has_user_assigned(id))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The subject of a finding about a grant, for tables and exception matching.
+    pub fn grant_subject(&self, grant: &Grant) -> Subject {
+        Subject {
+            workload: self.workloads_of(grant).first().map(|w| w.id.to_string()),
+            identity: identity_key(grant),
+            role: Some(self.role_name(grant)),
+            scope: Some(grant.scope.to_string()),
+        }
+    }
+
+    /// Whether the plans deploy the resource with this id (not skipped by a false condition).
+    pub fn plan_resource(&self, id: &ResourceId) -> Option<&'a arm::plan::PlannedResource> {
+        self.plans
+            .iter()
+            .flat_map(|p| p.resources.iter())
+            .find(|r| !r.existing && ResourceId::parse(&r.id) == *id)
+    }
+}
+
+/// Whether `pointer` names an existing value in `value`.
+fn pointer_exists(value: &serde_json::Value, pointer: &str) -> bool {
+    value.pointer(pointer).is_some()
+}
+
+/// The identity key findings carry: the workload id for a system identity (see [`Subject`]).
+pub(crate) fn identity_key(grant: &Grant) -> Option<String> {
+    let p = &grant.principal;
+    match p.kind {
+        PrincipalKind::SystemAssigned => p
+            .resource
+            .as_ref()
+            .map(|r| format!("system-assigned of {r}")),
+        PrincipalKind::UserAssigned => p.resource.as_ref().map(|r| r.to_string()),
+        PrincipalKind::External => p.id.clone(),
+        PrincipalKind::Parameter => p.parameter.clone(),
+        PrincipalKind::Unresolved => None,
+    }
+}
+
+/// Whether a grant's principal is a managed identity of this deployment (a workload identity).
+pub(crate) fn is_workload_identity(grant: &Grant) -> bool {
+    matches!(
+        grant.principal.kind,
+        PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned
+    ) && grant.principal.resource.is_some()
+}
+
+/// Whether a planned thing is deployed (false only when its condition is known false).
+pub(crate) fn is_deployed(status: &ConditionStatus) -> bool {
+    !matches!(status, ConditionStatus::Skipped)
+}
+
+/// "user-assigned identity 'export-id'".
+pub(crate) fn user_identity_words(id: &ResourceId) -> String {
+    format!(
+        "user-assigned identity '{}'",
+        id.name().unwrap_or(id.as_str())
+    )
+}
+
+/// "Logic App workflow 'payments'", "Logic App (Standard) 'orders'", "Microsoft.Web/sites 'api'".
+pub(crate) fn workload_words(w: &Workload) -> String {
+    match w.plan {
+        WorkloadPlan::Consumption => format!("Logic App workflow '{}'", w.name),
+        WorkloadPlan::Standard => format!("Logic App (Standard) '{}'", w.name),
+        WorkloadPlan::Other => format!("{} '{}'", friendly_type(&w.resource_type), w.name),
+    }
+}
+
+/// A scope or resource id in words: "Key Vault 'kv1'", "resource group 'rg'", "subscription 'x'".
+pub(crate) fn resource_words(id: &ResourceId) -> String {
+    match id.level() {
+        ScopeLevel::Tenant => "the tenant root".to_string(),
+        ScopeLevel::ManagementGroup => {
+            format!("management group '{}'", id.name().unwrap_or_default())
+        }
+        ScopeLevel::Subscription => format!("subscription '{}'", id.name().unwrap_or_default()),
+        ScopeLevel::ResourceGroup => {
+            format!("resource group '{}'", id.name().unwrap_or_default())
+        }
+        ScopeLevel::Resource | ScopeLevel::ChildResource => {
+            let ty = id.resource_type().unwrap_or_default();
+            let name = id.full_name().unwrap_or_else(|| id.to_string());
+            format!("{} '{}'", friendly_type(&ty), name)
+        }
+        ScopeLevel::Unknown => format!("'{id}'"),
+    }
+}
+
+/// Short names for the resource types reviewers meet most.
+fn friendly_type(resource_type: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("Microsoft.KeyVault/vaults", "Key Vault"),
+        ("Microsoft.KeyVault/vaults/secrets", "Key Vault secret"),
+        ("Microsoft.Storage/storageAccounts", "storage account"),
+        (
+            "Microsoft.Storage/storageAccounts/blobServices/containers",
+            "blob container",
+        ),
+        (
+            "Microsoft.Storage/storageAccounts/queueServices/queues",
+            "storage queue",
+        ),
+        (
+            "Microsoft.Storage/storageAccounts/tableServices/tables",
+            "storage table",
+        ),
+        ("Microsoft.ServiceBus/namespaces", "Service Bus namespace"),
+        (
+            "Microsoft.ServiceBus/namespaces/queues",
+            "Service Bus queue",
+        ),
+        (
+            "Microsoft.ServiceBus/namespaces/topics",
+            "Service Bus topic",
+        ),
+        ("Microsoft.EventHub/namespaces", "Event Hubs namespace"),
+        ("Microsoft.EventHub/namespaces/eventhubs", "event hub"),
+        ("Microsoft.Logic/workflows", "Logic App workflow"),
+        ("Microsoft.Web/sites", "web app"),
+        ("Microsoft.Web/connections", "API connection"),
+        ("Microsoft.DocumentDB/databaseAccounts", "Cosmos DB account"),
+        ("Microsoft.Sql/servers", "SQL server"),
+        ("Microsoft.Sql/servers/databases", "SQL database"),
+        (
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "user-assigned identity",
+        ),
+        (
+            "Microsoft.AppConfiguration/configurationStores",
+            "App Configuration store",
+        ),
+        ("Microsoft.EventGrid/topics", "Event Grid topic"),
+    ];
+    NAMES
+        .iter()
+        .find(|(t, _)| t.eq_ignore_ascii_case(resource_type))
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| resource_type.to_string())
+}
+
+/// The policy's view of a workload.
+pub(crate) fn workload_ref(w: &Workload) -> WorkloadRef<'_> {
+    let mut r = WorkloadRef::new(&w.resource_type, &w.name).with_kind(w.kind.as_deref());
+    for (k, v) in &w.tags {
+        r = r.with_tag(k, v);
+    }
+    r
+}
+
+/// The policy's scope level for a model scope level (`None` when unknown).
+pub(crate) fn policy_level(level: ScopeLevel) -> Option<policy::ScopeLevel> {
+    Some(match level {
+        // The tenant root is broader than any management group; compare it as the broadest level.
+        ScopeLevel::Tenant | ScopeLevel::ManagementGroup => policy::ScopeLevel::ManagementGroup,
+        ScopeLevel::Subscription => policy::ScopeLevel::Subscription,
+        ScopeLevel::ResourceGroup => policy::ScopeLevel::ResourceGroup,
+        ScopeLevel::Resource => policy::ScopeLevel::Resource,
+        ScopeLevel::ChildResource => policy::ScopeLevel::ChildResource,
+        ScopeLevel::Unknown => return None,
+    })
+}

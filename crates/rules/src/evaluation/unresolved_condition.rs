@@ -1,0 +1,105 @@
+//! EV002: whether a resource is deployed depends on a value known only at deployment.
+
+use arm::plan::ConditionStatus;
+
+use crate::context::Cx;
+use crate::finding::Finding;
+use crate::registry::RuleMeta;
+use crate::violation::Violation;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports each resource whose `condition` depends on a value that is only known at
+    /// deployment (a parameter without a value, runtime state). The gate assumes the resource is
+    /// deployed and judges it; this finding states that assumption.
+    ///
+    /// ## Why is this bad?
+    /// It is not always wrong, but the verdict rests on an assumption the reviewer should see: a
+    /// role assignment "deployed if enableExport" is checked as if it were deployed, and a workload
+    /// that would supply an identity may in fact be skipped.
+    ///
+    /// ## Example
+    /// ```json
+    /// "parameters": { "enableExport": { "type": "bool" } },
+    /// ...
+    /// { "condition": "[parameters('enableExport')]", "type": "Microsoft.Authorization/roleAssignments", ... }
+    /// ```
+    ///
+    /// Use instead: give the value so the gate judges what is really deployed:
+    /// ```json
+    /// { "parameters": { "enableExport": { "value": true } } }
+    /// ```
+    ///
+    /// ## References
+    /// - [Conditional deployment in ARM templates](https://learn.microsoft.com/azure/azure-resource-manager/templates/conditional-resource-deployment)
+    pub const RULE = ("EV002", "unresolved-condition", Evaluation, Warning);
+}
+
+/// A resource deployed only if an unknown condition holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnresolvedCondition {
+    /// The resource in words.
+    pub resource: String,
+    /// What the condition depends on.
+    pub depends_on: String,
+}
+
+impl Violation for UnresolvedCondition {
+    fn rule(&self) -> &'static RuleMeta {
+        &RULE
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "{} is deployed only if its condition holds, which depends on {}; it was checked as if deployed",
+            self.resource, self.depends_on
+        )
+    }
+
+    fn fix(&self) -> Option<String> {
+        Some(
+            "give the value the condition depends on (`-p FILE` or `--param NAME=VALUE`)"
+                .to_string(),
+        )
+    }
+}
+
+/// Resource types whose deployment changes who can do what.
+const ACCESS_TYPES: &[&str] = &[
+    "Microsoft.Authorization/roleAssignments",
+    "Microsoft.Authorization/roleDefinitions",
+    "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "Microsoft.Logic/workflows",
+    "Microsoft.Web/sites",
+    "Microsoft.Web/connections",
+    "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+];
+
+/// Every access-relevant resource deployed only under an unknown condition.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for plan in cx.plans {
+        for r in &plan.resources {
+            let ConditionStatus::Assumed { depends_on } = &r.condition else {
+                continue;
+            };
+            let relevant = ACCESS_TYPES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&r.resource_type))
+                || r.resource_type
+                    .to_ascii_lowercase()
+                    .ends_with("/providers/roleassignments")
+                || cx.model.workloads.iter().any(|w| w.location == r.location);
+            if !relevant || r.existing {
+                continue;
+            }
+            let violation = UnresolvedCondition {
+                resource: format!("{} '{}'", r.resource_type, r.name),
+                depends_on: depends_on.clone(),
+            };
+            out.push(Finding::new(
+                &violation,
+                cx.locate_in(&r.location, "/condition"),
+            ));
+        }
+    }
+}

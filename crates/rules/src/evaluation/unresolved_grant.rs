@@ -1,0 +1,146 @@
+//! EV001: a grant whose role, scope or principal cannot be known before deployment.
+
+use access::{PrincipalKind, ScopeLevel};
+use policy::UnresolvedMode;
+
+use crate::context::{is_deployed, Cx};
+use crate::finding::Finding;
+use crate::registry::RuleMeta;
+use crate::violation::Violation;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags a role assignment whose role, scope or principal cannot be resolved from the template,
+    /// its parameter files and the deployment context: a parameter without a value, a remote linked
+    /// template, an expression over runtime state that does not name an identity. With the default
+    /// policy (`unresolved: fail`) this is an error; `warn` makes it a warning, `ignore` drops it.
+    ///
+    /// ## Why is this bad?
+    /// The gate fails closed: a grant it cannot read might be Owner at subscription scope. Passing
+    /// it silently would make the gate's verdict depend on what it could not see.
+    ///
+    /// ## Example
+    /// ```json
+    /// "parameters": { "roleId": { "type": "string" } },
+    /// ...
+    /// "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('roleId'))]"
+    /// ```
+    ///
+    /// Use instead: give the value in a parameter file (`-p main.parameters.json`) or with
+    /// `--param roleId=4633458b-17de-408a-b874-0445c86b69e6`, or write the role into the template:
+    /// ```json
+    /// "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')]"
+    /// ```
+    ///
+    /// ## References
+    /// - [ARM template parameter files](https://learn.microsoft.com/azure/azure-resource-manager/templates/parameter-files)
+    pub const RULE = ("EV001", "unresolved-grant", Evaluation, Error);
+}
+
+/// A grant with a part that cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnresolvedGrant {
+    /// The grant in words, e.g. `role assignment 'ra-export'`.
+    pub grant: String,
+    /// Which parts: `role`, `scope`, `principal`.
+    pub parts: Vec<String>,
+    /// What they depend on, in words.
+    pub depends_on: String,
+}
+
+impl Violation for UnresolvedGrant {
+    fn rule(&self) -> &'static RuleMeta {
+        &RULE
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "the {} of {} cannot be known before deployment (depends on {}): the gate cannot judge what it grants",
+            self.parts.join(" and "),
+            self.grant,
+            self.depends_on
+        )
+    }
+
+    fn fix(&self) -> Option<String> {
+        Some("give the missing values with `-p FILE` or `--param NAME=VALUE`, or write them into the template".to_string())
+    }
+}
+
+/// Every grant with a role, scope or principal the gate could not resolve. Severity follows the
+/// policy's `unresolved` mode (applied by the engine).
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) {
+            continue;
+        }
+        let mut parts = Vec::new();
+        let mut depends = Vec::new();
+        if g.role.definition_id.contains('{') || g.role.id.is_empty() {
+            parts.push("role".to_string());
+            depends.push(g.role.definition_id.clone());
+        }
+        if g.scope.has_unknown_parts() || g.scope_level == ScopeLevel::Unknown {
+            parts.push("scope".to_string());
+            depends.push(g.scope.to_string());
+        }
+        if g.principal.kind == PrincipalKind::Unresolved {
+            parts.push("principal".to_string());
+            depends.push(g.principal.provenance.clone());
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        let violation = UnresolvedGrant {
+            grant: format!("role assignment '{}'", g.name),
+            parts,
+            depends_on: depends.join("; "),
+        };
+        let unresolved = cx.policy.unresolved();
+        out.push(
+            Finding::new(&violation, g.location.clone())
+                .with_label(
+                    Some(unresolved.location.clone()),
+                    format!("unresolved: {}", unresolved_word(unresolved.value)),
+                )
+                .with_subject(cx.grant_subject(g)),
+        );
+    }
+}
+
+fn unresolved_word(mode: UnresolvedMode) -> &'static str {
+    match mode {
+        UnresolvedMode::Fail => "fail",
+        UnresolvedMode::Warn => "warn",
+        UnresolvedMode::Ignore => "ignore",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_an_unresolved_principal() {
+        let mut m = model();
+        let mut p = external_principal("x");
+        p.kind = PrincipalKind::Unresolved;
+        p.id = None;
+        p.provenance = "not evaluated: templateLink.uri".into();
+        m.grants.push(grant(KV_SECRETS_USER, RG, p));
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("the principal of role assignment"));
+        assert!(f[0].message.contains("templateLink.uri"));
+    }
+
+    #[test]
+    fn silent_for_resolved_grants() {
+        let mut m = model();
+        let w = workflow("wf", Some(system()));
+        m.grants
+            .push(grant(KV_SECRETS_USER, RG, system_principal(&w)));
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+}

@@ -1,0 +1,172 @@
+//! MI005: one user-assigned identity attached to several workloads.
+
+use crate::context::{is_deployed, user_identity_words, workload_words, Cx};
+use crate::finding::{Finding, Subject};
+use crate::registry::RuleMeta;
+use crate::violation::Violation;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags a user-assigned identity attached to more than one workload, or to workloads of
+    /// different environments (by their `environment`/`env` tag), unless the policy allows that
+    /// identity to be shared.
+    ///
+    /// ## Why is this bad?
+    /// Every workload holding the identity holds all of its roles. A flaw in any one of them (an
+    /// injectable HTTP action, an over-broad connector) reaches every resource the others may
+    /// touch, and a test workflow sharing an identity with production can write production data.
+    ///
+    /// ## Example
+    /// ```bicep
+    /// resource ingest 'Microsoft.Logic/workflows@2019-05-01' = {
+    ///   identity: { type: 'UserAssigned', userAssignedIdentities: { '${shared.id}': {} } }
+    /// }
+    /// resource report 'Microsoft.Logic/workflows@2019-05-01' = {
+    ///   identity: { type: 'UserAssigned', userAssignedIdentities: { '${shared.id}': {} } }
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```bicep
+    /// resource ingest 'Microsoft.Logic/workflows@2019-05-01' = {
+    ///   identity: { type: 'UserAssigned', userAssignedIdentities: { '${ingestId.id}': {} } }
+    /// }
+    /// resource report 'Microsoft.Logic/workflows@2019-05-01' = {
+    ///   identity: { type: 'UserAssigned', userAssignedIdentities: { '${reportId.id}': {} } }
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - [Managed identity best practice recommendations](https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/managed-identity-best-practice-recommendations)
+    pub const RULE = ("MI005", "shared-user-assigned-identity", Identity, Warning);
+}
+
+/// A user-assigned identity shared by several workloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedUserAssignedIdentity {
+    /// The identity in words.
+    pub identity: String,
+    /// The workloads holding it, in words.
+    pub workloads: Vec<String>,
+    /// The distinct environments of those workloads, when they differ.
+    pub environments: Vec<String>,
+}
+
+impl Violation for SharedUserAssignedIdentity {
+    fn rule(&self) -> &'static RuleMeta {
+        &RULE
+    }
+
+    fn message(&self) -> String {
+        let mut msg = format!(
+            "{} is attached to {} workloads ({}): each of them holds every role granted to it",
+            self.identity,
+            self.workloads.len(),
+            self.workloads.join(", ")
+        );
+        if self.environments.len() > 1 {
+            msg.push_str(&format!(
+                ", across environments {}",
+                self.environments.join(", ")
+            ));
+        }
+        msg
+    }
+
+    fn fix(&self) -> Option<String> {
+        Some("give each workload its own user-assigned identity with only the roles it needs, or allow sharing in the policy if it is intended".to_string())
+    }
+}
+
+/// Every user-assigned identity attached to several deployed workloads without the policy's leave.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for identity in &cx.model.identities {
+        let holders: Vec<&access::Workload> = cx
+            .model
+            .workloads
+            .iter()
+            .filter(|w| is_deployed(&w.deployed) && w.identity.has_user_assigned(&identity.id))
+            .collect();
+        if holders.len() < 2 {
+            continue;
+        }
+        let decision = cx.policy.shared_identity_allowed(identity.id.as_str());
+        if decision.allowed {
+            continue;
+        }
+        let mut environments: Vec<String> = holders
+            .iter()
+            .filter_map(|w| {
+                w.tags
+                    .iter()
+                    .find(|(k, _)| {
+                        k.eq_ignore_ascii_case("environment") || k.eq_ignore_ascii_case("env")
+                    })
+                    .map(|(_, v)| v.clone())
+            })
+            .collect();
+        environments.sort();
+        environments.dedup();
+        let violation = SharedUserAssignedIdentity {
+            identity: user_identity_words(&identity.id),
+            workloads: holders.iter().map(|w| workload_words(w)).collect(),
+            environments,
+        };
+        let mut finding = Finding::new(&violation, identity.location.clone())
+            .with_label(
+                Some(decision.location.clone()),
+                "the policy does not allow shared identities",
+            )
+            .with_subject(Subject {
+                identity: Some(identity.id.to_string()),
+                ..Subject::default()
+            });
+        for w in holders {
+            finding = finding.with_label(
+                Some(cx.locate_in(&w.location, "/identity")),
+                format!("attached to {}", workload_words(w)),
+            );
+        }
+        out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_when_two_workloads_share_an_identity() {
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shared"
+        ));
+        m.identities.push(uami_decl(&uami));
+        let mut a = workflow("ingest", Some(user(&uami)));
+        a.tags.insert("environment".into(), "prod".into());
+        let mut b = workflow("report", Some(user(&uami)));
+        b.tags.insert("environment".into(), "test".into());
+        m.workloads.extend([a, b]);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("attached to 2 workloads"));
+        assert!(f[0].message.contains("across environments prod, test"));
+    }
+
+    #[test]
+    fn silent_for_one_workload_or_when_the_policy_allows_sharing() {
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shared"
+        ));
+        m.identities.push(uami_decl(&uami));
+        m.workloads.push(workflow("ingest", Some(user(&uami))));
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+        m.workloads.push(workflow("report", Some(user(&uami))));
+        let allow = policy("version: 1\nallow_shared_identities: true\n");
+        assert!(run_rule(&m, &allow, check).is_empty());
+        let shareable = policy("version: 1\nshareable_identities: [\"shared\"]\n");
+        assert!(run_rule(&m, &shareable, check).is_empty());
+    }
+}

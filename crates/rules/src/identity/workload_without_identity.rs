@@ -1,0 +1,161 @@
+//! MI001: a workload that must run under a managed identity has none.
+
+use access::IdentityProblem;
+use policy::IdentityKind;
+
+use crate::context::{is_deployed, workload_ref, workload_words, Cx};
+use crate::finding::{Finding, Subject};
+use crate::registry::RuleMeta;
+use crate::violation::Violation;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags a workload that the policy requires to have a managed identity (by default every Logic
+    /// App, Consumption or Standard) but whose `identity` block is absent or `type: None`.
+    ///
+    /// ## Why is this bad?
+    /// A workflow with no identity cannot authenticate to Key Vault, Storage or Service Bus with
+    /// Microsoft Entra tokens, so secrets creep back in: connection strings in app settings, access
+    /// keys in connections, passwords in HTTP actions. Those secrets leak through run history and
+    /// deployment history and never rotate.
+    ///
+    /// ## Example
+    /// ```json
+    /// {
+    ///   "type": "Microsoft.Logic/workflows",
+    ///   "name": "payments",
+    ///   "properties": { "definition": { } }
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```json
+    /// {
+    ///   "type": "Microsoft.Logic/workflows",
+    ///   "name": "payments",
+    ///   "identity": { "type": "SystemAssigned" },
+    ///   "properties": { "definition": { } }
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - [Authenticate access to Azure resources with managed identities in Azure Logic Apps](https://learn.microsoft.com/azure/logic-apps/authenticate-with-managed-identity)
+    /// - [Managed identities for Azure resources](https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/overview)
+    pub const RULE = ("MI001", "workload-without-identity", Identity, Error);
+}
+
+/// A workload with no identity where the policy requires one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadWithoutIdentity {
+    /// The workload in words, e.g. `Logic App workflow 'payments'`.
+    pub workload: String,
+    /// The `identity.type` written, when the block exists (e.g. `None`).
+    pub declared_type: Option<String>,
+    /// The identity kind the policy asks for, if it names one.
+    pub required_kind: Option<String>,
+}
+
+impl Violation for WorkloadWithoutIdentity {
+    fn rule(&self) -> &'static RuleMeta {
+        &RULE
+    }
+
+    fn message(&self) -> String {
+        let state = match &self.declared_type {
+            Some(t) => format!("its identity type is '{t}'"),
+            None => "it declares no identity block".to_string(),
+        };
+        format!(
+            "{} has no managed identity ({state}), but the policy requires one for it",
+            self.workload
+        )
+    }
+
+    fn fix(&self) -> Option<String> {
+        Some(match self.required_kind.as_deref() {
+            Some("user-assigned") => "attach a user-assigned identity: `identity: { type: 'UserAssigned', userAssignedIdentities: { '<identity id>': {} } }`".to_string(),
+            _ => "add `identity: { type: 'SystemAssigned' }` and grant that identity the roles the workflow needs".to_string(),
+        })
+    }
+}
+
+/// Every deployed workload the policy requires an identity for, without one.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for w in &cx.model.workloads {
+        if w.existing || !is_deployed(&w.deployed) || w.identity.has_identity() {
+            continue;
+        }
+        // An identity type only known at deployment is EV's business, not a missing identity.
+        if w.identity
+            .problems
+            .iter()
+            .any(|p| matches!(p, IdentityProblem::UnresolvedType { .. }))
+        {
+            continue;
+        }
+        let Some(rule) = cx.policy.identity_requirement(&workload_ref(w)) else {
+            continue;
+        };
+        if !rule.required {
+            continue;
+        }
+        let violation = WorkloadWithoutIdentity {
+            workload: workload_words(w),
+            declared_type: w.identity.declared_type.clone(),
+            required_kind: match rule.kind {
+                IdentityKind::User => Some("user-assigned".to_string()),
+                IdentityKind::System => Some("system-assigned".to_string()),
+                IdentityKind::Any => None,
+            },
+        };
+        out.push(
+            Finding::new(&violation, cx.locate_in(&w.location, "/identity"))
+                .with_label(
+                    Some(rule.location.clone()),
+                    format!("policy rule '{}' requires an identity", rule.rule_name),
+                )
+                .with_subject(Subject {
+                    workload: Some(w.id.to_string()),
+                    ..Subject::default()
+                }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_a_logic_app_without_identity_under_the_default_policy() {
+        let mut m = model();
+        m.workloads.push(workflow("wf1", None));
+        let findings = run_rule(&m, &default_policy(), check);
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("Logic App workflow 'wf1'"));
+        assert!(findings[0].message.contains("declares no identity block"));
+        assert_eq!(findings[0].labels.len(), 1, "points at the policy rule");
+    }
+
+    #[test]
+    fn silent_when_the_identity_is_there_or_not_required() {
+        let mut m = model();
+        m.workloads.push(workflow("wf1", Some(system())));
+        let mut other = workflow("site", None);
+        other.resource_type = "Microsoft.Web/sites".into();
+        other.kind = Some("app".into());
+        m.workloads.push(other);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn type_none_is_reported_as_written() {
+        let mut m = model();
+        let mut w = workflow("wf1", None);
+        w.identity.declared_type = Some("None".into());
+        m.workloads.push(w);
+        let findings = run_rule(&m, &default_policy(), check);
+        assert!(findings[0].message.contains("identity type is 'None'"));
+    }
+}

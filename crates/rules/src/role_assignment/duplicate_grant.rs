@@ -1,0 +1,176 @@
+//! RA009: the same grant twice, or two assignments with one name.
+
+use std::collections::HashMap;
+
+use access::Grant;
+use arm::Location;
+
+use crate::context::{identity_key, is_deployed, resource_words, Cx};
+use crate::finding::Finding;
+
+use crate::registry::RuleMeta;
+use crate::violation::Violation;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags two role assignments in one deployment that give the same principal the same role at
+    /// the same scope, or that share the same assignment name.
+    ///
+    /// ## Why is this bad?
+    /// Azure keeps one assignment per principal, role and scope: the second one fails the deployment
+    /// with `RoleAssignmentExists`. Two resources with the same name overwrite each other or
+    /// conflict. Either way the template does not describe what gets deployed.
+    ///
+    /// ## Example
+    /// ```bicep
+    /// resource a 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+    ///   name: guid(kv.id, wf.id, secretsUser)
+    ///   scope: kv
+    ///   properties: { roleDefinitionId: secretsUser, principalId: wf.identity.principalId }
+    /// }
+    /// resource b 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+    ///   name: guid(kv.id, 'reader', secretsUser)
+    ///   scope: kv
+    ///   properties: { roleDefinitionId: secretsUser, principalId: wf.identity.principalId }
+    /// }
+    /// ```
+    ///
+    /// Use instead: declare the grant once.
+    /// ```bicep
+    /// resource a 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+    ///   name: guid(kv.id, wf.id, secretsUser)
+    ///   scope: kv
+    ///   properties: { roleDefinitionId: secretsUser, principalId: wf.identity.principalId, principalType: 'ServicePrincipal' }
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - [Troubleshoot Azure RBAC: RoleAssignmentExists](https://learn.microsoft.com/azure/role-based-access-control/troubleshooting)
+    pub const RULE = ("RA009", "duplicate-grant", RoleAssignment, Error);
+}
+
+/// Two grants that collide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateGrant {
+    /// The identity in words.
+    pub identity: String,
+    /// The role name.
+    pub role: String,
+    /// The scope in words.
+    pub scope: String,
+    /// The same assignment name (else: same principal, role and scope).
+    pub same_name: Option<String>,
+    /// Where the first of the two is declared.
+    pub first: Location,
+}
+
+impl Violation for DuplicateGrant {
+    fn rule(&self) -> &'static RuleMeta {
+        &RULE
+    }
+
+    fn message(&self) -> String {
+        match &self.same_name {
+            Some(name) => format!(
+                "this role assignment has the same name '{name}' as the one at {}: the deployment conflicts",
+                self.first
+            ),
+            None => format!(
+                "{} is granted '{}' on {} twice (first at {}): the second assignment fails with RoleAssignmentExists",
+                self.identity, self.role, self.scope, self.first
+            ),
+        }
+    }
+
+    fn fix(&self) -> Option<String> {
+        Some("keep one of the two role assignments".to_string())
+    }
+}
+
+/// Every second grant of the same principal, role and scope, and every second assignment name.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    let mut by_triple: HashMap<(String, String, String), &Grant> = HashMap::new();
+    let mut by_name: HashMap<String, &Grant> = HashMap::new();
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) {
+            continue;
+        }
+        let mut reported = false;
+        if let Some(principal) = identity_key(g) {
+            let resolved = !g.scope.has_unknown_parts() && !g.role.id.contains('{');
+            if resolved {
+                let key = (
+                    principal.to_ascii_lowercase(),
+                    g.role.id.to_ascii_lowercase(),
+                    g.scope.as_str().to_ascii_lowercase(),
+                );
+                if let Some(first) = by_triple.get(&key) {
+                    push(cx, out, g, first, None);
+                    reported = true;
+                } else {
+                    by_triple.insert(key, g);
+                }
+            }
+        }
+        if g.name_resolved {
+            let key = g.name.to_ascii_lowercase();
+            match by_name.get(&key) {
+                Some(first) if !reported => push(cx, out, g, first, Some(g.name.clone())),
+                Some(_) => {}
+                None => {
+                    by_name.insert(key, g);
+                }
+            }
+        }
+    }
+}
+
+fn push(cx: &Cx, out: &mut Vec<Finding>, g: &Grant, first: &Grant, same_name: Option<String>) {
+    let violation = DuplicateGrant {
+        identity: cx.principal_words(g),
+        role: cx.role_name(g),
+        scope: resource_words(&g.scope),
+        same_name,
+        first: first.location.clone(),
+    };
+    out.push(
+        Finding::new(&violation, g.location.clone())
+            .with_label(Some(first.location.clone()), "first declared here")
+            .with_subject(cx.grant_subject(g)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_the_same_triple_and_for_the_same_name() {
+        let mut m = model();
+        let w = workflow("recon", Some(system()));
+        let a = grant(KV_SECRETS_USER, &kv_id("kv1"), system_principal(&w));
+        let mut b = a.clone();
+        b.name = "another-name".into();
+        b.location = loc("/resources/3");
+        let mut c = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        c.location = loc("/resources/4");
+        m.grants.extend([a, b, c]);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f[0].message.contains("twice"));
+        assert!(f[1].message.contains("same name"));
+        assert_eq!(f[0].labels[0].location.pointer, "/resources/2");
+    }
+
+    #[test]
+    fn silent_for_distinct_grants() {
+        let mut m = model();
+        let w = workflow("recon", Some(system()));
+        let a = grant(KV_SECRETS_USER, &kv_id("kv1"), system_principal(&w));
+        let mut b = grant(KV_SECRETS_USER, &kv_id("kv2"), system_principal(&w));
+        b.name = "other".into();
+        m.grants.extend([a, b]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+}

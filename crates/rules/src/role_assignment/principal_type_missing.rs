@@ -1,0 +1,164 @@
+//! RA007: a grant to a managed identity without `principalType: ServicePrincipal`.
+
+use access::PrincipalKind;
+
+use crate::context::{is_deployed, resource_words, Cx};
+use crate::finding::Finding;
+use crate::registry::RuleMeta;
+use crate::violation::Violation;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Flags a role assignment to a managed identity (system- or user-assigned, from this
+    /// deployment) that does not set `principalType: 'ServicePrincipal'`, or sets another type. A
+    /// principal written as a literal GUID or a parameter is flagged too when `principalType` is
+    /// absent, since nothing in the template shows it is not a freshly created identity.
+    ///
+    /// ## Why is this bad?
+    /// A new identity takes a while to replicate in Microsoft Entra ID. Without `principalType`, ARM
+    /// looks the principal up, does not find it yet, and fails the deployment with
+    /// `PrincipalNotFound`, intermittently, on fresh environments. With `principalType` set, ARM
+    /// skips the lookup.
+    ///
+    /// ## Example
+    /// ```json
+    /// "properties": {
+    ///   "roleDefinitionId": "[variables('blobContributor')]",
+    ///   "principalId": "[reference(resourceId('Microsoft.Logic/workflows', 'export'), '2019-05-01', 'full').identity.principalId]"
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```json
+    /// "properties": {
+    ///   "roleDefinitionId": "[variables('blobContributor')]",
+    ///   "principalId": "[reference(resourceId('Microsoft.Logic/workflows', 'export'), '2019-05-01', 'full').identity.principalId]",
+    ///   "principalType": "ServicePrincipal"
+    /// }
+    /// ```
+    ///
+    /// ## References
+    /// - [Troubleshoot Azure RBAC: PrincipalNotFound](https://learn.microsoft.com/azure/role-based-access-control/troubleshooting)
+    /// - [Assign Azure roles using ARM templates: new service principal](https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template#new-service-principal)
+    pub const RULE = ("RA007", "principal-type-missing", RoleAssignment, Warning);
+}
+
+/// A grant to a managed identity with a missing or wrong `principalType`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalTypeMissing {
+    /// The identity in words.
+    pub identity: String,
+    /// The role name.
+    pub role: String,
+    /// The scope in words.
+    pub scope: String,
+    /// The `principalType` written, if any.
+    pub actual: Option<String>,
+}
+
+impl Violation for PrincipalTypeMissing {
+    fn rule(&self) -> &'static RuleMeta {
+        &RULE
+    }
+
+    fn message(&self) -> String {
+        match &self.actual {
+            None => format!(
+                "the grant of '{}' on {} to {} has no principalType: a freshly created identity can fail the deployment with PrincipalNotFound",
+                self.role, self.scope, self.identity
+            ),
+            Some(t) => format!(
+                "the grant of '{}' on {} to {} has principalType '{t}', but managed identities are 'ServicePrincipal'",
+                self.role, self.scope, self.identity
+            ),
+        }
+    }
+
+    fn fix(&self) -> Option<String> {
+        Some("set `properties.principalType: 'ServicePrincipal'`".to_string())
+    }
+}
+
+/// Every grant to a managed identity without `principalType: ServicePrincipal`, and every grant to
+/// a literal or parameter principal with no `principalType`.
+pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    for g in &cx.model.grants {
+        if !is_deployed(&g.deployed) {
+            continue;
+        }
+        let actual = g.principal_type.as_deref().map(str::trim);
+        let flag = match g.principal.kind {
+            PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => {
+                !actual.is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal"))
+            }
+            PrincipalKind::External | PrincipalKind::Parameter => actual.is_none(),
+            PrincipalKind::Unresolved => false,
+        };
+        // An unevaluated expression (`{...}`) may well be right.
+        if !flag || actual.is_some_and(|t| t.contains('{')) {
+            continue;
+        }
+        let violation = PrincipalTypeMissing {
+            identity: cx.principal_words(g),
+            role: cx.role_name(g),
+            scope: resource_words(&g.scope),
+            actual: actual.map(str::to_string),
+        };
+        let location = match actual {
+            Some(_) => cx.locate_in(&g.location, "/properties/principalType"),
+            None => g.location.clone(),
+        };
+        out.push(
+            Finding::new(&violation, location)
+                .with_label(
+                    Some(cx.locate_in(&g.location, "/properties")),
+                    "add principalType to these properties",
+                )
+                .with_subject(cx.grant_subject(g)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_missing_or_wrong_types() {
+        let mut m = model();
+        let w = workflow("export", Some(system()));
+        let mut g = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        g.principal_type = None;
+        m.grants.push(g.clone());
+        g.principal_type = Some("User".into());
+        m.grants.push(g);
+        let mut ext = grant(
+            BLOB_CONTRIBUTOR,
+            RG,
+            external_principal("3f6c2b8e-9a41-4d7e-b5c0-8e2f1a7d4c93"),
+        );
+        ext.principal_type = None;
+        m.grants.push(ext);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 3);
+        assert!(f[0].message.contains("has no principalType"));
+        assert!(f[1].message.contains("principalType 'User'"));
+    }
+
+    #[test]
+    fn silent_with_service_principal_or_a_typed_external() {
+        let mut m = model();
+        let w = workflow("export", Some(system()));
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, system_principal(&w)));
+        let mut ext = grant(
+            BLOB_CONTRIBUTOR,
+            RG,
+            external_principal("3f6c2b8e-9a41-4d7e-b5c0-8e2f1a7d4c93"),
+        );
+        ext.principal_type = Some("Group".into());
+        m.grants.push(ext);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+}
