@@ -213,3 +213,86 @@ fn standard_sample_with_project_files() {
         "AzureWebJobsStorage and WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"
     );
 }
+
+#[test]
+fn finops_hub_copy_loops_in_symbolic_modules() {
+    // Bicep-compiled, symbolic-name modules with copy loops over role-id arrays: the Data Factory's
+    // system identity gets four roles on the hub storage account (storageRbacRoles), the blob
+    // manager identity two roles at the resource group (no scope), the trigger manager identity
+    // Data Factory Contributor on the factory.
+    let Some(m) = model(
+        "quickstarts/quickstarts/microsoft.costmanagement/finops-hub/azuredeploy.json",
+        &[],
+        &[("hubName", "hub1")],
+    ) else {
+        return;
+    };
+    let factory = m
+        .workloads
+        .iter()
+        .find(|w| w.resource_type == "Microsoft.DataFactory/factories")
+        .expect("factory");
+    let mut roles: Vec<String> = m
+        .grants_to(PrincipalKind::SystemAssigned, &factory.id)
+        .map(|g| {
+            assert_eq!(g.scope_level, ScopeLevel::Resource);
+            assert_eq!(
+                g.scope.resource_type().as_deref(),
+                Some("Microsoft.Storage/storageAccounts")
+            );
+            g.role.name.clone().unwrap_or_default()
+        })
+        .collect();
+    roles.sort();
+    assert_eq!(
+        roles,
+        [
+            "Reader",
+            "Storage Account Contributor",
+            "Storage Blob Data Contributor",
+            "User Access Administrator"
+        ]
+    );
+    let blob_manager = m
+        .identities
+        .iter()
+        .find(|i| i.name.ends_with("_blobManager"))
+        .expect("blob manager identity");
+    let mut bm: Vec<(String, ScopeLevel)> = m
+        .grants_to(PrincipalKind::UserAssigned, &blob_manager.id)
+        .map(|g| (g.role.name.clone().unwrap_or_default(), g.scope_level))
+        .collect();
+    bm.sort();
+    assert_eq!(
+        bm,
+        [
+            (
+                "Storage Blob Data Contributor".to_string(),
+                ScopeLevel::ResourceGroup
+            ),
+            (
+                "Storage File Data Privileged Contributor".to_string(),
+                ScopeLevel::ResourceGroup
+            )
+        ]
+    );
+    let trigger = m
+        .identities
+        .iter()
+        .find(|i| i.name.ends_with("_triggerManager"))
+        .expect("trigger manager identity");
+    let tm: Vec<_> = m
+        .grants_to(PrincipalKind::UserAssigned, &trigger.id)
+        .collect();
+    assert_eq!(tm.len(), 1);
+    assert_eq!(tm[0].role.name.as_deref(), Some("Data Factory Contributor"));
+    assert_eq!(
+        tm[0].scope.resource_type().as_deref(),
+        Some("Microsoft.DataFactory/factories")
+    );
+    assert_eq!(
+        trigger.attached_to.len(),
+        3,
+        "three deployment scripts run as the trigger manager"
+    );
+}
