@@ -60,7 +60,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
 
 /// Expands every target, two at a time (the machine budget), keeping argument order. The first
 /// template that cannot be expanded at all is bad input.
-fn expand_all(
+pub fn expand_all(
     targets: &[Target],
     context: &arm::DeploymentContext,
     overrides: &[(String, serde_json::Value)],

@@ -3,23 +3,33 @@
 //! (`docs/access-model.schema.json`).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use access::{
     AccessModel, Grant, PrincipalKind, PrivilegeClass, ResourceId, RoleCatalogue, Workload,
 };
-use anyhow::{bail, Context as _};
-use arm::plan::{ConditionStatus, DeploymentPlan};
+use anyhow::Context as _;
+use arm::plan::ConditionStatus;
 
-use crate::args::{OutputFormat, ParameterArgs, PlanArgs};
+use super::check;
+use crate::args::{OutputFormat, PlanArgs};
 use crate::EXIT_OK;
 
 pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
     let mut catalogue = RoleCatalogue::builtin();
     for file in &args.roles {
-        catalogue.load_custom(file)?;
+        catalogue
+            .load_custom(file)
+            .with_context(|| format!("{}: cannot read role definitions", file.display()))?;
     }
-    let plans = expand_all(&args.paths, &args.parameters, &args.context.to_context())?;
+    // Same inputs as `rolegate check`: files, or directories with conventional parameter files.
+    let targets = check::collect_targets(&args.paths, &args.parameters.parameter_files)?;
+    let overrides = args
+        .parameters
+        .params
+        .iter()
+        .map(|p| arm::params::parse_override(p).map_err(anyhow::Error::from))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let plans = check::expand_all(&targets, &args.context.to_context(), &overrides)?;
     let model = access::build_all(&plans, &catalogue);
     let out = match args.format {
         OutputFormat::Json => {
@@ -31,81 +41,6 @@ pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
     };
     print!("{out}");
     Ok(EXIT_OK)
-}
-
-/// Expands every template named by `paths` (files, or directories searched for templates).
-pub fn expand_all(
-    paths: &[PathBuf],
-    parameters: &ParameterArgs,
-    context: &arm::DeploymentContext,
-) -> anyhow::Result<Vec<DeploymentPlan>> {
-    let overrides = parameters
-        .params
-        .iter()
-        .map(|p| {
-            let (name, value) = p
-                .split_once('=')
-                .with_context(|| format!("--param {p}: expected NAME=VALUE"))?;
-            let value = serde_json::from_str(value)
-                .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
-            Ok((name.to_string(), value))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let options = arm::ExpandOptions {
-        context: context.clone(),
-        parameter_files: parameters.parameter_files.clone(),
-        overrides,
-        ..Default::default()
-    };
-    let mut templates = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let before = templates.len();
-            find_templates(path, &mut templates, 0);
-            if templates.len() == before {
-                bail!(
-                    "{}: no ARM template found in this directory",
-                    path.display()
-                );
-            }
-        } else {
-            templates.push(path.clone());
-        }
-    }
-    templates
-        .iter()
-        .map(|t| arm::expand_file(t, &options).map_err(anyhow::Error::from))
-        .collect()
-}
-
-/// Templates under `dir`: JSON files that declare a `deploymentTemplate.json` schema.
-fn find_templates(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        if name.starts_with('.') || name == "node_modules" || name == "target" {
-            continue;
-        }
-        if path.is_dir() {
-            find_templates(&path, out, depth + 1);
-        } else if name.ends_with(".json") && !name.contains(".parameters.") {
-            let head = std::fs::read(&path).unwrap_or_default();
-            let head = String::from_utf8_lossy(&head[..head.len().min(4096)]).to_ascii_lowercase();
-            if head.contains("deploymenttemplate.json") {
-                out.push(path);
-            }
-        }
-    }
 }
 
 fn deployed_note(status: &ConditionStatus) -> String {
