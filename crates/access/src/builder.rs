@@ -48,6 +48,11 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
         extended = c;
         &extended
     };
+    // Connections first, from every plan: workflows and Standard projects in one template often use
+    // connections declared in another (`connectors-template.json` beside `la-template.json`).
+    for plan in plans {
+        usages::collect_connections(&Ctx::new(plan), &mut model);
+    }
     for plan in plans {
         let ctx = Ctx::new(plan);
         model.sources.push(PlanSource {
@@ -62,7 +67,6 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
                 .collect(),
         });
         workloads::collect(&ctx, &mut model);
-        usages::collect_connections(&ctx, &mut model);
         usages::collect(&ctx, &mut model);
         standard::collect(&ctx, &mut model);
         grants::collect(&ctx, roles, &mut model);

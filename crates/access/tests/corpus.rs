@@ -296,3 +296,39 @@ fn finops_hub_copy_loops_in_symbolic_modules() {
         "three deployment scripts run as the trigger manager"
     );
 }
+
+#[test]
+fn standard_connections_join_the_connection_declared_in_another_template() {
+    // la-template.json deploys the site; connectors-template.json the `azureblob` connection that
+    // logic/connections.json names through `@appsetting()` ids: one connection, and the workflow's
+    // call reaches the storage account named by the connection's `accountName`.
+    let Some(root) = corpus() else { return };
+    let dir = root.join("samples/Azure/logicapps/github-sample/ARM");
+    let plans: Vec<_> = [
+        ("connectors-template.json", "connectors-parameters.json"),
+        ("la-template.json", "la-parameters.json"),
+    ]
+    .iter()
+    .map(|(t, p)| {
+        let options = arm::ExpandOptions {
+            parameter_files: vec![dir.join(p)],
+            ..Default::default()
+        };
+        arm::expand_file(&dir.join(t), &options).expect("expands")
+    })
+    .collect();
+    let m = access::build_all(&plans, &RoleCatalogue::builtin());
+    assert_eq!(m.connections.len(), 1, "{:#?}", m.connections);
+    let c = &m.connections[0];
+    assert_eq!(
+        (c.api.as_deref(), c.auth),
+        (Some("azureblob"), ConnectionAuth::Key)
+    );
+    let target = c.target_resource.clone().expect("storage account");
+    assert_eq!(
+        target.resource_type().as_deref(),
+        Some("Microsoft.Storage/storageAccounts")
+    );
+    let usage = &m.workloads[0].usages[0];
+    assert_eq!(usage.target_resource.as_ref(), Some(&target));
+}

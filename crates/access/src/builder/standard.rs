@@ -393,10 +393,25 @@ fn read_connections(
             let connection_id = str_at(c, &["connection", "id"])
                 .map(&resolve)
                 .unwrap_or_else(|| name.clone());
+            // The id usually holds `@appsetting()` parts; then the plan's connection of that name
+            // (when there is exactly one) is the one meant.
+            let conn_name = connection_id.rsplit('/').next().unwrap_or(name).to_string();
             let plan_conn = model
                 .connections
                 .iter()
                 .find(|m| m.id.eq_ignore_ascii_case(&connection_id))
+                .or_else(|| {
+                    let mut same = model.connections.iter().filter(|m| {
+                        m.name
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&conn_name))
+                    });
+                    match (same.next(), same.next()) {
+                        (Some(only), None) => Some(only),
+                        _ => None,
+                    }
+                })
                 .cloned();
             let target = plan_conn.as_ref().and_then(|p| p.target.clone());
             let target_resource = plan_conn.as_ref().and_then(|p| p.target_resource.clone());
