@@ -142,6 +142,7 @@ impl Walk<'_, '_> {
     /// HTTP-like actions: `inputs.uri`, `inputs.method`, `inputs.authentication`.
     fn http(&mut self, kind: UsageKind, inputs: &Value, segs: &[String], at: &[&str]) -> Usage {
         let auth_block = inputs.get("authentication");
+        let credentials_before = self.credentials.len();
         let mut usage = blank(kind);
         usage.method = str_at(inputs, &["method"]).map(str::to_ascii_uppercase);
         let uri = inputs.get("uri");
@@ -167,6 +168,10 @@ impl Walk<'_, '_> {
         usage.service = service;
         usage.target_resource = target_resource;
         usage.needs = needs;
+        // Secrets found in this auth block authenticate to the service the call reaches.
+        for c in self.credentials.iter_mut().skip(credentials_before) {
+            c.service = service;
+        }
         usage
     }
 
