@@ -461,6 +461,9 @@ pub struct ApiConnection {
     pub target: Option<String>,
     /// The plan resource `target` names, when it names one.
     pub target_resource: Option<ResourceId>,
+    /// Principals given access by `Microsoft.Web/connections/accessPolicies` (Standard apps need one
+    /// per identity that uses the connection).
+    pub access_policies: Vec<Principal>,
     /// Whether it is deployed.
     pub deployed: ConditionStatus,
     /// Where it is declared.

@@ -494,3 +494,24 @@ fn rich_model_matches_the_json_schema() {
         );
     }
 }
+
+#[test]
+fn connection_access_policies_name_their_principals() {
+    let site = rid("Microsoft.Web/sites", "la1");
+    let plan = PlanBuilder::new()
+        .resource("Microsoft.Web/connections", "blob", json!({"kind": "V2", "properties": {"api": {"id": "/x/managedApis/azureblob"}, "parameterValueSet": {"name": "managedIdentityAuth", "values": {}}}}))
+        .resource(
+            "Microsoft.Web/connections/accessPolicies",
+            "blob/policy1",
+            json!({"properties": {"principal": {"type": "ActiveDirectory", "identity": {"objectId": rt("Microsoft.Web/sites", "la1", "identity.principalId"), "tenantId": "t"}}}}),
+        )
+        .build();
+    let m = build(&plan, &RoleCatalogue::builtin());
+    let policies = &m.connections[0].access_policies;
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0].kind, access::PrincipalKind::SystemAssigned);
+    assert_eq!(
+        policies[0].resource.as_ref().map(|r| r.to_string()),
+        Some(site)
+    );
+}

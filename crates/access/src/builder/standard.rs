@@ -460,6 +460,7 @@ fn read_connections(
                     service,
                     target,
                     target_resource: None,
+                    access_policies: Vec::new(),
                     deployed: ctx.deployed(site),
                     location,
                 });

@@ -770,9 +770,31 @@ pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
             service,
             target,
             target_resource,
+            access_policies: Vec::new(),
             deployed: ctx.deployed(r),
             location: r.location.clone(),
         });
+    }
+    // `<connection>/<objectId>` access policies name who may use a connection.
+    for r in &ctx.plan.resources {
+        if !r
+            .resource_type
+            .eq_ignore_ascii_case("Microsoft.Web/connections/accessPolicies")
+            || ctx.deployed(r) == arm::plan::ConditionStatus::Skipped
+        {
+            continue;
+        }
+        let path = ["properties", "principal", "identity", "objectId"];
+        let raw = super::json_get_path(&r.declared, &path);
+        let principal = super::grants::classify_principal(ctx, r, value_at(&r.body, &path), raw);
+        let parent = ResourceId::parse(&r.id).parent();
+        if let Some(c) = model.connections.iter_mut().find(|c| {
+            parent
+                .as_ref()
+                .is_some_and(|p| ResourceId::parse(&c.id) == *p)
+        }) {
+            c.access_policies.push(principal);
+        }
     }
 }
 
