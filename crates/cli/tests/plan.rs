@@ -111,3 +111,59 @@ fn custom_roles_and_bad_input() {
     let (code, _, _) = rolegate(&["plan", "/nonexistent/template.json"]);
     assert_eq!(code, 2);
 }
+
+/// Every real template with Logic Apps or role assignments: `plan --format json` succeeds or fails
+/// as bad input (exit 2), never panics, and its JSON always matches the schema.
+#[test]
+fn corpus_plans_match_the_schema() {
+    let corpus = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ));
+    if !corpus.is_dir() {
+        println!("skipped: {} is absent", corpus.display());
+        return;
+    }
+    let mut templates = Vec::new();
+    for sub in ["quickstarts", "samples"] {
+        collect(&corpus.join(sub), &mut templates);
+    }
+    templates.sort();
+    assert!(templates.len() > 40, "found {} templates", templates.len());
+    let mut checked = 0;
+    for t in &templates {
+        let path = t.display().to_string();
+        let (code, stdout, stderr) = rolegate(&["plan", "--format", "json", &path]);
+        assert!(code == 0 || code == 2, "{path}: exit {code}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{path}: {stderr}");
+        if code != 0 {
+            continue;
+        }
+        let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON output");
+        let errors = validate(&json);
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} templates planned");
+}
+
+fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let relevant = text.contains("deploymentTemplate.json")
+                && (text.contains("Microsoft.Logic/workflows")
+                    || text.contains("roleAssignments")
+                    || text.contains("workflowapp"));
+            if relevant {
+                out.push(p);
+            }
+        }
+    }
+}
