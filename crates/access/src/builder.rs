@@ -30,14 +30,28 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
         version: crate::model::MODEL_VERSION,
         ..AccessModel::default()
     };
-    // Template-declared roles count for every plan's grants, so collect them first.
-    let mut roles = catalogue.clone();
+    // Template-declared roles count for every plan's grants, so collect them first; the catalogue
+    // is only copied when there are some.
     for plan in plans {
-        let ctx = Ctx::new(plan);
-        for role in grants::template_roles(&ctx) {
-            roles.add(role.clone());
-            model.role_definitions.push(role);
+        model
+            .role_definitions
+            .extend(grants::template_roles(&Ctx::new(plan)));
+    }
+    let extended;
+    let roles = if model.role_definitions.is_empty() {
+        catalogue
+    } else {
+        let mut c = catalogue.clone();
+        for role in &model.role_definitions {
+            c.add(role.clone());
         }
+        extended = c;
+        &extended
+    };
+    // Connections first, from every plan: workflows and Standard projects in one template often use
+    // connections declared in another (`connectors-template.json` beside `la-template.json`).
+    for plan in plans {
+        usages::collect_connections(&Ctx::new(plan), &mut model);
     }
     for plan in plans {
         let ctx = Ctx::new(plan);
@@ -53,10 +67,9 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
                 .collect(),
         });
         workloads::collect(&ctx, &mut model);
-        usages::collect_connections(&ctx, &mut model);
         usages::collect(&ctx, &mut model);
         standard::collect(&ctx, &mut model);
-        grants::collect(&ctx, &roles, &mut model);
+        grants::collect(&ctx, roles, &mut model);
         credentials::collect(&ctx, &mut model);
     }
     workloads::link_identities(&mut model);
@@ -67,6 +80,8 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
 pub(crate) struct Ctx<'p> {
     pub plan: &'p DeploymentPlan,
     by_id: HashMap<String, usize>,
+    /// (lower-case type, lower-case last name segment) → first resource.
+    by_type_name: HashMap<(String, String), usize>,
     docs: RefCell<HashMap<String, Option<Document>>>,
 }
 
@@ -78,9 +93,22 @@ impl<'p> Ctx<'p> {
             .enumerate()
             .map(|(i, r)| (r.id.to_ascii_lowercase(), i))
             .collect();
+        let mut by_type_name = HashMap::new();
+        for (i, r) in plan.resources.iter().enumerate() {
+            let name = r
+                .name
+                .rsplit('/')
+                .next()
+                .unwrap_or(&r.name)
+                .to_ascii_lowercase();
+            by_type_name
+                .entry((r.resource_type.to_ascii_lowercase(), name))
+                .or_insert(i);
+        }
         Ctx {
             plan,
             by_id,
+            by_type_name,
             docs: RefCell::new(HashMap::new()),
         }
     }
@@ -94,13 +122,12 @@ impl<'p> Ctx<'p> {
 
     /// The first plan resource of this type (case-insensitive) whose last name segment is `name`.
     pub fn find(&self, resource_type: &str, name: &str) -> Option<&'p PlannedResource> {
-        self.plan.resources.iter().find(|r| {
-            r.resource_type.eq_ignore_ascii_case(resource_type)
-                && r.name
-                    .rsplit('/')
-                    .next()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
+        self.by_type_name
+            .get(&(
+                resource_type.to_ascii_lowercase(),
+                name.to_ascii_lowercase(),
+            ))
+            .map(|&i| &self.plan.resources[i])
     }
 
     /// A parameter of a deployment.

@@ -429,6 +429,7 @@ pub enum ConnectionAuth {
     /// Keys, connection strings, passwords in `parameterValues` (or `parameterValueSet` of keys).
     Key,
     /// User OAuth consent (no parameters; authorised in the portal).
+    #[serde(rename = "oauth-consent")]
     OAuthConsent,
     /// Not determinable.
     Unknown,
@@ -460,6 +461,9 @@ pub struct ApiConnection {
     pub target: Option<String>,
     /// The plan resource `target` names, when it names one.
     pub target_resource: Option<ResourceId>,
+    /// Principals given access by `Microsoft.Web/connections/accessPolicies` (Standard apps need one
+    /// per identity that uses the connection).
+    pub access_policies: Vec<Principal>,
     /// Whether it is deployed.
     pub deployed: ConditionStatus,
     /// Where it is declared.

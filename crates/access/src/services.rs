@@ -385,8 +385,22 @@ impl Service {
                 } else {
                     "Microsoft.EventHub"
                 };
-                let receive = method == "DELETE"
-                    || (segs.last().is_some_and(|s| s.eq_ignore_ascii_case("head")));
+                // Only a POST to `<entity>/messages` (or its `batch`) sends; peeks, locks,
+                // completes and deletes under `messages/...` or `subscriptions/...` receive.
+                let last = segs
+                    .last()
+                    .map(|s| s.to_ascii_lowercase())
+                    .unwrap_or_default();
+                let before_last = segs
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|i| segs.get(i))
+                    .map(|s| s.to_ascii_lowercase())
+                    .unwrap_or_default();
+                let sends = matches!(method.as_str(), "POST" | "PUT")
+                    && (last == "messages" || (last == "batch" && before_last == "messages"))
+                    && !segs.iter().any(|s| s.eq_ignore_ascii_case("subscriptions"));
+                let receive = (!sends && !segs.is_empty()) || method == "DELETE";
                 if receive {
                     data(&format!("{ns}/namespaces/messages/receive/action"))
                 } else {

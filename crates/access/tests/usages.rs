@@ -448,3 +448,70 @@ fn identities_are_linked_to_workloads() {
     assert!(!m.identities[1].declared);
     assert_eq!(m.identities[1].name, "elsewhere");
 }
+
+#[test]
+fn rich_model_matches_the_json_schema() {
+    let ua = rid(UAMI, "id1");
+    let plan = PlanBuilder::new()
+        .parameter("", "pwd", ParameterSource::Default, true, json!("$param:pwd"))
+        .resource(UAMI, "id1", json!({}))
+        .resource("Microsoft.Web/connections", "kv", json!({"properties": {"api": {"id": "/x/managedApis/keyvault"}, "parameterValues": {"clientSecret": "$param:pwd"}}}))
+        .resource("Microsoft.Authorization/roleDefinitions", "77777777-7777-7777-7777-777777777777", json!({"properties": {"roleName": "r", "permissions": [{"actions": ["*/read"]}]}}))
+        .resource(WF, "wf", json!({"identity": {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {ua.as_str(): {}}}, "tags": {"env": "prod"}, "properties": {"definition": {"actions": {
+            "A": http("https://kv1.vault.azure.net/secrets/s", json!({"type": "ManagedServiceIdentity", "identity": ua})),
+            "B": http("https://x.example.com", json!({"type": "Basic", "username": "u", "password": "$param:pwd"}))
+        }}}}))
+        .resource("Microsoft.Authorization/roleAssignments", "eeeeeeee-0000-0000-0000-000000000001", json!({"properties": {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6", "principalId": "$newguid"}}))
+        .build();
+    let m = build(&plan, &RoleCatalogue::builtin());
+    let instance = serde_json::to_value(&m).unwrap_or_default();
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/access-model.schema.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap_or_default())
+            .unwrap_or_default();
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // Every section is exercised.
+    for key in [
+        "workloads",
+        "identities",
+        "grants",
+        "connections",
+        "role_definitions",
+        "credentials",
+        "unresolved",
+    ] {
+        assert!(
+            instance[key].as_array().is_some_and(|a| !a.is_empty()),
+            "{key} empty"
+        );
+    }
+}
+
+#[test]
+fn connection_access_policies_name_their_principals() {
+    let site = rid("Microsoft.Web/sites", "la1");
+    let plan = PlanBuilder::new()
+        .resource("Microsoft.Web/connections", "blob", json!({"kind": "V2", "properties": {"api": {"id": "/x/managedApis/azureblob"}, "parameterValueSet": {"name": "managedIdentityAuth", "values": {}}}}))
+        .resource(
+            "Microsoft.Web/connections/accessPolicies",
+            "blob/policy1",
+            json!({"properties": {"principal": {"type": "ActiveDirectory", "identity": {"objectId": rt("Microsoft.Web/sites", "la1", "identity.principalId"), "tenantId": "t"}}}}),
+        )
+        .build();
+    let m = build(&plan, &RoleCatalogue::builtin());
+    let policies = &m.connections[0].access_policies;
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0].kind, access::PrincipalKind::SystemAssigned);
+    assert_eq!(
+        policies[0].resource.as_ref().map(|r| r.to_string()),
+        Some(site)
+    );
+}

@@ -7,6 +7,47 @@ use arm::discover::TemplateInput;
 use arm::expand::ExpandOptions;
 use arm::plan::DeploymentPlan;
 
+use crate::args::{ContextArgs, ParameterArgs};
+
+/// Expansion options from the shared parameter and context flags.
+pub fn options(parameters: &ParameterArgs, context: &ContextArgs) -> anyhow::Result<ExpandOptions> {
+    let overrides = parameters
+        .params
+        .iter()
+        .map(|p| arm::params::parse_override(p).map_err(anyhow::Error::from))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(ExpandOptions {
+        context: context.to_context(),
+        parameter_files: parameters.parameter_files.clone(),
+        overrides,
+        ..ExpandOptions::default()
+    })
+}
+
+/// PATH arguments plus `-p`/`--param` and the context flags → one plan per template.
+pub fn expand_paths(
+    paths: &[PathBuf],
+    parameters: &ParameterArgs,
+    context: &ContextArgs,
+) -> anyhow::Result<Vec<DeploymentPlan>> {
+    let inputs = collect(paths)?;
+    let options = options(parameters, context)?;
+    expand(&inputs, &options)
+}
+
+/// Says on stderr which templates could not be evaluated; `true` when there were any.
+pub fn report_broken(plans: &[DeploymentPlan]) -> bool {
+    let broken = broken_templates(plans);
+    if !broken.is_empty() {
+        eprintln!(
+            "error: {} template(s) could not be evaluated (see the errors reported for them): {}",
+            broken.len(),
+            broken.join(", ")
+        );
+    }
+    !broken.is_empty()
+}
+
 /// A file is one template; a directory holds every ARM template under it, each with its
 /// conventional parameter files (see `arm::discover`). A directory without templates is bad input.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
@@ -58,7 +99,7 @@ pub fn expand(
 
 /// Templates whose expansion met errors (bad expressions, unknown functions): judged, but the
 /// input is broken, so commands exit 2.
-pub fn broken_templates(plans: &[DeploymentPlan]) -> Vec<&str> {
+fn broken_templates(plans: &[DeploymentPlan]) -> Vec<&str> {
     plans
         .iter()
         .filter(|p| {

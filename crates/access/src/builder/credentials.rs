@@ -137,6 +137,12 @@ pub(crate) fn workflow_parameter_reference(text: &str) -> Option<String> {
 /// `list*()` calls. Nested deployments are scanned only for the parameters they pass (their inner
 /// resources are plan resources of their own).
 pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
+    // Connection parameters and auth blocks were reported with more context already.
+    let known: std::collections::HashSet<(String, String)> = model
+        .credentials
+        .iter()
+        .map(|c| (c.resource.to_ascii_lowercase(), c.path.to_ascii_lowercase()))
+        .collect();
     for r in &ctx.plan.resources {
         let is_deployment = r
             .resource_type
@@ -152,6 +158,12 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
         let mut found = Vec::new();
         scan(root.0, &mut root.1.clone(), &mut found);
         for (path, kind, service) in found {
+            if known.contains(&(
+                r.id.to_ascii_lowercase(),
+                path.join("/").to_ascii_lowercase(),
+            )) {
+                continue;
+            }
             let segs: Vec<&str> = path.iter().map(String::as_str).collect();
             let value = value_at(&r.body, &segs);
             let source = source_of(ctx, Some(r), &segs, value);
@@ -202,6 +214,10 @@ fn scan(
 
 /// What kind of credential a string holds, if any.
 pub(crate) fn classify_string(s: &str) -> Option<(CredentialKind, Option<Service>)> {
+    // Every pattern below needs `=` (keys, signatures) or is an expression (`list*()`).
+    if !s.contains('=') && !s.trim_start().starts_with('[') {
+        return None;
+    }
     let lower = s.to_ascii_lowercase();
     if lower.contains("accountkey=") {
         return Some((

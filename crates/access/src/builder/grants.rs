@@ -1,7 +1,7 @@
 //! Grants: every role assignment form (domain.md §1.2), Cosmos DB SQL role assignments, and role
 //! definitions declared in templates.
 
-use arm::plan::PlannedResource;
+use arm::plan::{ConditionStatus, PlannedResource};
 use arm::{Origin, ResourceRef, Unknown, Value};
 
 use super::{is_guid, json_get_path, str_at, value_at, Ctx};
@@ -70,6 +70,11 @@ pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel)
             continue;
         };
         let grant = grant_of(ctx, roles, r, kind);
+        if grant.deployed == ConditionStatus::Skipped {
+            // Not deployed: nothing to resolve.
+            model.grants.push(grant);
+            continue;
+        }
         let what = format!("role assignment {}", grant.name);
         if grant.principal.kind == PrincipalKind::Unresolved {
             model.unresolved.push(UnresolvedItem {
@@ -263,7 +268,13 @@ pub(crate) fn classify_principal(
                     kind: PrincipalKind::Parameter,
                     resource: None,
                     id: is_guid(s).then(|| s.clone()),
-                    provenance: format!("parameter '{name}' ({source:?})").to_lowercase(),
+                    provenance: format!(
+                        "parameter '{name}' ({})",
+                        serde_json::to_value(source)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
                     parameter: Some(name),
                 };
             }

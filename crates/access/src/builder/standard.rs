@@ -120,7 +120,22 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
     } else {
         dir
     };
-    let (conn_files, wf_files) = find_files(&dir);
+    let (mut conn_files, mut wf_files) = find_files(&dir);
+    if conn_files.is_empty() && wf_files.is_empty() {
+        // Common layout: `deploy/template.json` beside `logic/connections.json`; look up to two levels up
+        // (`deploy/classic/template.json` needs two levels), never further.
+        let mut up = dir.clone();
+        for _ in 0..2 {
+            up = match up.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => up.join(".."),
+            };
+            (conn_files, wf_files) = find_files(&up);
+            if !conn_files.is_empty() || !wf_files.is_empty() {
+                break;
+            }
+        }
+    }
     if conn_files.is_empty() && wf_files.is_empty() {
         return;
     }
@@ -155,12 +170,14 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
                 }
             };
             let value = Value::from_json(&doc.value);
+            let project_params = project_parameters(file);
             read_connections(
                 ctx,
                 site,
                 &doc,
                 &value,
                 &settings,
+                &project_params,
                 &mut managed,
                 &mut providers,
                 &mut conn_usages,
@@ -242,6 +259,33 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
     }
 }
 
+/// `parameters.json` beside `connections.json`: `{name: {type, value}}`, keys lower case.
+fn project_parameters(connections_file: &Path) -> HashMap<String, Value> {
+    let mut out = HashMap::new();
+    let Some(dir) = connections_file.parent() else {
+        return out;
+    };
+    let Ok(doc) = Document::load(&dir.join("parameters.json")) else {
+        return out;
+    };
+    if let serde_json::Value::Object(o) = &doc.value {
+        for (k, v) in o {
+            if let Some(value) = v.get("value") {
+                out.insert(k.to_ascii_lowercase(), Value::from_json(value));
+            }
+        }
+    }
+    out
+}
+
+/// A whole-string `@parameters('x')` replaced by the project parameter's value.
+fn project_parameter(v: &Value, params: &HashMap<String, Value>) -> Value {
+    v.as_str()
+        .and_then(super::credentials::workflow_parameter_reference)
+        .and_then(|name| params.get(&name.to_ascii_lowercase()).cloned())
+        .unwrap_or_else(|| v.clone())
+}
+
 fn auth_of(
     block: Option<&Value>,
     settings: &HashMap<String, Value>,
@@ -273,6 +317,7 @@ fn read_connections(
     doc: &Document,
     value: &Value,
     settings: &HashMap<String, Value>,
+    project_params: &HashMap<String, Value>,
     managed: &mut HashMap<String, ConnInfo>,
     providers: &mut HashMap<String, ConnInfo>,
     conn_usages: &mut Vec<(String, Usage)>,
@@ -292,7 +337,11 @@ fn read_connections(
             });
             let service = api.as_deref().and_then(Service::from_connector);
             // `authentication` is the token store; `connectionProperties.authentication` the target.
-            let store = auth_of(c.get("authentication"), settings);
+            // `authentication` may be `@parameters('x')` read from the project's parameters.json.
+            let store_block = c
+                .get("authentication")
+                .map(|a| project_parameter(a, project_params));
+            let store = auth_of(store_block.as_ref(), settings);
             let target_auth = auth_of(
                 value_at(c, &["connectionProperties", "authentication"]),
                 settings,
@@ -306,16 +355,22 @@ fn read_connections(
                 (_, AuthType::ManagedServiceIdentity) | (AuthType::ManagedServiceIdentity, _) => {
                     ConnectionAuth::ManagedIdentity
                 }
-                (AuthType::Raw, _) => ConnectionAuth::Key,
+                (AuthType::Raw | AuthType::ActiveDirectoryOAuth | AuthType::Basic, _) => {
+                    ConnectionAuth::Key
+                }
                 _ => ConnectionAuth::Unknown,
             };
             let location = file_location(doc, &["managedApiConnections", name]);
-            if store.0 == AuthType::Raw {
-                let scheme = str_at(c, &["authentication", "scheme"]).unwrap_or_default();
-                let v = str_at(c, &["authentication", "parameter"]).unwrap_or_default();
-                if !scheme.is_empty() || !v.is_empty() {
+            let secret_field = match store.0 {
+                AuthType::Raw => Some(("parameter", CredentialKind::RawAuthorization)),
+                AuthType::ActiveDirectoryOAuth => Some(("secret", CredentialKind::ClientSecret)),
+                AuthType::Basic => Some(("password", CredentialKind::BasicPassword)),
+                _ => None,
+            };
+            if let (Some((field, kind)), Some(block)) = (secret_field, store_block.as_ref()) {
+                if let Some(v) = str_at(block, &[field]) {
                     model.credentials.push(CredentialUse {
-                        kind: CredentialKind::RawAuthorization,
+                        kind,
                         source: if v.trim_start().starts_with('@') {
                             CredentialSource::WorkflowExpression {
                                 text: v.trim().to_string(),
@@ -325,12 +380,12 @@ fn read_connections(
                         },
                         resource: site.id.clone(),
                         path: format!(
-                            "{file}#/managedApiConnections/{name}/authentication/parameter"
+                            "{file}#/managedApiConnections/{name}/authentication/{field}"
                         ),
                         service,
                         location: file_location(
                             doc,
-                            &["managedApiConnections", name, "authentication", "parameter"],
+                            &["managedApiConnections", name, "authentication"],
                         ),
                     });
                 }
@@ -338,10 +393,25 @@ fn read_connections(
             let connection_id = str_at(c, &["connection", "id"])
                 .map(&resolve)
                 .unwrap_or_else(|| name.clone());
+            // The id usually holds `@appsetting()` parts; then the plan's connection of that name
+            // (when there is exactly one) is the one meant.
+            let conn_name = connection_id.rsplit('/').next().unwrap_or(name).to_string();
             let plan_conn = model
                 .connections
                 .iter()
                 .find(|m| m.id.eq_ignore_ascii_case(&connection_id))
+                .or_else(|| {
+                    let mut same = model.connections.iter().filter(|m| {
+                        m.name
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&conn_name))
+                    });
+                    match (same.next(), same.next()) {
+                        (Some(only), None) => Some(only),
+                        _ => None,
+                    }
+                })
                 .cloned();
             let target = plan_conn.as_ref().and_then(|p| p.target.clone());
             let target_resource = plan_conn.as_ref().and_then(|p| p.target_resource.clone());
@@ -390,6 +460,7 @@ fn read_connections(
                     service,
                     target,
                     target_resource: None,
+                    access_policies: Vec::new(),
                     deployed: ctx.deployed(site),
                     location,
                 });

@@ -15,6 +15,9 @@ use crate::model::{
 use crate::resource_id::{ResourceId, ScopeLevel};
 use crate::services::{host_of, path_and_query, Service};
 
+/// Stands in for an absent member, so lookups need not clone.
+static NULL: Value = Value::Null;
+
 /// Connector authentication and target, as seen by the actions that use a connection.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnInfo {
@@ -97,34 +100,34 @@ impl Walk<'_, '_> {
         let ty = str_at(action, &["type"])
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let inputs = action.get("inputs").cloned().unwrap_or_default();
+        let inputs = action.get("inputs").unwrap_or(&NULL);
         let path = segs[1..].join("/");
         let secure_data = secure_data(action);
         let location = (self.locate)(segs);
         let usage = match ty.as_str() {
-            "http" => self.http(UsageKind::Http, &inputs, segs, &["inputs"]),
+            "http" => self.http(UsageKind::Http, inputs, segs, &["inputs"]),
             "httpwebhook" => {
-                let sub = inputs.get("subscribe").cloned().unwrap_or_default();
-                self.http(UsageKind::Webhook, &sub, segs, &["inputs", "subscribe"])
+                let sub = inputs.get("subscribe").unwrap_or(&NULL);
+                self.http(UsageKind::Webhook, sub, segs, &["inputs", "subscribe"])
             }
             "function" => {
-                let mut u = self.http(UsageKind::Function, &inputs, segs, &["inputs"]);
+                let mut u = self.http(UsageKind::Function, inputs, segs, &["inputs"]);
                 if u.target.is_none() {
-                    u.target = str_at(&inputs, &["function", "id"]).map(str::to_string);
+                    u.target = str_at(inputs, &["function", "id"]).map(str::to_string);
                 }
                 u
             }
             "apimanagement" => {
-                let mut u = self.http(UsageKind::Apim, &inputs, segs, &["inputs"]);
+                let mut u = self.http(UsageKind::Apim, inputs, segs, &["inputs"]);
                 if u.target.is_none() {
-                    u.target = str_at(&inputs, &["api", "id"]).map(str::to_string);
+                    u.target = str_at(inputs, &["api", "id"]).map(str::to_string);
                 }
                 u
             }
             "apiconnection" | "apiconnectionwebhook" | "apiconnectionnotification" => {
-                self.api_connection(&inputs)
+                self.api_connection(inputs)
             }
-            "serviceprovider" => self.service_provider(&inputs),
+            "serviceprovider" => self.service_provider(inputs),
             _ => return,
         };
         self.usages.push(Usage {
@@ -139,6 +142,7 @@ impl Walk<'_, '_> {
     /// HTTP-like actions: `inputs.uri`, `inputs.method`, `inputs.authentication`.
     fn http(&mut self, kind: UsageKind, inputs: &Value, segs: &[String], at: &[&str]) -> Usage {
         let auth_block = inputs.get("authentication");
+        let credentials_before = self.credentials.len();
         let mut usage = blank(kind);
         usage.method = str_at(inputs, &["method"]).map(str::to_ascii_uppercase);
         let uri = inputs.get("uri");
@@ -164,6 +168,10 @@ impl Walk<'_, '_> {
         usage.service = service;
         usage.target_resource = target_resource;
         usage.needs = needs;
+        // Secrets found in this auth block authenticate to the service the call reaches.
+        for c in self.credentials.iter_mut().skip(credentials_before) {
+            c.service = service;
+        }
         usage
     }
 
@@ -671,13 +679,22 @@ pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
         }
         let props = r.get("properties").cloned().unwrap_or_default();
         let api_id = str_at(&props, &["api", "id"]).map(str::to_string);
-        let api = api_id.as_deref().map(|id| {
-            id.trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or(id)
-                .to_ascii_lowercase()
-        });
+        // When the id did not evaluate, the connector name is still the end of the last literal
+        // of the declared expression (`...'/managedApis/azureblob')]`).
+        let api = api_id
+            .as_deref()
+            .map(|id| {
+                id.trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(id)
+                    .to_ascii_lowercase()
+            })
+            .or_else(|| {
+                let raw = super::json_get_path(&r.declared, &["properties", "api", "id"])?;
+                let lit = raw.as_str()?.rsplit('\'').nth(1)?.rsplit('/').next()?;
+                (!lit.is_empty()).then(|| lit.to_ascii_lowercase())
+            });
         let pvs = str_at(&props, &["parameterValueSet", "name"]).map(str::to_string);
         let pvt = str_at(&props, &["parameterValueType"]).unwrap_or_default();
         let mut secret_parameters = Vec::new();
@@ -753,9 +770,31 @@ pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
             service,
             target,
             target_resource,
+            access_policies: Vec::new(),
             deployed: ctx.deployed(r),
             location: r.location.clone(),
         });
+    }
+    // `<connection>/<objectId>` access policies name who may use a connection.
+    for r in &ctx.plan.resources {
+        if !r
+            .resource_type
+            .eq_ignore_ascii_case("Microsoft.Web/connections/accessPolicies")
+            || ctx.deployed(r) == arm::plan::ConditionStatus::Skipped
+        {
+            continue;
+        }
+        let path = ["properties", "principal", "identity", "objectId"];
+        let raw = super::json_get_path(&r.declared, &path);
+        let principal = super::grants::classify_principal(ctx, r, value_at(&r.body, &path), raw);
+        let parent = ResourceId::parse(&r.id).parent();
+        if let Some(c) = model.connections.iter_mut().find(|c| {
+            parent
+                .as_ref()
+                .is_some_and(|p| ResourceId::parse(&c.id) == *p)
+        }) {
+            c.access_policies.push(principal);
+        }
     }
 }
 
@@ -778,6 +817,12 @@ pub(crate) fn resolve_named_target(
 
 /// Adds the usages of every Consumption workflow's definition.
 pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
+    let workload_index: HashMap<ResourceId, usize> = model
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.id.clone(), i))
+        .collect();
     for r in &ctx.plan.resources {
         if !r
             .resource_type
@@ -810,10 +855,9 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             referenced: Vec::new(),
         };
         walk.definition(definition);
-        let id = ResourceId::parse(&r.id);
         model.credentials.append(&mut walk.credentials);
-        if let Some(w) = model.workloads.iter_mut().find(|w| w.id == id) {
-            w.usages.append(&mut walk.usages);
+        if let Some(&i) = workload_index.get(&ResourceId::parse(&r.id)) {
+            model.workloads[i].usages.append(&mut walk.usages);
         }
     }
 }
@@ -830,11 +874,36 @@ fn consumption_connections(r: &PlannedResource, model: &AccessModel) -> HashMap<
     };
     for (key, entry) in conns {
         let connection_id = str_at(entry, &["connectionId"]).unwrap_or_default();
-        let resource = model.connections.iter().find(|c| {
-            c.id.eq_ignore_ascii_case(connection_id)
-                || str_at(entry, &["connectionName"])
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+        let api_of_entry = str_at(entry, &["id"]).map(|id| {
+            id.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(id)
+                .to_ascii_lowercase()
         });
+        let resource = model
+            .connections
+            .iter()
+            .find(|c| {
+                c.id.eq_ignore_ascii_case(connection_id)
+                    || str_at(entry, &["connectionName"])
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+            })
+            .or_else(|| {
+                // The id did not evaluate (a parameter without value): the only connection of
+                // the same connector in the plan is the one meant.
+                let api = api_of_entry
+                    .clone()
+                    .unwrap_or_else(|| key.to_ascii_lowercase());
+                let mut same = model
+                    .connections
+                    .iter()
+                    .filter(|c| c.api.as_deref() == Some(api.as_str()));
+                match (same.next(), same.next()) {
+                    (Some(only), None) if connection_id.is_empty() => Some(only),
+                    _ => None,
+                }
+            });
         let api = str_at(entry, &["id"])
             .map(|id| {
                 id.trim_end_matches('/')

@@ -22,20 +22,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         .context("give at least one template or directory")?;
     // The policy first: a broken policy is bad input, reported before any template work.
     let (policy, policy_info) = load_policy(args.policy.as_deref(), first)?;
-    let inputs = crate::inputs::collect(&args.paths)?;
-    let overrides = args
-        .parameters
-        .params
-        .iter()
-        .map(|p| arm::params::parse_override(p).map_err(anyhow::Error::from))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let options = arm::expand::ExpandOptions {
-        context: context.clone(),
-        parameter_files: args.parameters.parameter_files.clone(),
-        overrides,
-        ..Default::default()
-    };
-    let plans = crate::inputs::expand(&inputs, &options)?;
+    let plans = crate::inputs::expand_paths(&args.paths, &args.parameters, &args.context)?;
     let mut catalogue = access::RoleCatalogue::builtin();
     for file in &args.roles {
         catalogue
@@ -62,14 +49,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let sources = SourceCache::new();
     sources.insert(policy.policy.name(), policy.policy.text());
     let code = emit(&report, &args, &sources)?;
-    let broken = crate::inputs::broken_templates(&plans);
-    if !broken.is_empty() {
-        // Judged and reported (EV003), but the input itself is broken: nothing passes on it.
-        eprintln!(
-            "error: {} template(s) could not be evaluated (see the EV003 findings): {}",
-            broken.len(),
-            broken.join(", ")
-        );
+    // Judged and reported (EV003), but the input itself is broken: nothing passes on it.
+    if crate::inputs::report_broken(&plans) {
         return Ok(crate::EXIT_BAD_INPUT);
     }
     Ok(code)

@@ -5,7 +5,8 @@ use std::io::Write;
 use arm::expand::expand_file;
 
 use crate::args::EvalArgs;
-use crate::commands::expand::{options, report_diagnostics};
+use crate::commands::expand::report_diagnostics;
+use crate::inputs::options;
 use crate::{EXIT_BAD_INPUT, EXIT_OK};
 
 pub fn run(args: EvalArgs) -> anyhow::Result<u8> {

@@ -9,22 +9,8 @@ use arm::expand::{expand_file, ExpandOptions};
 use arm::plan::{ConditionStatus, DeploymentPlan, DiagnosticLevel};
 use serde_json::{json, Value as Json};
 
-use crate::args::{ContextArgs, ExpandArgs, OutputFormat, ParameterArgs};
+use crate::args::{ExpandArgs, OutputFormat};
 use crate::{EXIT_BAD_INPUT, EXIT_OK};
-
-/// Expansion options from the shared parameter and context flags.
-pub fn options(parameters: &ParameterArgs, context: &ContextArgs) -> anyhow::Result<ExpandOptions> {
-    let mut overrides = Vec::new();
-    for text in &parameters.params {
-        overrides.push(arm::params::parse_override(text)?);
-    }
-    Ok(ExpandOptions {
-        context: context.to_context(),
-        parameter_files: parameters.parameter_files.clone(),
-        overrides,
-        ..ExpandOptions::default()
-    })
-}
 
 /// Prints a plan's diagnostics on stderr; true if any is an error.
 pub fn report_diagnostics(plan: &DeploymentPlan) -> bool {
@@ -53,7 +39,7 @@ pub fn report_diagnostics(plan: &DeploymentPlan) -> bool {
 }
 
 pub fn run(args: ExpandArgs) -> anyhow::Result<u8> {
-    let options = options(&args.parameters, &args.context)?;
+    let options = crate::inputs::options(&args.parameters, &args.context)?;
     if args.path.is_dir() {
         return run_directory(&args.path, &options, args.format);
     }

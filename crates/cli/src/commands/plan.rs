@@ -3,23 +3,25 @@
 //! (`docs/access-model.schema.json`).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use access::{
     AccessModel, Grant, PrincipalKind, PrivilegeClass, ResourceId, RoleCatalogue, Workload,
 };
-use anyhow::{bail, Context as _};
-use arm::plan::{ConditionStatus, DeploymentPlan};
+use anyhow::Context as _;
+use arm::plan::ConditionStatus;
 
-use crate::args::{OutputFormat, ParameterArgs, PlanArgs};
+use crate::args::{OutputFormat, PlanArgs};
 use crate::EXIT_OK;
 
 pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
     let mut catalogue = RoleCatalogue::builtin();
     for file in &args.roles {
-        catalogue.load_custom(file)?;
+        catalogue
+            .load_custom(file)
+            .with_context(|| format!("{}: cannot read role definitions", file.display()))?;
     }
-    let plans = expand_all(&args.paths, &args.parameters, &args.context.to_context())?;
+    // Same inputs as `rolegate check`: files, or directories with conventional parameter files.
+    let plans = crate::inputs::expand_paths(&args.paths, &args.parameters, &args.context)?;
     let model = access::build_all(&plans, &catalogue);
     let out = match args.format {
         OutputFormat::Json => {
@@ -30,82 +32,10 @@ pub fn run(args: PlanArgs) -> anyhow::Result<u8> {
         OutputFormat::Text => render_text(&model, &catalogue),
     };
     print!("{out}");
+    if crate::inputs::report_broken(&plans) {
+        return Ok(crate::EXIT_BAD_INPUT);
+    }
     Ok(EXIT_OK)
-}
-
-/// Expands every template named by `paths` (files, or directories searched for templates).
-pub fn expand_all(
-    paths: &[PathBuf],
-    parameters: &ParameterArgs,
-    context: &arm::DeploymentContext,
-) -> anyhow::Result<Vec<DeploymentPlan>> {
-    let overrides = parameters
-        .params
-        .iter()
-        .map(|p| {
-            let (name, value) = p
-                .split_once('=')
-                .with_context(|| format!("--param {p}: expected NAME=VALUE"))?;
-            let value = serde_json::from_str(value)
-                .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
-            Ok((name.to_string(), value))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let options = arm::ExpandOptions {
-        context: context.clone(),
-        parameter_files: parameters.parameter_files.clone(),
-        overrides,
-        ..Default::default()
-    };
-    let mut templates = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let before = templates.len();
-            find_templates(path, &mut templates, 0);
-            if templates.len() == before {
-                bail!(
-                    "{}: no ARM template found in this directory",
-                    path.display()
-                );
-            }
-        } else {
-            templates.push(path.clone());
-        }
-    }
-    templates
-        .iter()
-        .map(|t| arm::expand_file(t, &options).map_err(anyhow::Error::from))
-        .collect()
-}
-
-/// Templates under `dir`: JSON files that declare a `deploymentTemplate.json` schema.
-fn find_templates(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        if name.starts_with('.') || name == "node_modules" || name == "target" {
-            continue;
-        }
-        if path.is_dir() {
-            find_templates(&path, out, depth + 1);
-        } else if name.ends_with(".json") && !name.contains(".parameters.") {
-            let head = std::fs::read(&path).unwrap_or_default();
-            let head = String::from_utf8_lossy(&head[..head.len().min(4096)]).to_ascii_lowercase();
-            if head.contains("deploymenttemplate.json") {
-                out.push(path);
-            }
-        }
-    }
 }
 
 fn deployed_note(status: &ConditionStatus) -> String {
@@ -267,24 +197,53 @@ pub fn render_text(model: &AccessModel, catalogue: &RoleCatalogue) -> String {
     if !others.is_empty() {
         out.push_str("Other grants:\n");
         for g in others {
-            let who = match (
-                &g.principal.resource,
-                &g.principal.id,
-                &g.principal.parameter,
-            ) {
-                (Some(r), _, _) => format!(
-                    "{} {}",
-                    serde_json::to_value(g.principal.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    r.name().unwrap_or(r.as_str())
+            let p = &g.principal;
+            let who = match p.kind {
+                PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => {
+                    let kind = if p.kind == PrincipalKind::SystemAssigned {
+                        "system-assigned"
+                    } else {
+                        "user-assigned"
+                    };
+                    let name = p
+                        .resource
+                        .as_ref()
+                        .map(|r| r.name().unwrap_or(r.as_str()).to_string());
+                    format!("{kind} {}", name.unwrap_or_default())
+                }
+                PrincipalKind::External => format!("external {}", p.id.as_deref().unwrap_or("?")),
+                PrincipalKind::Parameter => format!(
+                    "parameter {}{}",
+                    p.parameter.as_deref().unwrap_or("?"),
+                    p.id.as_deref()
+                        .map(|id| format!(" = {id}"))
+                        .unwrap_or_default()
                 ),
-                (_, Some(id), _) => format!("external {id}"),
-                (_, _, Some(p)) => format!("parameter {p}"),
-                _ => format!("unresolved ({})", g.principal.provenance),
+                PrincipalKind::Unresolved => format!("unresolved ({})", p.provenance),
             };
             grant_line(&mut out, &who, g, catalogue);
+        }
+        out.push('\n');
+    }
+    if !model.connections.is_empty() {
+        out.push_str("Connections:\n");
+        for c in &model.connections {
+            let _ = writeln!(
+                out,
+                "    {} ({}) auth {}{}{}  {}",
+                c.name,
+                c.api.as_deref().unwrap_or("?"),
+                serde_json::to_value(c.auth)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                c.target_resource
+                    .as_ref()
+                    .map(|t| format!(" → {t}"))
+                    .unwrap_or_default(),
+                deployed_note(&c.deployed),
+                c.location
+            );
         }
         out.push('\n');
     }

@@ -25,15 +25,6 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<u8> {
     }
 }
 
-/// `--param NAME=VALUE`: VALUE is JSON when it parses, else a string.
-fn parse_override(text: &str) -> anyhow::Result<(String, serde_json::Value)> {
-    let Some((name, value)) = text.split_once('=') else {
-        anyhow::bail!("--param {text}: expected NAME=VALUE");
-    };
-    let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::from(value));
-    Ok((name.trim().to_owned(), value))
-}
-
 fn init(args: &PolicyInitArgs) -> anyhow::Result<u8> {
     if args.template.is_dir() {
         anyhow::bail!(
@@ -41,17 +32,7 @@ fn init(args: &PolicyInitArgs) -> anyhow::Result<u8> {
             args.template.display()
         );
     }
-    let options = arm::ExpandOptions {
-        context: args.context.to_context(),
-        parameter_files: args.parameters.parameter_files.clone(),
-        overrides: args
-            .parameters
-            .params
-            .iter()
-            .map(|p| parse_override(p))
-            .collect::<anyhow::Result<_>>()?,
-        ..arm::ExpandOptions::default()
-    };
+    let options = crate::inputs::options(&args.parameters, &args.context)?;
     let plan = arm::expand_file(&args.template, &options)
         .map_err(|e| anyhow::anyhow!("{}: cannot expand: {e}", args.template.display()))?;
     let model = access::build(&plan, &access::RoleCatalogue::builtin());
