@@ -162,6 +162,7 @@ pub fn connection(name: &str, api: &str, auth: ConnectionAuth) -> ApiConnection 
         auth,
         parameter_value_set: None,
         secret_parameters: Vec::new(),
+        access_policies: Vec::new(),
         service: access::Service::from_connector(api),
         target: None,
         target_resource: None,
