@@ -362,7 +362,11 @@ fn key_only_in_a_branch_not_taken_is_no_credential() {
         build(&plan, &RoleCatalogue::builtin())
     };
     let identity = build_with(json!({"AzureWebJobsStorage__accountName": "st"}));
-    assert!(identity.credentials.is_empty(), "{:?}", identity.credentials);
+    assert!(
+        identity.credentials.is_empty(),
+        "{:?}",
+        identity.credentials
+    );
     let keyed = build_with(json!({"AzureWebJobsStorage": "$list:listKeys|st"}));
     assert_eq!(keyed.credentials.len(), 1);
     assert_eq!(keyed.credentials[0].path, "properties");
