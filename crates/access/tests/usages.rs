@@ -343,6 +343,35 @@ fn connection_strings_with_keys_are_credentials() {
     assert_eq!(c.path, "properties/siteConfig/appSettings/0/value");
 }
 
+/// AVM `web/site/config`: the key branch of `if(useIdentity, ..., listKeys(...))` is not taken
+/// with these parameters, so the evaluated settings hold no key and no credential is reported.
+#[test]
+fn key_only_in_a_branch_not_taken_is_no_credential() {
+    let declared = "[union(parameters('current'), if(not(parameters('useIdentity')), createObject('AzureWebJobsStorage', format('AccountName={0};AccountKey={1}', 'st', listKeys('st', '2025-06-01').keys[0].value)), createObject('AzureWebJobsStorage__accountName', 'st')))]";
+    let build_with = |evaluated: serde_json::Value| {
+        let plan = PlanBuilder::new()
+            .full(
+                "Microsoft.Web/sites/config",
+                "app1/appsettings",
+                RG,
+                "",
+                json!({ "properties": evaluated }),
+                Some(json!({ "properties": declared })),
+            )
+            .build();
+        build(&plan, &RoleCatalogue::builtin())
+    };
+    let identity = build_with(json!({"AzureWebJobsStorage__accountName": "st"}));
+    assert!(
+        identity.credentials.is_empty(),
+        "{:?}",
+        identity.credentials
+    );
+    let keyed = build_with(json!({"AzureWebJobsStorage": "$list:listKeys|st"}));
+    assert_eq!(keyed.credentials.len(), 1);
+    assert_eq!(keyed.credentials[0].path, "properties");
+}
+
 #[test]
 fn standard_connections_and_workflow_files() {
     let dir = std::env::temp_dir().join(format!("rolegate-access-std-{}", std::process::id()));

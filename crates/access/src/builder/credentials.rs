@@ -166,6 +166,11 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             }
             let segs: Vec<&str> = path.iter().map(String::as_str).collect();
             let value = value_at(&r.body, &segs);
+            // The declared text may hold a key only in a branch this deployment does not take
+            // (`if(useIdentity, ..., listKeys(...))`): a fully known value without a key is no key.
+            if value.is_some_and(|v| !v.contains_unknown() && !known_value_carries_key(v)) {
+                continue;
+            }
             let source = source_of(ctx, Some(r), &segs, value);
             model.credentials.push(CredentialUse {
                 kind,
@@ -209,6 +214,16 @@ fn scan(
             }
         }
         _ => {}
+    }
+}
+
+/// Whether an evaluated, fully known value still holds a key, signature or connection string.
+fn known_value_carries_key(v: &Value) -> bool {
+    match v {
+        Value::String(s) => classify_string(s).is_some(),
+        Value::Array(a) => a.iter().any(known_value_carries_key),
+        Value::Object(o) => o.values().any(known_value_carries_key),
+        _ => false,
     }
 }
 

@@ -83,11 +83,11 @@ impl Violation for PrivilegedRole {
     fn fix(&self) -> Option<String> {
         Some(match &self.suggested_role {
             Some(r) => format!(
-                "replace '{}' with '{r}' on the resource the workflow uses",
+                "replace '{}' with '{r}' on the resource the workload uses",
                 self.role
             ),
             None => format!(
-                "replace '{}' with a data-plane role holding only the actions the workflow calls, on the resource it uses",
+                "replace '{}' with a role holding only the actions the workload needs (for a workflow: a data-plane role on the resource it calls)",
                 self.role
             ),
         })

@@ -1,8 +1,11 @@
 //! SC004: keys or connection strings used for a service that accepts managed identities.
 
-use access::{ConnectionAuth, CredentialKind, CredentialSource, Service};
+use access::{
+    ConnectionAuth, CredentialKind, CredentialSource, CredentialUse, ResourceId, Service,
+};
+use arm::{Origin, Value};
 
-use crate::context::{is_deployed, Cx};
+use crate::context::{is_deployed, resource_words, workload_words, Cx};
 use crate::finding::Finding;
 use crate::identity::audience_mismatch::service_words;
 use crate::identity::connector_without_mi_support::connector_supports_mi;
@@ -56,6 +59,8 @@ pub struct KeyBasedAuthWhereMiPossible {
     pub how: String,
     /// The data role to grant the identity instead, if known.
     pub suggested_role: Option<String>,
+    /// The key is the host storage connection (`AzureWebJobsStorage`) of a Functions/Standard site.
+    pub host_storage: bool,
 }
 
 impl Violation for KeyBasedAuthWhereMiPossible {
@@ -71,6 +76,11 @@ impl Violation for KeyBasedAuthWhereMiPossible {
     }
 
     fn fix(&self) -> Option<String> {
+        if self.host_storage {
+            return Some(format!(
+                "replace AzureWebJobsStorage with AzureWebJobsStorage__accountName (identity-based host storage) and grant the site's managed identity '{HOST_STORAGE_ROLES}' on the storage account"
+            ));
+        }
         Some(match &self.suggested_role {
             Some(r) => format!(
                 "authenticate with the workload's managed identity and grant it '{r}' on the resource it uses"
@@ -110,6 +120,74 @@ fn role_for(service: Service) -> Option<&'static str> {
     })
 }
 
+/// App setting holding the Azure Files content share connection (no managed-identity option).
+const CONTENT_SHARE_SETTING: &str = "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING";
+
+/// What a Functions / Logic Apps Standard host needs on its storage account with an identity
+/// (`AzureWebJobsStorage__accountName`): blobs, queues and tables.
+const HOST_STORAGE_ROLES: &str =
+    "Storage Blob Data Owner', 'Storage Queue Data Contributor' and 'Storage Table Data Contributor";
+
+/// The resource holding a credential, in words: the workload it is, else its type and name.
+fn holder_words(cx: &Cx, resource: &str) -> String {
+    let mut id = ResourceId::parse(resource);
+    // `sites/config/appsettings` belongs to its site: name the site, as the reviewer knows it.
+    if id.resource_type().is_some_and(|t| is_site_config(&t)) {
+        if let Some(site) = id.parent() {
+            id = site;
+        }
+    }
+    match cx.model.workload(&id) {
+        Some(w) => workload_words(w),
+        None => resource_words(&id),
+    }
+}
+
+/// The app setting a credential sits in: `siteConfig.appSettings[i].value` (its `name`), or a member
+/// of a `Microsoft.Web/sites/config` `appsettings` resource (the member holding the key).
+fn app_setting_name(cx: &Cx, cred: &CredentialUse) -> Option<String> {
+    let r = cx.plan_resource(&ResourceId::parse(&cred.resource))?;
+    let segs: Vec<&str> = cred.path.split('/').collect();
+    match segs.as_slice() {
+        ["properties", "siteConfig", "appSettings", i, "value"] => {
+            let i: usize = i.parse().ok()?;
+            match r.get("properties")?.get("siteConfig")?.get("appSettings")? {
+                Value::Array(a) => a.get(i)?.get("name")?.as_str().map(str::to_string),
+                _ => None,
+            }
+        }
+        ["properties", name] if is_site_config(&r.resource_type) => Some((*name).to_string()),
+        ["properties"] if is_site_config(&r.resource_type) => match r.get("properties")? {
+            Value::Object(o) => o
+                .iter()
+                .find(|(_, v)| carries_key(v))
+                .map(|(k, _)| k.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_site_config(resource_type: &str) -> bool {
+    let t = resource_type.to_ascii_lowercase();
+    t == "microsoft.web/sites/config" || t == "microsoft.web/sites/slots/config"
+}
+
+/// An evaluated setting value built from a `list*()` call or holding a key in clear.
+fn carries_key(v: &Value) -> bool {
+    match v {
+        Value::Unknown(u) => u
+            .roots()
+            .iter()
+            .any(|o| matches!(o, Origin::ListCall { .. })),
+        Value::String(s) => {
+            let l = s.to_ascii_lowercase();
+            l.contains("accountkey=") || l.contains("sharedaccesskey=")
+        }
+        _ => false,
+    }
+}
+
 /// Key-based connections and key-carrying credentials to services that accept managed identities.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     let mut seen: Vec<String> = Vec::new();
@@ -134,6 +212,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             service: service_words(service).to_string(),
             how,
             suggested_role: role_for(service).map(str::to_string),
+            host_storage: false,
         };
         out.push(Finding::new(&violation, c.location.clone()));
     }
@@ -152,17 +231,44 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if !keyed || seen.contains(&cred.resource.to_ascii_lowercase()) {
             continue;
         }
+        let setting = app_setting_name(cx, cred);
+        // The content share of Elastic Premium / Consumption function hosts is an Azure Files
+        // share mounted with a connection string: it has no managed-identity option.
+        if setting
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(CONTENT_SHARE_SETTING))
+        {
+            continue;
+        }
         let how = match &cred.source {
             CredentialSource::ListCall { function } => {
                 format!("{} from {function}()", kind_words(cred.kind))
             }
             _ => kind_words(cred.kind).to_string(),
         };
-        let violation = KeyBasedAuthWhereMiPossible {
-            place: format!("'{}' at {}", cred.resource, cred.path),
-            service: service_words(service).to_string(),
-            how,
-            suggested_role: role_for(service).map(str::to_string),
+        let holder = holder_words(cx, &cred.resource);
+        let host_storage = setting
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case("AzureWebJobsStorage"));
+        let violation = if host_storage {
+            KeyBasedAuthWhereMiPossible {
+                place: format!("app setting 'AzureWebJobsStorage' of {holder}"),
+                service: "its host storage account".to_string(),
+                how,
+                suggested_role: None,
+                host_storage: true,
+            }
+        } else {
+            KeyBasedAuthWhereMiPossible {
+                place: match &setting {
+                    Some(name) => format!("app setting '{name}' of {holder}"),
+                    None => format!("{holder} (at {})", cred.path),
+                },
+                service: service_words(service).to_string(),
+                how,
+                suggested_role: role_for(service).map(str::to_string),
+                host_storage: false,
+            }
         };
         out.push(Finding::new(&violation, cred.location.clone()));
     }
