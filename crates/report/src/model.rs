@@ -504,8 +504,19 @@ impl RowVerdict {
 }
 
 /// A finding concerns a grant when it points into the grant's declaration, or names its identity
-/// together with its role or scope (Azure compares ids case-insensitively).
+/// together with its role or scope (Azure compares ids case-insensitively). A finding that names a
+/// role never concerns a grant of another role: copy-loop grants share one declaration.
 pub(crate) fn concerns(finding: &Finding, grant: &GrantRow) -> bool {
+    let subject = &finding.subject;
+    let eq = |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b));
+    let role_matches = eq(&subject.role, &grant.role)
+        || grant
+            .role_id
+            .as_deref()
+            .is_some_and(|id| eq(&subject.role, id));
+    if subject.role.is_some() && !role_matches {
+        return false;
+    }
     if let Some(loc) = &grant.location {
         let same_file = loc.file == finding.location.file;
         let p = &finding.location.pointer;
@@ -516,13 +527,6 @@ pub(crate) fn concerns(finding: &Finding, grant: &GrantRow) -> bool {
             return true;
         }
     }
-    let subject = &finding.subject;
-    let eq = |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b));
-    let role_matches = eq(&subject.role, &grant.role)
-        || grant
-            .role_id
-            .as_deref()
-            .is_some_and(|id| eq(&subject.role, id));
     if !eq(&subject.identity, &grant.identity) {
         return false;
     }
@@ -615,6 +619,19 @@ mod tests {
         assert!(concerns(&f, &grant()));
         f.location.pointer = "/resources/10".into();
         assert!(!concerns(&f, &grant()));
+    }
+
+    #[test]
+    fn copy_loop_grants_sharing_a_declaration_are_told_apart_by_role() {
+        let mut f = finding("RA002", Severity::Error);
+        f.location.pointer = "/resources/1".into();
+        f.subject.role = Some("User Access Administrator".into());
+        assert!(
+            !concerns(&f, &grant()),
+            "a Contributor row is not about UAA"
+        );
+        f.subject.role = Some("Contributor".into());
+        assert!(concerns(&f, &grant()));
     }
 
     #[test]
