@@ -279,4 +279,3 @@ impl<'o> Engine<'o> {
         true
     }
 }
-
