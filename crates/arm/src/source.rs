@@ -222,11 +222,7 @@ impl LineIndex {
         };
         let (byte, chars) = self.checkpoints.get(i).copied().unwrap_or((0, 0));
         let end = offset.min(text.len());
-        chars
-            + text
-                .get(byte..end)
-                .map(|s| s.chars().count())
-                .unwrap_or(0)
+        chars + text.get(byte..end).map(|s| s.chars().count()).unwrap_or(0)
     }
 
     fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
