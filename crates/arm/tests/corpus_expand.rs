@@ -51,7 +51,10 @@ enum Outcome {
 
 /// Templates that fail for a reason of their own, by path suffix: (suffix, reason, parameters with
 /// which the template is valid, if the reason is a default that only works with real parameters).
-const KNOWN: &[(&str, &str, &[(&str, &str)])] = &[
+/// Parameters (name, JSON value) with which a template is valid.
+type Params = &'static [(&'static str, &'static str)];
+
+const KNOWN: &[(&str, &str, Params)] = &[
     ("bicep-baselines/baselines/LoopsIndexed_LF/main.json",
      "compiler baseline, never deployed: indexes range(0, length(regions))[i] + i, out of range for i >= 1 as ARM would also find", &[]),
     ("bicep-baselines/baselines/Modules_CRLF/main.json",
@@ -85,7 +88,7 @@ const HCI_WITNESS: (&str, &str) = (
     "default clusterWitnessStorageAccountName is '' (empty resource name in resourceId), set only for a cloud witness",
 );
 
-fn known(path: &str) -> Option<(&'static str, &'static [(&'static str, &'static str)])> {
+fn known(path: &str) -> Option<(&'static str, Params)> {
     KNOWN
         .iter()
         .find(|(suffix, _, _)| path.ends_with(suffix))
