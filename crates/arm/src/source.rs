@@ -4,6 +4,7 @@
 //! and CRLF line ends. We parse with `jsonc-parser`, convert to [`serde_json::Value`] for evaluation,
 //! and keep a compact span tree so any JSON pointer can be mapped back to line and column.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -175,16 +176,53 @@ fn unescape_pointer_segment(segment: &str) -> String {
 }
 
 /// Byte offsets of line starts, for offset → (line, column).
+///
+/// Columns count characters, so a byte offset must be converted; doing that by counting from the
+/// line start would cost O(line length) per lookup, quadratic for a minified (single-line)
+/// template. An ASCII text needs no counting; otherwise character counts are kept at checkpoints
+/// every [`CHECKPOINT_BYTES`], so one lookup counts at most that many bytes.
 #[derive(Debug, Clone)]
 struct LineIndex {
     starts: Vec<usize>,
+    /// `(byte offset, characters before it)`, ascending; empty for ASCII text.
+    checkpoints: Vec<(usize, usize)>,
 }
+
+/// Distance between character-count checkpoints in non-ASCII text.
+const CHECKPOINT_BYTES: usize = 1024;
 
 impl LineIndex {
     fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        let mut checkpoints = Vec::new();
+        if !text.is_ascii() {
+            let mut next = 0;
+            for (chars, (byte, _)) in text.char_indices().enumerate() {
+                if byte >= next {
+                    checkpoints.push((byte, chars));
+                    next = byte + CHECKPOINT_BYTES;
+                }
+            }
+        }
+        LineIndex {
+            starts,
+            checkpoints,
+        }
+    }
+
+    /// Characters in `text[..offset]` (`offset` clamped to the text and to a char boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        if self.checkpoints.is_empty() {
+            return offset.min(text.len());
+        }
+        let i = match self.checkpoints.binary_search_by_key(&offset, |c| c.0) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let (byte, chars) = self.checkpoints.get(i).copied().unwrap_or((0, 0));
+        let end = offset.min(text.len());
+        chars + text.get(byte..end).map(|s| s.chars().count()).unwrap_or(0)
     }
 
     fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
@@ -193,8 +231,9 @@ impl LineIndex {
             Err(i) => i.saturating_sub(1),
         };
         let start = self.starts[line];
-        let end = offset.min(text.len());
-        let column = text.get(start..end).map(|s| s.chars().count()).unwrap_or(0);
+        let column = self
+            .chars_before(text, offset)
+            .saturating_sub(self.chars_before(text, start));
         (line as u32 + 1, column as u32 + 1)
     }
 }
@@ -210,7 +249,62 @@ struct SpanNode {
 enum SpanChildren {
     None,
     Array(Vec<SpanNode>),
-    Object(Vec<(String, SpanNode)>),
+    Object(ObjectSpans),
+}
+
+/// An object's members in source order, with a hash index once there are enough of them that a
+/// scan per lookup would make locating every member of a large object (e.g. a symbolic-name
+/// `resources` object with thousands of entries) quadratic.
+#[derive(Debug, Clone)]
+struct ObjectSpans {
+    members: Vec<(String, SpanNode)>,
+    /// Exact key → index of its last occurrence (ARM keeps the last duplicate).
+    exact: Option<HashMap<String, usize>>,
+    /// ASCII-lower-cased key → index of its first occurrence, for case-insensitive lookups.
+    folded: Option<HashMap<String, usize>>,
+}
+
+/// Members from which an object gets a hash index.
+const INDEX_FROM: usize = 16;
+
+impl ObjectSpans {
+    fn new(members: Vec<(String, SpanNode)>) -> ObjectSpans {
+        let (exact, folded) = if members.len() >= INDEX_FROM {
+            let mut exact = HashMap::with_capacity(members.len());
+            let mut folded = HashMap::with_capacity(members.len());
+            for (i, (k, _)) in members.iter().enumerate() {
+                exact.insert(k.clone(), i);
+                folded.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            (Some(exact), Some(folded))
+        } else {
+            (None, None)
+        };
+        ObjectSpans {
+            members,
+            exact,
+            folded,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&SpanNode> {
+        let index = match (&self.exact, &self.folded) {
+            (Some(exact), Some(folded)) => exact
+                .get(key)
+                .or_else(|| folded.get(&key.to_ascii_lowercase()))
+                .copied(),
+            _ => self
+                .members
+                .iter()
+                .rposition(|(k, _)| k == key)
+                .or_else(|| {
+                    self.members
+                        .iter()
+                        .position(|(k, _)| k.eq_ignore_ascii_case(key))
+                }),
+        };
+        index.and_then(|i| self.members.get(i)).map(|(_, n)| n)
+    }
 }
 
 impl SpanNode {
@@ -225,12 +319,7 @@ impl SpanNode {
                 SpanChildren::Array(items) => {
                     segment.parse::<usize>().ok().and_then(|i| items.get(i))
                 }
-                SpanChildren::Object(props) => props
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| *k == segment)
-                    .or_else(|| props.iter().find(|(k, _)| k.eq_ignore_ascii_case(&segment)))
-                    .map(|(_, n)| n),
+                SpanChildren::Object(props) => props.get(&segment),
                 SpanChildren::None => None,
             };
             match next {
@@ -291,7 +380,7 @@ fn convert(
                 serde_json::Value::Object(map),
                 SpanNode {
                     start,
-                    children: SpanChildren::Object(spans),
+                    children: SpanChildren::Object(ObjectSpans::new(spans)),
                 },
             )
         }
@@ -345,6 +434,37 @@ mod tests {
         let doc = parse("{\n \"a\": {\"b\": 1}\n}").unwrap();
         let loc = doc.locate("/a/zzz");
         assert_eq!((loc.line, loc.column), (2, 2));
+    }
+
+    #[test]
+    fn columns_count_characters_across_checkpoints() {
+        // One long line with multi-byte characters, longer than several checkpoints.
+        let mut text = String::from("{");
+        for i in 0..3000 {
+            text.push_str(&format!("\"k{i}\": \"é€😀\", "));
+        }
+        text.push_str("\"last\": 1}");
+        let doc = parse(&text).unwrap();
+        for key in ["k0", "k1234", "k2999", "last"] {
+            let loc = doc.locate(&format!("/{key}"));
+            let byte = text.find(&format!("\"{key}\"")).unwrap();
+            let expected = text[..byte].chars().count() as u32 + 1;
+            assert_eq!((loc.line, loc.column), (1, expected), "{key}");
+        }
+    }
+
+    #[test]
+    fn large_objects_find_members_exactly_then_case_insensitively_last_duplicate_wins() {
+        let mut text = String::from("{\n");
+        for i in 0..100 {
+            text.push_str(&format!("\"Res{i}\": {i},\n"));
+        }
+        text.push_str("\"Res5\": 5\n}");
+        let doc = parse(&text).unwrap();
+        assert_eq!(doc.locate("/Res42").line, 44);
+        assert_eq!(doc.locate("/res42").line, 44);
+        assert_eq!(doc.locate("/Res5").line, 102);
+        assert_eq!(doc.locate("/nope").line, 1);
     }
 
     #[test]

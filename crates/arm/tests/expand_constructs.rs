@@ -662,3 +662,74 @@ fn a_parameters_file_given_as_template_is_rejected() {
     assert!(err.to_string().contains("parameters file"), "{err}");
     assert!(err.location().is_some());
 }
+
+#[test]
+fn null_module_parameter_takes_the_default() {
+    // ARM treats a parameter value of null as not supplied (AVM storage-account passes
+    // `tryGet(blobServices, 'changeFeedEnabled')` to a `bool` parameter defaulting to false).
+    let module = json!({
+        "$schema": RG_SCHEMA,
+        "parameters": {
+            "enabled": {"type": "bool", "defaultValue": false},
+            "days": {"type": "int", "nullable": true}
+        },
+        "resources": [{"type": "Microsoft.Storage/storageAccounts/blobServices", "apiVersion": "2022-09-01",
+            "name": "acct/default",
+            "properties": {"changeFeed": "[if(parameters('enabled'), createObject('enabled', true(), 'retentionInDays', parameters('days')), null())]"}}],
+        "outputs": {"enabled": {"type": "bool", "value": "[parameters('enabled')]"}}
+    });
+    let plan = expand(json!({
+        "$schema": RG_SCHEMA,
+        "parameters": {"blobServices": {"type": "object", "defaultValue": {}}},
+        "resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "blob",
+            "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                "parameters": {
+                    "enabled": {"value": "[tryGet(parameters('blobServices'), 'changeFeedEnabled')]"},
+                    "days": {"value": null}
+                },
+                "template": module}}],
+        "outputs": {"enabled": {"type": "bool", "value": "[reference('blob').outputs.enabled.value]"}}
+    }));
+    assert_eq!(plan.outputs["enabled"], Value::Bool(false));
+}
+
+#[test]
+fn if_in_a_variable_evaluates_only_the_branch_taken() {
+    // safekit quickstarts: the branch not taken names a variable the template never declares.
+    let plan = expand(json!({
+        "$schema": RG_SCHEMA,
+        "parameters": {"LoadBalancer": {"type": "string", "defaultValue": "public"}, "Loadbalancer2": {"type": "string"}},
+        "variables": {
+            "lbPoolID": "[if(equals(parameters('LoadBalancer'),'none'),'',resourceId('Microsoft.Network/loadBalancers/backendAddressPools','lb','pool'))]",
+            "lbaddrpool1": [{"id": "[variables('lbPoolID')]"}],
+            "lbaddrpool": "[if(greater(length(variables('lbPoolID')),0),variables('lbaddrpool1'),variables('lbaddrpool0'))]",
+            "lbPoolID2": "[if(equals(parameters('Loadbalancer2'),'none'),'',resourceId('Microsoft.Network/loadBalancers/backendAddressPools','lb','pool'))]",
+            "lbaddrpool2": "[if(greater(length(variables('lbPoolID2')),0),createArray(variables('lbPoolID2')),variables('lbaddrpool0'))]"
+        },
+        "resources": [{"type": "Microsoft.Network/networkInterfaces", "apiVersion": "2023-04-01", "name": "nic",
+            "properties": {"pools": "[variables('lbaddrpool')]"}},
+            {"type": "Microsoft.Network/networkInterfaces", "apiVersion": "2023-04-01", "name": "nic2",
+            "properties": {"pools": "[variables('lbaddrpool2')]"}}]
+    }));
+    // With the condition unknown (a required parameter without a value), the result is unknown
+    // and the invalid branch is no error either.
+    let nic2 = find(&plan, "Microsoft.Network/networkInterfaces", "nic2");
+    assert!(nic2
+        .body
+        .get("properties")
+        .and_then(|p| p.get("pools"))
+        .is_some_and(|p| p.as_unknown().is_some()));
+    let nic = find(&plan, "Microsoft.Network/networkInterfaces", "nic");
+    let pools = nic.body.get("properties").and_then(|p| p.get("pools"));
+    let expected =
+        format!("{RG}/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/pool");
+    assert_eq!(
+        pools
+            .and_then(|p| match p {
+                Value::Array(a) => a.first(),
+                _ => None,
+            })
+            .and_then(|p| p.get("id")),
+        Some(&Value::String(expected))
+    );
+}

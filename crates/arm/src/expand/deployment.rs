@@ -1323,7 +1323,19 @@ impl<'a> Deployment<'a> {
         decl: &ParameterDecl,
     ) -> Result<(Value, ParameterSource), EvalError> {
         let key = decl.name.to_ascii_lowercase();
-        let supplied = self.supplied.values.get(&key).cloned();
+        // ARM treats a supplied `null` as no value at all, so the default applies (Bicep relies on
+        // this: `blobServices.?changeFeedEnabled` passed to a `bool` module parameter with a default).
+        let supplied = self
+            .supplied
+            .values
+            .get(&key)
+            .filter(|(_, v, _)| {
+                !matches!(
+                    v,
+                    SuppliedValue::Json(Json::Null) | SuppliedValue::Value(Value::Null)
+                )
+            })
+            .cloned();
         let (value, source) = match supplied {
             Some((_, SuppliedValue::Json(j), source)) => (Value::from_json(&j), source),
             Some((_, SuppliedValue::Value(v), source)) => (v, source),

@@ -16,6 +16,7 @@ mod deployment;
 pub(crate) mod format;
 pub mod hash;
 mod lambda;
+mod lenient_json;
 mod logical;
 mod numeric;
 mod object;

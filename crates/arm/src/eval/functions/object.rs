@@ -54,8 +54,8 @@ fn items(c: &Call<'_, '_>) -> Result<Value, EvalError> {
 
 fn json(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     let text = c.str(0)?;
-    serde_json::from_str::<serde_json::Value>(text)
-        .map(|j| Value::from_json(&j))
+    // ARM parses with Newtonsoft.Json, which accepts more than strict JSON (e.g. `.25`).
+    super::lenient_json::parse_arm_json(text)
         .map_err(|e| c.err(format!("the argument is not valid JSON: {e}")))
 }
 
@@ -139,6 +139,9 @@ mod tests {
         );
         assert_eq!(ok("[json('{\"a\": [1, 2.5]}')]"), json!({"a": [1, 2.5]}));
         assert_eq!(ok("[json('null')]"), json!(null));
+        // Newtonsoft leniency, as ARM parses (container-app-acr quickstart: `json('.25')`).
+        assert_eq!(ok("[json('.25')]"), json!(0.25));
+        assert_eq!(ok("[json('{''one'': ''a''}')]"), json!({"one": "a"}));
         assert_eq!(ok("[empty(null())]"), json!(true));
         assert_eq!(
             ok("[objectKeys(createObject('a', 1, 'b', 2))]"),

@@ -65,33 +65,53 @@ fn provider_path(c: &Call<'_, '_>, type_index: usize) -> Result<String, EvalErro
     Ok(path)
 }
 
-/// Index of the first argument that looks like a resource type (contains `/`).
-fn type_index(c: &Call<'_, '_>, max_before: usize) -> Result<usize, EvalError> {
-    for (i, v) in c.args.iter().enumerate().take(max_before + 1) {
-        if v.as_str().is_some_and(|s| s.contains('/')) {
-            return Ok(i);
-        }
-    }
-    Err(c.err("no resource type ('Namespace/type') among the first arguments"))
+/// Whether `s` has the shape of a resource type, `Namespace/type[/child...]`: a full resource id
+/// (`/subscriptions/...`) also contains `/` but starts with one.
+fn is_resource_type(s: &str) -> bool {
+    !s.starts_with('/') && s.contains('/') && s.split('/').all(|seg| !seg.is_empty())
 }
 
+/// Index of the resource type among the first `max_before + 1` arguments: the first that has the
+/// shape of a type, else (for the error message) the first that contains `/`.
+fn type_index(c: &Call<'_, '_>, max_before: usize) -> Result<usize, EvalError> {
+    let leading = || c.args.iter().enumerate().take(max_before + 1);
+    leading()
+        .find(|(_, v)| v.as_str().is_some_and(is_resource_type))
+        .or_else(|| leading().find(|(_, v)| v.as_str().is_some_and(|s| s.contains('/'))))
+        .map(|(i, _)| i)
+        .ok_or_else(|| c.err("no resource type ('Namespace/type') among the first arguments"))
+}
+
+/// `resourceId([subscriptionId], [resourceGroupName], resourceType, resourceName1, ...)`.
+///
+/// The optional leading arguments are told apart by position and by the deployment's scope, as
+/// ARM does ("requires fully qualified resource type as one of first three arguments for resource
+/// at resource group scope, or first two arguments for resource at subscription scope"): two
+/// leading arguments are subscription and resource group; one is the resource group at resource
+/// group scope and the subscription at subscription scope. A resource group name may itself look
+/// like a GUID, so the shape of the value decides nothing. Values are not validated: ARM builds the
+/// id from whatever is given (a full `/subscriptions/<id>` passed as the subscription gives a
+/// malformed id, as in Azure/bicep#10885).
 fn resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     let ctx = c.it.scope.context();
+    let target = c.it.scope.target_scope();
     let t = type_index(c, 2)?;
     let path = provider_path(c, t)?;
+    let subscription = |s: &str| format!("/subscriptions/{}", s.trim_start_matches('/'));
     let prefix = match t {
-        0 => match c.it.scope.target_scope() {
+        0 => match target {
             TargetScope::ResourceGroup => ctx.resource_group_scope(),
             TargetScope::Subscription => ctx.subscription_scope(),
             TargetScope::ManagementGroup => ctx.management_group_scope(),
             TargetScope::Tenant => String::new(),
         },
+        1 if target == TargetScope::Subscription => subscription(c.str(0)?),
         1 => format!(
             "/subscriptions/{}/resourceGroups/{}",
             ctx.subscription_id,
             c.str(0)?
         ),
-        _ => format!("/subscriptions/{}/resourceGroups/{}", c.str(0)?, c.str(1)?),
+        _ => format!("{}/resourceGroups/{}", subscription(c.str(0)?), c.str(1)?),
     };
     Ok(Value::String(format!("{prefix}/{path}")))
 }
@@ -307,6 +327,45 @@ mod tests {
         assert_eq!(
             ok("[extensionResourceId(resourceId('Microsoft.KeyVault/vaults', 'kv'), 'Microsoft.Authorization/roleAssignments', 'g')]"),
             json!(format!("{RG}/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Authorization/roleAssignments/g"))
+        );
+    }
+
+    #[test]
+    fn resource_id_optional_subscription_and_resource_group() {
+        // deployment-script-with-storage: both given (the subscription as a full id, by mistake).
+        assert_eq!(
+            ok("[resourceId('11111111-2222-3333-4444-555555555555', 'rg2', 'Microsoft.ManagedIdentity/userAssignedIdentities', 'id1')]"),
+            json!("/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg2/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1")
+        );
+        assert_eq!(
+            ok("[resourceId(subscription().id, resourceGroup().name, 'Microsoft.ManagedIdentity/userAssignedIdentities', 'id1')]"),
+            json!("/subscriptions/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1")
+        );
+        // At resource group scope one leading argument is the resource group, even GUID-shaped.
+        assert_eq!(
+            ok("[resourceId('11111111-2222-3333-4444-555555555555', 'Microsoft.Web/sites', 'app')]"),
+            json!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/11111111-2222-3333-4444-555555555555/providers/Microsoft.Web/sites/app")
+        );
+    }
+
+    #[test]
+    fn resource_id_at_subscription_scope_takes_one_leading_subscription() {
+        let scope = TestScope {
+            context: DeploymentContext::builder()
+                .subscription_id(Some("s1".into()))
+                .build(),
+            target: Some(TargetScope::Subscription),
+            ..TestScope::default()
+        };
+        assert_eq!(
+            evaluate_string(
+                "[resourceId('s2', 'Microsoft.Resources/resourceGroups', 'rg')]",
+                &scope
+            )
+            .map(|v| v.to_json()),
+            Ok(json!(
+                "/subscriptions/s2/providers/Microsoft.Resources/resourceGroups/rg"
+            ))
         );
     }
 

@@ -105,8 +105,8 @@ fn base64_to_string(c: &Call<'_, '_>) -> Result<Value, EvalError> {
 
 fn base64_to_json(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     let text = decode_base64(c, c.str(0)?)?;
-    serde_json::from_str::<serde_json::Value>(&text)
-        .map(|j| Value::from_json(&j))
+    // Same dialect as `json()`: the documented example decodes `{'one': 'a', 'two': 'b'}`.
+    super::lenient_json::parse_arm_json(&text)
         .map_err(|e| c.err(format!("the decoded text is not valid JSON: {e}")))
 }
 
@@ -395,6 +395,10 @@ mod tests {
             json!("one, two, three")
         );
         assert_eq!(ok("[base64ToJson(base64('{\"a\": 1}'))]"), json!({"a": 1}));
+        assert_eq!(
+            ok("[base64ToJson(base64('{''one'': ''a'', ''two'': ''b''}'))]"),
+            json!({"one": "a", "two": "b"})
+        );
         assert_eq!(
             ok("[dataUri('Hello')]"),
             json!("data:text/plain;charset=utf8;base64,SGVsbG8=")
