@@ -74,6 +74,14 @@ pub enum Origin {
     },
     /// Something the engine cannot evaluate offline, e.g. a remote `templateLink.uri`.
     NotEvaluated { what: String },
+    /// A resource id whose type is known but some name or scope parts are not, e.g.
+    /// `resourceId('Microsoft.Logic/workflows', parameters('name'))` with no value for `name`.
+    /// `id` renders the unknown parts as `{...}`; `reference()` of it still names the resource.
+    PartialResourceId {
+        id: String,
+        resource_type: String,
+        inputs: Vec<Unknown>,
+    },
 }
 
 impl Unknown {
@@ -146,6 +154,7 @@ impl fmt::Display for Origin {
                 Ok(())
             }
             Origin::NotEvaluated { what } => write!(f, "not evaluated: {what}"),
+            Origin::PartialResourceId { id, .. } => write!(f, "resource id {id}"),
         }
     }
 }

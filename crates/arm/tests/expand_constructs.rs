@@ -441,6 +441,40 @@ fn resource_group_template_reaches_its_subscription_through_a_module() {
 }
 
 #[test]
+fn reference_of_an_id_with_an_unknown_name_still_names_the_resource() {
+    // The workflow lives in another template; its name is a parameter with no value here.
+    let plan = expand(json!({
+        "$schema": RG_SCHEMA,
+        "parameters": {"logicAppName": {"type": "string"}},
+        "resources": [
+            {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01", "name": "ra",
+             "properties": {
+                "principalId": "[reference(resourceId('Microsoft.Logic/workflows', parameters('logicAppName')), '2019-05-01', 'full').identity.principalId]",
+                "legacy": "[reference(concat(resourceId('Microsoft.Logic/workflows', parameters('logicAppName')), '/providers/Microsoft.ManagedIdentity/Identities/default'), '2018-11-30').principalId]"}}
+        ]
+    }));
+    let ra = find(&plan, "Microsoft.Authorization/roleAssignments", "ra");
+    let (id, path) = runtime(principal(ra));
+    assert!(
+        id.starts_with(&format!("{RG}/providers/Microsoft.Logic/workflows/{{")),
+        "{id}"
+    );
+    assert_eq!(path, "identity.principalId");
+    let legacy = ra
+        .body
+        .get("properties")
+        .and_then(|p| p.get("legacy"))
+        .unwrap();
+    match legacy.as_unknown().map(|u| u.origin()) {
+        Some(Origin::RuntimeProperty { resource, path }) => {
+            assert_eq!(resource.resource_type, "Microsoft.Logic/workflows");
+            assert_eq!(path, "identity.principalId");
+        }
+        other => panic!("not a runtime property: {other:?}"),
+    }
+}
+
+#[test]
 fn outer_scope_nested_deployment_sees_parent_parameters() {
     let plan = expand(json!({
         "$schema": RG_SCHEMA,

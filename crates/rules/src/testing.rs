@@ -166,7 +166,6 @@ pub fn connection(name: &str, api: &str, auth: ConnectionAuth) -> ApiConnection 
         service: access::Service::from_connector(api),
         target: None,
         target_resource: None,
-        access_policies: Vec::new(),
         deployed: ConditionStatus::Deployed,
         location: loc("/resources/3"),
     }

@@ -196,10 +196,32 @@ impl EvalScope for Frame<'_, '_> {
                 let resolved = self.resolve(text);
                 self.reference_to(resolved, full, identity)
             }
-            Value::Unknown(u) => Ok(Value::Unknown(Unknown::derived(
-                "reference()",
-                vec![u.clone()],
-            ))),
+            // An id whose name is unknown (a parameter with no value) still names the resource:
+            // keep it, so `reference(...).identity.principalId` reads as that resource's identity.
+            Value::Unknown(u) => match u.origin() {
+                Origin::PartialResourceId {
+                    id, resource_type, ..
+                } => {
+                    let (id, identity) = match strip_suffix_ci(id, IDENTITY_SUFFIX) {
+                        Some(owner) => (owner, true),
+                        None => (id.as_str(), false),
+                    };
+                    // For the `.../Identities/default` form the resource is the owner.
+                    let (resource_type, name) = crate::expand::ids::type_and_name_from_id(id)
+                        .unwrap_or_else(|| (resource_type.clone(), String::new()));
+                    let resource = ResourceRef {
+                        id: id.to_string(),
+                        resource_type,
+                        name,
+                        symbol: None,
+                    };
+                    self.reference_to(Target::Elsewhere(resource), full, identity)
+                }
+                _ => Ok(Value::Unknown(Unknown::derived(
+                    "reference()",
+                    vec![u.clone()],
+                ))),
+            },
             other => Err(EvalError::new(format!(
                 "reference() expects a resource id or name, got {}",
                 other.type_name()

@@ -66,7 +66,7 @@ fn concat(c: &Call<'_, '_>) -> Result<Value, EvalError> {
         return Ok(Value::Array(out));
     }
     if c.args.iter().any(Value::contains_unknown) {
-        return Ok(c.derived());
+        return Ok(super::resource::partial_id_concat(&c.args).unwrap_or_else(|| c.derived()));
     }
     let mut out = String::new();
     for (i, v) in c.args.iter().enumerate() {

@@ -177,6 +177,11 @@ pub(crate) fn call(
             if !def.handles_unknown && values.iter().any(Value::contains_unknown) {
                 let unknowns: Vec<Unknown> =
                     values.iter().flat_map(|v| v.unknowns()).cloned().collect();
+                if let Some(partial) =
+                    resource::partial_resource_id(it, name, node.position, imp, &values, &unknowns)
+                {
+                    return Ok(partial);
+                }
                 if !unknowns.is_empty() {
                     return Ok(Value::Unknown(Unknown::derived(name, unknowns)));
                 }

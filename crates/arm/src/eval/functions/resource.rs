@@ -5,6 +5,7 @@
 use super::super::EvalError;
 use super::{f, fu, Call, Def, MANY};
 use crate::context::TargetScope;
+use crate::eval::interp::Interp;
 use crate::value::{Origin, Unknown, Value};
 
 pub(super) const FUNCTIONS: &[Def] = &[
@@ -92,6 +93,88 @@ fn type_index(c: &Call<'_, '_>, max_before: usize) -> Result<usize, EvalError> {
 /// like a GUID, so the shape of the value decides nothing. Values are not validated: ARM builds the
 /// id from whatever is given (a full `/subscriptions/<id>` passed as the subscription gives a
 /// malformed id, as in Azure/bicep#10885).
+/// `concat(<partial id>, '/providers/Microsoft.ManagedIdentity/Identities/default')`, the older way
+/// to read a system identity: known text extends a [`Origin::PartialResourceId`]. `None` unless every
+/// argument is text or a partial id, with at least one partial id.
+pub(super) fn partial_id_concat(values: &[Value]) -> Option<Value> {
+    let mut id = String::new();
+    let mut resource_type = None;
+    let mut inputs = Vec::new();
+    for value in values {
+        match value {
+            Value::String(text) => id.push_str(text),
+            Value::Unknown(u) => match u.origin() {
+                Origin::PartialResourceId {
+                    id: part,
+                    resource_type: ty,
+                    ..
+                } => {
+                    id.push_str(part);
+                    resource_type.get_or_insert_with(|| ty.clone());
+                    inputs.push(u.clone());
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(Value::Unknown(Unknown::new(Origin::PartialResourceId {
+        id,
+        resource_type: resource_type?,
+        inputs,
+    })))
+}
+
+/// The `*resourceId()` functions given unknown name or scope parts: evaluates them with the unknowns
+/// rendered as `{...}` so the result still names the resource type, as an
+/// [`Origin::PartialResourceId`]. `None` for other functions or when that evaluation fails.
+pub(super) fn partial_resource_id(
+    it: &Interp<'_>,
+    name: &str,
+    position: usize,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+    values: &[Value],
+    unknowns: &[Unknown],
+) -> Option<Value> {
+    const ID_FUNCTIONS: [&str; 5] = [
+        "resourceid",
+        "subscriptionresourceid",
+        "tenantresourceid",
+        "managementgroupresourceid",
+        "extensionresourceid",
+    ];
+    if unknowns.is_empty() {
+        return None;
+    }
+    if !ID_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let resource_type = values
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|s| is_resource_type(s))?
+        .to_string();
+    let rendered: Vec<Value> = values
+        .iter()
+        .map(|v| match v {
+            Value::Unknown(_) => Value::String(v.to_display_string()),
+            other => other.clone(),
+        })
+        .collect();
+    let call = Call {
+        it,
+        name,
+        position,
+        args: rendered,
+    };
+    let id = imp(&call).ok()?.as_str()?.to_string();
+    Some(Value::Unknown(Unknown::new(Origin::PartialResourceId {
+        id,
+        resource_type,
+        inputs: unknowns.to_vec(),
+    })))
+}
+
 fn resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     let ctx = c.it.scope.context();
     let target = c.it.scope.target_scope();
