@@ -181,7 +181,199 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
                 location: ctx.locate(r, &segs),
             });
         }
+        collect_evaluated(ctx, r, is_deployment, model);
     }
+}
+
+/// The evaluated body catches what the declared text hides: `[variables('conn')]` whose variable
+/// holds a `listKeys()` connection string, or a literal key string kept in a variable. Values
+/// another credential of the same resource already covers (same path, an ancestor or a
+/// descendant) are skipped, so the text scan and this pass never report one value twice.
+fn collect_evaluated(ctx: &Ctx, r: &PlannedResource, is_deployment: bool, model: &mut AccessModel) {
+    let (start, prefix): (Option<&Value>, Vec<String>) = if is_deployment {
+        (
+            value_at(&r.body, &["properties", "parameters"]),
+            vec!["properties".to_string(), "parameters".to_string()],
+        )
+    } else {
+        (Some(&r.body), Vec::new())
+    };
+    let Some(start) = start else {
+        return;
+    };
+    let mut found = Vec::new();
+    scan_evaluated(start, &mut prefix.clone(), &mut found);
+    let resource = r.id.to_ascii_lowercase();
+    for (path, kind, service) in found {
+        let joined = path.join("/");
+        let lower = joined.to_ascii_lowercase();
+        let covered = model.credentials.iter().any(|c| {
+            c.resource.eq_ignore_ascii_case(&resource) && {
+                let other = c.path.to_ascii_lowercase();
+                other == lower
+                    || lower.starts_with(&format!("{other}/"))
+                    || other.starts_with(&format!("{lower}/"))
+            }
+        });
+        if covered {
+            continue;
+        }
+        let segs: Vec<&str> = path.iter().map(String::as_str).collect();
+        // A module parameter passed down from the parent is reported where the parent writes it
+        // (the parent's `properties.parameters`), not again inside the module.
+        if !is_deployment && passed_by_parent(ctx, r, &segs) {
+            continue;
+        }
+        let value = value_at(&r.body, &segs);
+        let source = source_of(ctx, Some(r), &segs, value);
+        model.credentials.push(CredentialUse {
+            kind,
+            source,
+            resource: r.id.clone(),
+            path: joined,
+            service,
+            location: ctx.locate(r, &segs),
+        });
+    }
+}
+
+/// Whether the declared value at `path` (or the nearest declared ancestor) is a plain
+/// `[parameters('x')]` whose value the parent deployment passes.
+fn passed_by_parent(ctx: &Ctx, r: &PlannedResource, path: &[&str]) -> bool {
+    for len in (0..=path.len()).rev() {
+        let Some(declared) = json_get_path(&r.declared, &path[..len]) else {
+            continue;
+        };
+        let Some(text) = declared.as_str() else {
+            return false;
+        };
+        let Some(name) = plain_parameter_reference(text) else {
+            return false;
+        };
+        return ctx
+            .parameter(&r.deployment, &name)
+            .is_some_and(|p| p.source == arm::plan::ParameterSource::Parent);
+    }
+    false
+}
+
+/// Key-carrying values of an evaluated body: unknowns built from a `list*()` call in a place that
+/// holds credentials, and known strings with a key or signature anywhere.
+fn scan_evaluated(
+    v: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, CredentialKind, Option<Service>)>,
+) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o {
+                // The workflow's auth blocks are reported with their usage.
+                if k.eq_ignore_ascii_case("authentication") {
+                    continue;
+                }
+                path.push(k.clone());
+                scan_evaluated(child, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                path.push(i.to_string());
+                scan_evaluated(child, path, out);
+                path.pop();
+            }
+        }
+        Value::String(s) => {
+            // Evaluated strings are no expressions: only literal keys and signatures count.
+            if let Some((kind, service)) = classify_string(s).filter(|(k, _)| {
+                matches!(
+                    k,
+                    CredentialKind::ConnectionStringKey | CredentialKind::SasSignature
+                )
+            }) {
+                out.push((path.clone(), kind, service));
+            }
+        }
+        Value::Unknown(u) => {
+            if !holds_credentials(path) {
+                return;
+            }
+            let list = u.roots().into_iter().find_map(|o| match o {
+                Origin::ListCall {
+                    function,
+                    resource_id,
+                } => Some((function.as_str(), resource_id.as_str())),
+                _ => None,
+            });
+            if let Some((function, resource_id)) = list {
+                out.push((
+                    path.clone(),
+                    list_call_kind(function),
+                    list_call_service(resource_id),
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a body path is a place for credentials: connection parameters, app settings,
+/// connection strings, workflow and module parameters, key- or secret-named properties. Other
+/// `list*()` uses (e.g. a callback URL in a tag) are not key-based authentication.
+fn holds_credentials(path: &[String]) -> bool {
+    let lower: Vec<String> = path.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let segs: Vec<&str> = lower.iter().map(String::as_str).collect();
+    if segs.starts_with(&["properties", "parameters"]) {
+        return true;
+    }
+    segs.iter().any(|s| {
+        matches!(
+            *s,
+            "parametervalues" | "parametervalueset" | "appsettings" | "connectionstrings"
+        ) || [
+            "connectionstring",
+            "accountkey",
+            "accesskey",
+            "sharedkey",
+            "primarykey",
+            "secondarykey",
+            "password",
+            "secret",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
+    })
+}
+
+/// The credential kind of an unknown computed from a `list*()` call (e.g. a connection string
+/// built in a variable from `listKeys()`), whatever name the place holding it has.
+pub(crate) fn list_call_value_kind(v: &Value) -> Option<CredentialKind> {
+    let Value::Unknown(u) = v else {
+        return None;
+    };
+    u.roots().into_iter().find_map(|o| match o {
+        Origin::ListCall { function, .. } => Some(list_call_kind(function)),
+        _ => None,
+    })
+}
+
+/// What a `list*()` function returns, as a credential kind.
+fn list_call_kind(function: &str) -> CredentialKind {
+    let f = function.to_ascii_lowercase();
+    if f.contains("callbackurl") || f.contains("sas") {
+        CredentialKind::SasSignature
+    } else if f.contains("connectionstring") {
+        CredentialKind::ConnectionStringKey
+    } else {
+        CredentialKind::ListKeys
+    }
+}
+
+/// The service whose keys a `list*()` call reads, from the resource id it was given.
+fn list_call_service(resource_id: &str) -> Option<Service> {
+    let id = crate::ResourceId::parse(resource_id);
+    id.resource_type()
+        .and_then(|t| Service::from_resource_type(&t))
 }
 
 fn scan(

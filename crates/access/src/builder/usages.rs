@@ -723,7 +723,8 @@ pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
                 let literal_key = v
                     .as_str()
                     .and_then(super::credentials::classify_string)
-                    .map(|c| c.0);
+                    .map(|c| c.0)
+                    .or_else(|| super::credentials::list_call_value_kind(v));
                 if is_secret_name(k) || literal_key.is_some() {
                     secret_parameters.push(k.clone());
                     let source = source_of(ctx, Some(r), &path, Some(v));
