@@ -163,6 +163,21 @@ impl<'p> Ctx<'p> {
         }
     }
 
+    /// The `variables` of the template that declares `resource` (read from its file: the plan
+    /// keeps evaluated values only). `None` when the file cannot be read or has none.
+    pub fn template_variables(&self, resource: &PlannedResource) -> Option<serde_json::Value> {
+        let pointer = &resource.location.pointer;
+        let template = &pointer[..pointer.rfind("/resources/")?];
+        let mut docs = self.docs.borrow_mut();
+        let doc = docs
+            .entry(resource.location.file.clone())
+            .or_insert_with(|| Document::load(Path::new(&resource.location.file)).ok());
+        doc.as_ref()?
+            .value
+            .pointer(&format!("{template}/variables"))
+            .cloned()
+    }
+
     /// Whether a resource is deployed, folding in the conditions of the deployments around it.
     pub fn deployed(&self, resource: &PlannedResource) -> ConditionStatus {
         let mut status = resource.condition.clone();

@@ -112,6 +112,19 @@ pub struct IdentityAttachment {
     pub user_assigned: Vec<ResourceId>,
     /// Shape problems: unknown type strings, Consumption limits, unresolved values.
     pub problems: Vec<IdentityProblem>,
+    /// Set when the template computes `identity` with an expression (so "no identity" is a
+    /// consequence of the parameters given, not of a missing block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computed: Option<ComputedIdentity>,
+}
+
+/// An `identity` the template writes as an expression.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ComputedIdentity {
+    /// The declared `identity` evaluates to null (no block at all) with these parameters.
+    pub evaluates_to_null: bool,
+    /// Parameters the declared expression reads, directly or through variables, in order.
+    pub parameters: Vec<String>,
 }
 
 impl IdentityAttachment {

@@ -70,6 +70,7 @@ pub fn system() -> IdentityAttachment {
         system_assigned: true,
         user_assigned: Vec::new(),
         problems: Vec::new(),
+        computed: None,
     }
 }
 
@@ -79,6 +80,7 @@ pub fn user(id: &ResourceId) -> IdentityAttachment {
         system_assigned: false,
         user_assigned: vec![id.clone()],
         problems: Vec::new(),
+        computed: None,
     }
 }
 

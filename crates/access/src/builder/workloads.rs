@@ -5,7 +5,8 @@ use arm::Value;
 
 use super::{str_at, Ctx};
 use crate::model::{
-    AccessModel, IdentityAttachment, IdentityProblem, UserAssignedIdentity, Workload, WorkloadPlan,
+    AccessModel, ComputedIdentity, IdentityAttachment, IdentityProblem, UserAssignedIdentity,
+    Workload, WorkloadPlan,
 };
 use crate::resource_id::ResourceId;
 
@@ -56,7 +57,8 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
         let Some(plan) = workload_plan(r) else {
             continue;
         };
-        let identity = normalise_identity(r.get("identity"), plan);
+        let mut identity = normalise_identity(r.get("identity"), plan);
+        identity.computed = computed_identity(ctx, r);
         let tags = match r.get("tags") {
             Some(Value::Object(o)) => o
                 .iter()
@@ -83,9 +85,119 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
     }
 }
 
+/// How a resource's `identity` is computed, when its declaration holds an expression.
+fn computed_identity(ctx: &Ctx, r: &PlannedResource) -> Option<ComputedIdentity> {
+    let declared = r
+        .declared
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("identity"))?
+        .1;
+    let mut expressions = Vec::new();
+    expression_strings(declared, &mut expressions);
+    if expressions.is_empty() {
+        return None;
+    }
+    let variables = ctx.template_variables(r);
+    let variables = variables.as_ref().and_then(|v| v.as_object());
+    let mut parameters = Vec::new();
+    let mut seen_variables = Vec::new();
+    for e in expressions {
+        parameters_read(e, variables, &mut seen_variables, &mut parameters);
+    }
+    Some(ComputedIdentity {
+        evaluates_to_null: matches!(r.get("identity"), None | Some(Value::Null)),
+        parameters,
+    })
+}
+
+/// Every ARM expression string (`[...]`, not `[[`) inside a declared JSON value.
+fn expression_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => {
+            let t = s.trim();
+            if t.starts_with('[') && !t.starts_with("[[") && t.ends_with(']') {
+                out.push(t);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|c| expression_strings(c, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|c| expression_strings(c, out)),
+        _ => {}
+    }
+}
+
+/// Adds the parameters `expr` reads to `out`, following `variables('v')` into the template's
+/// variables (each variable once, so cycles end).
+fn parameters_read(
+    expr: &str,
+    variables: Option<&serde_json::Map<String, serde_json::Value>>,
+    seen: &mut Vec<String>,
+    out: &mut Vec<String>,
+) {
+    for name in call_arguments(expr, "parameters") {
+        if !out.iter().any(|p| p.eq_ignore_ascii_case(&name)) {
+            out.push(name);
+        }
+    }
+    let Some(variables) = variables else {
+        return;
+    };
+    for name in call_arguments(expr, "variables") {
+        if seen.iter().any(|v| v.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        seen.push(name.clone());
+        let Some((_, value)) = variables
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+        else {
+            continue;
+        };
+        let mut inner = Vec::new();
+        expression_strings(value, &mut inner);
+        for e in inner {
+            parameters_read(e, Some(variables), seen, out);
+        }
+    }
+}
+
+/// The literal first arguments of every `function('x')` call in `expr` (case-insensitive name,
+/// not part of a longer name such as `lambdaVariables`).
+fn call_arguments(expr: &str, function: &str) -> Vec<String> {
+    let lower = expr.to_ascii_lowercase();
+    let needle = format!("{function}(");
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&needle).map(|i| i + from) {
+        from = i + needle.len();
+        let boundary = lower[..i]
+            .chars()
+            .last()
+            .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+        if !boundary {
+            continue;
+        }
+        let rest = expr[from..].trim_start();
+        let Some(rest) = rest.strip_prefix('\'') else {
+            continue;
+        };
+        if let Some(end) = rest.find('\'') {
+            out.push(rest[..end].to_string());
+        }
+    }
+    out
+}
+
 /// Normalises an `identity` block: type split on commas and trimmed, case-insensitive.
 pub fn normalise_identity(identity: Option<&Value>, plan: WorkloadPlan) -> IdentityAttachment {
     let mut out = IdentityAttachment::default();
+    // A whole identity only known at deployment: its type is unresolved, not absent.
+    if let Some(Value::Unknown(u)) = identity {
+        out.problems.push(IdentityProblem::UnresolvedType {
+            depends_on: u.to_string(),
+        });
+        return out;
+    }
     let Some(identity @ Value::Object(_)) = identity else {
         return out;
     };

@@ -11,7 +11,10 @@ use crate::violation::Violation;
 crate::declare_rule! {
     /// ## What it does
     /// Flags a workload that the policy requires to have a managed identity (by default every Logic
-    /// App, Consumption or Standard) but whose `identity` block is absent or `type: None`.
+    /// App, Consumption or Standard) but whose `identity` block is absent or `type: None`. When the
+    /// template computes `identity` with an expression (Azure Verified Modules do, from a
+    /// `managedIdentities` parameter), the message says it evaluates to none with the parameters
+    /// given and names the parameters the expression reads.
     ///
     /// ## Why is this bad?
     /// A workflow with no identity cannot authenticate to Key Vault, Storage or Service Bus with
@@ -53,6 +56,29 @@ pub struct WorkloadWithoutIdentity {
     pub declared_type: Option<String>,
     /// The identity kind the policy asks for, if it names one.
     pub required_kind: Option<String>,
+    /// The template computes `identity` with an expression (so the parameters decide).
+    pub computed: bool,
+    /// The declared `identity` evaluates to null with the parameters given.
+    pub evaluates_to_null: bool,
+    /// Parameters the `identity` expression reads.
+    pub parameters: Vec<String>,
+}
+
+impl WorkloadWithoutIdentity {
+    /// ` (it depends on parameter 'x')`, when the expression names parameters.
+    fn depends_on(&self) -> String {
+        match self.parameters.as_slice() {
+            [] => String::new(),
+            [one] => format!("; it depends on parameter '{one}'"),
+            many => format!(
+                "; it depends on parameters {}",
+                many.iter()
+                    .map(|p| format!("'{p}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
 }
 
 impl Violation for WorkloadWithoutIdentity {
@@ -61,9 +87,17 @@ impl Violation for WorkloadWithoutIdentity {
     }
 
     fn message(&self) -> String {
-        let state = match &self.declared_type {
-            Some(t) => format!("its identity type is '{t}'"),
-            None => "it declares no identity block".to_string(),
+        let state = match (&self.declared_type, self.computed) {
+            (_, true) if self.evaluates_to_null => format!(
+                "its identity evaluates to none with these parameters{}",
+                self.depends_on()
+            ),
+            (Some(t), true) => format!(
+                "its identity type evaluates to '{t}' with these parameters{}",
+                self.depends_on()
+            ),
+            (Some(t), false) => format!("its identity type is '{t}'"),
+            (None, _) => "it declares no identity block".to_string(),
         };
         format!(
             "{} has no managed identity ({state}), but the policy requires one for it",
@@ -72,6 +106,18 @@ impl Violation for WorkloadWithoutIdentity {
     }
 
     fn fix(&self) -> Option<String> {
+        if self.computed && !self.parameters.is_empty() {
+            let names = self
+                .parameters
+                .iter()
+                .map(|p| format!("'{p}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let kind = self.required_kind.as_deref().unwrap_or("managed");
+            return Some(format!(
+                "give {names} values that enable a {kind} identity (e.g. in the parameter file), and grant that identity the roles the workflow needs"
+            ));
+        }
         Some(match self.required_kind.as_deref() {
             Some("user-assigned") => "attach a user-assigned identity: `identity: { type: 'UserAssigned', userAssignedIdentities: { '<identity id>': {} } }`".to_string(),
             _ => "add `identity: { type: 'SystemAssigned' }` and grant that identity the roles the workflow needs".to_string(),
@@ -107,6 +153,18 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 IdentityKind::System => Some("system-assigned".to_string()),
                 IdentityKind::Any => None,
             },
+            computed: w.identity.computed.is_some(),
+            evaluates_to_null: w
+                .identity
+                .computed
+                .as_ref()
+                .is_some_and(|c| c.evaluates_to_null),
+            parameters: w
+                .identity
+                .computed
+                .as_ref()
+                .map(|c| c.parameters.clone())
+                .unwrap_or_default(),
         };
         out.push(
             Finding::new(&violation, cx.locate_in(&w.location, "/identity"))
@@ -157,5 +215,49 @@ mod tests {
         m.workloads.push(w);
         let findings = run_rule(&m, &default_policy(), check);
         assert!(findings[0].message.contains("identity type is 'None'"));
+    }
+
+    #[test]
+    fn a_computed_identity_that_evaluates_to_none_names_its_parameter() {
+        let mut m = model();
+        let mut w = workflow("wf1", None);
+        w.identity.computed = Some(access::ComputedIdentity {
+            evaluates_to_null: true,
+            parameters: vec!["managedIdentities".into()],
+        });
+        m.workloads.push(w);
+        let findings = run_rule(&m, &default_policy(), check);
+        assert_eq!(findings.len(), 1);
+        let msg = &findings[0].message;
+        assert!(
+            msg.contains("its identity evaluates to none with these parameters; it depends on parameter 'managedIdentities'"),
+            "{msg}"
+        );
+        assert!(!msg.contains("declares no identity block"), "{msg}");
+        assert!(findings[0]
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("'managedIdentities'"));
+    }
+
+    #[test]
+    fn a_computed_type_none_says_it_was_evaluated() {
+        let mut m = model();
+        let mut w = workflow("wf1", None);
+        w.identity.declared_type = Some("None".into());
+        w.identity.computed = Some(access::ComputedIdentity {
+            evaluates_to_null: false,
+            parameters: vec!["a".into(), "b".into()],
+        });
+        m.workloads.push(w);
+        let findings = run_rule(&m, &default_policy(), check);
+        assert!(
+            findings[0].message.contains(
+                "identity type evaluates to 'None' with these parameters; it depends on parameters 'a', 'b'"
+            ),
+            "{}",
+            findings[0].message
+        );
     }
 }
