@@ -724,7 +724,13 @@ pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
                     .as_str()
                     .and_then(super::credentials::classify_string)
                     .map(|c| c.0)
-                    .or_else(|| super::credentials::list_call_value_kind(v));
+                    // A `list*()` value under a name that does not sound secret (e.g. a
+                    // connection string built in a variable, passed as `endpoint`).
+                    .or_else(|| {
+                        (!is_secret_name(k))
+                            .then(|| super::credentials::list_call_value_kind(v))
+                            .flatten()
+                    });
                 if is_secret_name(k) || literal_key.is_some() {
                     secret_parameters.push(k.clone());
                     let source = source_of(ctx, Some(r), &path, Some(v));
