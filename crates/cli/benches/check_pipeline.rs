@@ -358,5 +358,32 @@ fn bench_synthetic(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_examples, bench_synthetic);
+/// Each stage alone on the synthetic templates, to locate where super-linear cost comes from.
+fn bench_stages(c: &mut Criterion) {
+    let catalogue = access::RoleCatalogue::builtin();
+    let mut group = c.benchmark_group("stages");
+    group.sample_size(10);
+    for (n, case) in synthetic_cases(&[200, 800]) {
+        let options = ExpandOptions::default();
+        let plan = match arm::expand::expand_file(&case.template, &options) {
+            Ok(plan) => plan,
+            Err(e) => panic!("{}: benchmark template does not expand: {e}", case.name),
+        };
+        let plans = vec![plan];
+        let model = access::build_all(&plans, &catalogue);
+        let check_options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
+        group.bench_function(BenchmarkId::new("expand", n), |b| {
+            b.iter(|| black_box(arm::expand::expand_file(&case.template, &options).is_ok()))
+        });
+        group.bench_function(BenchmarkId::new("access", n), |b| {
+            b.iter(|| black_box(access::build_all(&plans, &catalogue).grants.len()))
+        });
+        group.bench_function(BenchmarkId::new("rules", n), |b| {
+            b.iter(|| black_box(rules::check(&model, &plans, &case.policy, &check_options).len()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_examples, bench_synthetic, bench_stages);
 criterion_main!(benches);
