@@ -162,7 +162,7 @@ fn synthetic_template(n: usize) -> serde_json::Value {
 
 /// Writes the synthetic templates under the target directory (expansion reads from a file, as `check` does).
 fn synthetic_cases(sizes: &[usize]) -> Vec<(usize, Case)> {
-    let dir = std::env::temp_dir().join(format!("rolegate-bench-{}", std::process::id()));
+    let dir = synthetic_dir();
     if let Err(e) = std::fs::create_dir_all(&dir) {
         println!(
             "skipping synthetic templates: cannot create {}: {e}",
@@ -192,6 +192,11 @@ fn synthetic_cases(sizes: &[usize]) -> Vec<(usize, Case)> {
         ));
     }
     out
+}
+
+/// Where the synthetic templates are written for this process.
+fn synthetic_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("rolegate-bench-{}", std::process::id()))
 }
 
 /// The pipeline `rolegate check` runs, minus argument parsing and writing to stdout/files.
@@ -349,6 +354,12 @@ fn bench_synthetic(c: &mut Criterion) {
     group.sample_size(10);
     for (n, case) in synthetic_cases(&[50, 200, 800]) {
         let first = run_pipeline(&case, &catalogue);
+        // Every call has its grant: the synthetic template passes, with no finding to render.
+        assert_eq!(
+            first.verdict_code, 0,
+            "{} should pass its policy",
+            case.name
+        );
         assert!(first.bytes > 0, "{} rendered nothing", case.name);
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
@@ -385,5 +396,16 @@ fn bench_stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_examples, bench_synthetic, bench_stages);
+/// Removes the synthetic templates once every group has run.
+fn cleanup(_: &mut Criterion) {
+    let _ = std::fs::remove_dir_all(synthetic_dir());
+}
+
+criterion_group!(
+    benches,
+    bench_examples,
+    bench_synthetic,
+    bench_stages,
+    cleanup
+);
 criterion_main!(benches);
