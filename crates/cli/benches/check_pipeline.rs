@@ -160,7 +160,7 @@ fn synthetic_template(n: usize) -> serde_json::Value {
     })
 }
 
-/// Writes the synthetic templates under the target directory (expansion reads from a file, as `check` does).
+/// Writes the synthetic templates to a per-process temporary directory (expansion reads a file, as `check` does).
 fn synthetic_cases(sizes: &[usize]) -> Vec<(usize, Case)> {
     let dir = synthetic_dir();
     if let Err(e) = std::fs::create_dir_all(&dir) {
