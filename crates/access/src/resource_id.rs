@@ -260,8 +260,12 @@ impl Eq for ResourceId {}
 impl std::hash::Hash for ResourceId {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.is_absolute().hash(state);
+        // Case-insensitive like `eq`, without allocating a lowercase copy per segment.
         for s in &self.segments {
-            s.to_ascii_lowercase().hash(state);
+            for b in s.bytes() {
+                state.write_u8(b.to_ascii_lowercase());
+            }
+            state.write_u8(b'/');
         }
     }
 }

@@ -2,15 +2,15 @@
 //! helpers that turn ids into words a reviewer understands and point into the user's files.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use access::catalogue::{cosmos_builtin_role, RoleDefinition};
 use access::{
-    AccessModel, Grant, PrincipalKind, ResourceId, RoleCatalogue, ScopeLevel, UsageIdentity,
+    AccessModel, Grant, PrincipalKind, ResourceId, RoleCatalogue, ScopeLevel, Usage, UsageIdentity,
     Workload, WorkloadPlan,
 };
-use arm::plan::{ConditionStatus, DeploymentPlan};
+use arm::plan::{ConditionStatus, DeploymentPlan, PlannedResource};
 use arm::{Document, Location};
 use policy::{Date, Policy, WorkloadRef};
 
@@ -39,6 +39,74 @@ pub(crate) struct Cx<'a> {
     pub policy: &'a Policy,
     pub options: CheckOptions<'a>,
     documents: RefCell<HashMap<String, Option<Document>>>,
+    index: Index<'a>,
+}
+
+/// The lookups checks make once per call or per grant, built once per run so that a check stays
+/// linear in the size of the deployment instead of scanning every grant for every call.
+struct Index<'a> {
+    workloads: HashMap<&'a ResourceId, &'a Workload>,
+    grants_by_principal: HashMap<(PrincipalKind, ResourceId), Vec<&'a Grant>>,
+    unresolved_grants: Vec<&'a Grant>,
+    /// Deployed workloads' calls by the identity they authenticate with.
+    usages_by_identity: HashMap<(PrincipalKind, ResourceId), Vec<&'a Usage>>,
+    /// User-assigned identities some deployed workload attaches.
+    attached_user_identities: HashSet<&'a ResourceId>,
+    /// Resources the plans create (not `existing`), by id; the first declaration wins.
+    plan_resources: HashMap<ResourceId, &'a PlannedResource>,
+}
+
+impl<'a> Index<'a> {
+    fn new(model: &'a AccessModel, plans: &'a [DeploymentPlan]) -> Index<'a> {
+        let mut workloads = HashMap::new();
+        let mut usages_by_identity: HashMap<_, Vec<&'a Usage>> = HashMap::new();
+        let mut attached_user_identities = HashSet::new();
+        for w in &model.workloads {
+            workloads.entry(&w.id).or_insert(w);
+            if !is_deployed(&w.deployed) {
+                continue;
+            }
+            attached_user_identities.extend(w.identity.user_assigned.iter());
+            for u in &w.usages {
+                let key = match &u.identity {
+                    None | Some(UsageIdentity::SystemAssigned) => {
+                        (PrincipalKind::SystemAssigned, w.id.clone())
+                    }
+                    Some(UsageIdentity::UserAssigned(id)) => {
+                        (PrincipalKind::UserAssigned, id.clone())
+                    }
+                };
+                usages_by_identity.entry(key).or_default().push(u);
+            }
+        }
+        let mut grants_by_principal: HashMap<_, Vec<&'a Grant>> = HashMap::new();
+        let mut unresolved_grants = Vec::new();
+        for g in &model.grants {
+            if let Some(id) = &g.principal.resource {
+                grants_by_principal
+                    .entry((g.principal.kind, id.clone()))
+                    .or_default()
+                    .push(g);
+            }
+            if g.principal.kind == PrincipalKind::Unresolved {
+                unresolved_grants.push(g);
+            }
+        }
+        let mut plan_resources = HashMap::new();
+        for r in plans.iter().flat_map(|p| p.resources.iter()) {
+            if !r.existing {
+                plan_resources.entry(ResourceId::parse(&r.id)).or_insert(r);
+            }
+        }
+        Index {
+            workloads,
+            grants_by_principal,
+            unresolved_grants,
+            usages_by_identity,
+            attached_user_identities,
+            plan_resources,
+        }
+    }
 }
 
 impl<'a> Cx<'a> {
@@ -54,7 +122,42 @@ impl<'a> Cx<'a> {
             policy,
             options,
             documents: RefCell::new(HashMap::new()),
+            index: Index::new(model, plans),
         }
+    }
+
+    /// The workload with this id (the first declared, as [`AccessModel::workload`]).
+    pub fn workload(&self, id: &ResourceId) -> Option<&'a Workload> {
+        self.index.workloads.get(id).copied()
+    }
+
+    /// Grants whose principal is the system identity of workload `id` (kind `SystemAssigned`) or
+    /// the user-assigned identity `id`, in declaration order.
+    pub fn grants_to(&self, kind: PrincipalKind, id: &ResourceId) -> &[&'a Grant] {
+        self.index
+            .grants_by_principal
+            .get(&(kind, id.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Grants whose principal could not be resolved: any identity might be theirs.
+    pub fn unresolved_grants(&self) -> &[&'a Grant] {
+        &self.index.unresolved_grants
+    }
+
+    /// The calls deployed workloads make as this identity.
+    pub fn usages_as(&self, kind: PrincipalKind, id: &ResourceId) -> &[&'a Usage] {
+        self.index
+            .usages_by_identity
+            .get(&(kind, id.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Whether some deployed workload attaches this user-assigned identity.
+    pub fn is_attached(&self, id: &ResourceId) -> bool {
+        self.index.attached_user_identities.contains(id)
     }
 
     /// The location of `suffix` (a JSON pointer tail such as `/identity`) inside the value at `base`,
@@ -118,7 +221,6 @@ impl<'a> Cx<'a> {
     /// "the system-assigned identity of Logic App workflow 'x'".
     pub fn system_identity_words(&self, workload: &ResourceId) -> String {
         let w = self
-            .model
             .workload(workload)
             .map(workload_words)
             .unwrap_or_else(|| resource_words(workload));
@@ -150,7 +252,6 @@ impl<'a> Cx<'a> {
         let id = grant.principal.resource.as_ref()?;
         match grant.principal.kind {
             PrincipalKind::SystemAssigned => self
-                .model
                 .workload(id)
                 .map(|w| self.locate_in(&w.location, "/identity")),
             PrincipalKind::UserAssigned => self
@@ -170,7 +271,7 @@ impl<'a> Cx<'a> {
             return Vec::new();
         };
         match grant.principal.kind {
-            PrincipalKind::SystemAssigned => self.model.workload(id).into_iter().collect(),
+            PrincipalKind::SystemAssigned => self.workload(id).into_iter().collect(),
             PrincipalKind::UserAssigned => self
                 .model
                 .workloads
@@ -192,11 +293,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Whether the plans deploy the resource with this id (not skipped by a false condition).
-    pub fn plan_resource(&self, id: &ResourceId) -> Option<&'a arm::plan::PlannedResource> {
-        self.plans
-            .iter()
-            .flat_map(|p| p.resources.iter())
-            .find(|r| !r.existing && ResourceId::parse(&r.id) == *id)
+    pub fn plan_resource(&self, id: &ResourceId) -> Option<&'a PlannedResource> {
+        self.index.plan_resources.get(id).copied()
     }
 }
 

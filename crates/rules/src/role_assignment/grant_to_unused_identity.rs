@@ -87,6 +87,13 @@ impl Violation for GrantToUnusedIdentity {
 /// Every grant to a declared user-assigned identity no deployed workload attaches, or to the
 /// system identity of a workload that is not deployed.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    // An attachment whose id is only known at deployment may be any identity.
+    let maybe_attached = cx.model.workloads.iter().any(|w| {
+        w.identity
+            .user_assigned
+            .iter()
+            .any(|a| a.has_unknown_parts())
+    });
     for g in &cx.model.grants {
         if !is_deployed(&g.deployed) {
             continue;
@@ -102,24 +109,13 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     .identities
                     .iter()
                     .any(|i| &i.id == id && i.declared && !i.existing);
-                let attached = cx
-                    .model
-                    .workloads
-                    .iter()
-                    .any(|w| is_deployed(&w.deployed) && w.identity.has_user_assigned(id));
-                // An attachment whose id is only known at deployment may be this identity.
-                let maybe_attached = cx.model.workloads.iter().any(|w| {
-                    w.identity
-                        .user_assigned
-                        .iter()
-                        .any(|a| a.has_unknown_parts())
-                });
+                let attached = cx.is_attached(id);
                 if !declared || attached || maybe_attached {
                     continue;
                 }
                 Unused::NotAttached
             }
-            PrincipalKind::SystemAssigned => match cx.model.workload(id) {
+            PrincipalKind::SystemAssigned => match cx.workload(id) {
                 Some(w) if !is_deployed(&w.deployed) => {
                     Unused::WorkloadNotDeployed(workload_words(w))
                 }

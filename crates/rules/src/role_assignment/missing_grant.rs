@@ -196,7 +196,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     ..subject(w, kind, &principal, target)
                 });
             // Point at grants the identity does have, so the reviewer sees why they do not suffice.
-            for g in cx.model.grants_to(kind, &principal) {
+            for g in cx.grants_to(kind, &principal) {
                 finding = finding.with_label(
                     Some(g.location.clone()),
                     format!(
@@ -246,13 +246,10 @@ fn satisfied(
     target: &ResourceId,
     u: &access::Usage,
 ) -> bool {
-    cx.model.grants.iter().any(|g| {
+    let mine = cx.grants_to(kind, principal).iter();
+    let maybe_mine = cx.unresolved_grants().iter();
+    mine.chain(maybe_mine).any(|g| {
         if !is_deployed(&g.deployed) {
-            return false;
-        }
-        let mine = g.principal.kind == kind && g.principal.resource.as_ref() == Some(principal);
-        let maybe_mine = matches!(g.principal.kind, PrincipalKind::Unresolved);
-        if !(mine || maybe_mine) {
             return false;
         }
         let in_scope = target.is_at_or_under(&g.scope) || g.scope.has_unknown_parts();

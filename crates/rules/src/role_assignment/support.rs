@@ -1,8 +1,8 @@
 //! What several RA rules share: the needs of an identity's calls under a scope.
 
-use access::{Grant, PrincipalKind, ResourceId, UsageIdentity};
+use access::{Grant, PrincipalKind, ResourceId};
 
-use crate::context::{is_deployed, Cx};
+use crate::context::Cx;
 
 /// The actions and data actions an identity's calls need on targets at or under `scope`, and those
 /// targets. Empty when no call of the identity is known to need anything there.
@@ -15,34 +15,20 @@ pub(crate) fn needs_under(
     let mut actions = Vec::new();
     let mut data_actions = Vec::new();
     let mut targets = Vec::new();
-    for w in &cx.model.workloads {
-        if !is_deployed(&w.deployed) {
+    for u in cx.usages_as(kind, identity) {
+        if u.needs.is_empty() {
             continue;
         }
-        for u in &w.usages {
-            let uses = match (&u.identity, kind) {
-                (None | Some(UsageIdentity::SystemAssigned), PrincipalKind::SystemAssigned) => {
-                    &w.id == identity
-                }
-                (Some(UsageIdentity::UserAssigned(id)), PrincipalKind::UserAssigned) => {
-                    id == identity
-                }
-                _ => false,
-            };
-            if !uses || u.needs.is_empty() {
-                continue;
-            }
-            let Some(target) = &u.target_resource else {
-                continue;
-            };
-            if !target.is_at_or_under(scope) {
-                continue;
-            }
-            actions.extend(u.needs.actions.iter().cloned());
-            data_actions.extend(u.needs.data_actions.iter().cloned());
-            if !targets.contains(target) {
-                targets.push(target.clone());
-            }
+        let Some(target) = &u.target_resource else {
+            continue;
+        };
+        if !target.is_at_or_under(scope) {
+            continue;
+        }
+        actions.extend(u.needs.actions.iter().cloned());
+        data_actions.extend(u.needs.data_actions.iter().cloned());
+        if !targets.contains(target) {
+            targets.push(target.clone());
         }
     }
     actions.sort();

@@ -138,7 +138,7 @@ fn name_problem(cx: &Cx, g: &Grant) -> Option<NameProblem> {
         || match (p.kind, &p.resource) {
             (PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned, Some(id)) => {
                 // Bicep's `guid(scope.id, workload.id, role.id)` names the identity's resource.
-                let symbol = cx.model.workload(id).and_then(|w| w.symbol.clone());
+                let symbol = cx.workload(id).and_then(|w| w.symbol.clone());
                 mentions(&id.resource_type().unwrap_or_default())
                     || id.name().is_some_and(&mentions)
                     || symbol.is_some_and(|s| mentions(&s))

@@ -137,7 +137,7 @@ fn holder_words(cx: &Cx, resource: &str) -> String {
             id = site;
         }
     }
-    match cx.model.workload(&id) {
+    match cx.workload(&id) {
         Some(w) => workload_words(w),
         None => resource_words(&id),
     }
