@@ -213,17 +213,7 @@ mod tests {
     use crate::testing::*;
 
     fn contributor_model() -> AccessModel {
-        let mut m = model();
-        let mut w = workflow("recon", Some(system()));
-        w.usages.push(kv_secret_read(
-            "Get_key",
-            access::UsageIdentity::SystemAssigned,
-            "kv1",
-        ));
-        m.grants
-            .push(grant(CONTRIBUTOR, SUBSCRIPTION, system_principal(&w)));
-        m.workloads.push(w);
-        m
+        secret_reader_granted(CONTRIBUTOR, SUBSCRIPTION)
     }
 
     fn run(m: &AccessModel, p: &Policy) -> Vec<Finding> {

@@ -247,3 +247,24 @@ pub const SUBSCRIPTION: &str = "/subscriptions/00000000-0000-0000-0000-000000000
 pub fn kv_id(kv: &str) -> String {
     format!("{RG}/providers/Microsoft.KeyVault/vaults/{kv}")
 }
+
+/// Logic App workflow 'recon' whose system identity reads a secret from vault 'kv1' (action
+/// 'Get_key'): the call most rules are exercised with.
+pub fn secret_reader() -> Workload {
+    let mut w = workflow("recon", Some(system()));
+    w.usages.push(kv_secret_read(
+        "Get_key",
+        UsageIdentity::SystemAssigned,
+        "kv1",
+    ));
+    w
+}
+
+/// A model holding [`secret_reader`] with one grant of `role_guid` at `scope` to its system identity.
+pub fn secret_reader_granted(role_guid: &str, scope: &str) -> AccessModel {
+    let mut m = model();
+    let w = secret_reader();
+    m.grants.push(grant(role_guid, scope, system_principal(&w)));
+    m.workloads.push(w);
+    m
+}

@@ -143,17 +143,7 @@ mod tests {
     use crate::testing::*;
 
     fn with_grant(role: &str) -> access::AccessModel {
-        let mut m = model();
-        let mut w = workflow("recon", Some(system()));
-        w.usages.push(kv_secret_read(
-            "Get_key",
-            access::UsageIdentity::SystemAssigned,
-            "kv1",
-        ));
-        m.grants
-            .push(grant(role, &kv_id("kv1"), system_principal(&w)));
-        m.workloads.push(w);
-        m
+        secret_reader_granted(role, &kv_id("kv1"))
     }
 
     #[test]

@@ -140,16 +140,7 @@ mod tests {
 
     #[test]
     fn fires_for_contributor_and_suggests_the_role_the_calls_need() {
-        let mut m = model();
-        let mut w = workflow("recon", Some(system()));
-        w.usages.push(kv_secret_read(
-            "Get_key",
-            access::UsageIdentity::SystemAssigned,
-            "kv1",
-        ));
-        m.grants
-            .push(grant(CONTRIBUTOR, SUBSCRIPTION, system_principal(&w)));
-        m.workloads.push(w);
+        let m = secret_reader_granted(CONTRIBUTOR, SUBSCRIPTION);
         let f = run_rule(&m, &default_policy(), check);
         assert_eq!(f.len(), 1);
         assert!(

@@ -123,16 +123,7 @@ mod tests {
 
     #[test]
     fn fires_at_subscription_scope_under_the_default_policy() {
-        let mut m = model();
-        let mut w = workflow("recon", Some(system()));
-        w.usages.push(kv_secret_read(
-            "Get_key",
-            access::UsageIdentity::SystemAssigned,
-            "kv1",
-        ));
-        m.grants
-            .push(grant(KV_SECRETS_USER, SUBSCRIPTION, system_principal(&w)));
-        m.workloads.push(w);
+        let m = secret_reader_granted(KV_SECRETS_USER, SUBSCRIPTION);
         let f = run_rule(&m, &default_policy(), check);
         assert_eq!(f.len(), 1);
         assert!(
