@@ -152,13 +152,34 @@ fn header(report: &Report) -> String {
         .iter()
         .map(|t| format!("`{}`", inline(&t.path)))
         .collect();
-    let _ = writeln!(
-        out,
-        "**Policy:** {} · `{}` · fails on {} and above",
-        inline(&report.policy.describe()),
-        short_digest(&report.policy.digest),
-        crate::model::severity_name(report.fail_on)
-    );
+    let fail_on = crate::model::severity_name(report.fail_on);
+    if report.has_several_policies() {
+        let _ = writeln!(
+            out,
+            "**Policies** (each template judged by its own) · fails on {fail_on} and above"
+        );
+        for group in &report.policies {
+            let judged: Vec<String> = group
+                .templates
+                .iter()
+                .map(|t| format!("`{}`", inline(t)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<br>• {} · `{}` for {}",
+                inline(&group.policy.describe()),
+                short_digest(&group.policy.digest),
+                judged.join(", ")
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "**Policy:** {} · `{}` · fails on {fail_on} and above",
+            inline(&report.policy.describe()),
+            short_digest(&report.policy.digest),
+        );
+    }
     if !templates.is_empty() {
         let _ = writeln!(out, "<br>**Checked:** {}", templates.join(", "));
     }
