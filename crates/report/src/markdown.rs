@@ -384,6 +384,35 @@ mod tests {
     }
 
     #[test]
+    fn header_names_each_policy_with_its_templates() {
+        use crate::model::{ContextInfo, PolicyGroup, PolicyInfo, PolicySource, ReportInput};
+        let group = |dir: &str| PolicyGroup {
+            policy: PolicyInfo::new(
+                PolicySource::Discovered,
+                Some(format!("{dir}/rolegate.yaml")),
+                dir,
+            ),
+            templates: vec![format!("{dir}/main.json")],
+        };
+        let mut input = ReportInput::new(group("a").policy, ContextInfo::default());
+        input.policies = vec![group("a"), group("b")];
+        let two = header(&Report::new(input));
+        assert!(two.contains("**Policies**"), "{two}");
+        assert!(
+            two.contains("a/rolegate.yaml (nearest rolegate.yaml)")
+                && two.contains("for `a/main.json`")
+                && two.contains("for `b/main.json`"),
+            "{two}"
+        );
+        let one = header(&Report::new(ReportInput::new(
+            group("a").policy,
+            ContextInfo::default(),
+        )));
+        assert!(one.contains("**Policy:** a/rolegate.yaml"), "{one}");
+        assert!(!one.contains("**Policies**"), "{one}");
+    }
+
+    #[test]
     fn text_cannot_inject_markup() {
         assert_eq!(cell("a|<b>"), "a\\|&lt;b&gt;");
         assert_eq!(inline("a`b"), "a'b");
