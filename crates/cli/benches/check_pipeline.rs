@@ -228,6 +228,7 @@ fn run_pipeline(case: &Case, catalogue: &access::RoleCatalogue) -> Outputs {
                 .ok()
                 .map(|bytes| format!("sha256:{}", report::sha256_hex(&bytes))),
             resources: plan.resources.len(),
+            policy: None,
         })
         .collect();
     input.identities = identities(&model);
@@ -325,6 +326,7 @@ fn grants(model: &access::AccessModel) -> Vec<GrantRow> {
                 location: Some(g.location.clone()),
                 verdict: Default::default(),
                 rules: Vec::new(),
+                policy: None,
             }
         })
         .collect()

@@ -126,8 +126,9 @@ pub struct CheckArgs {
     /// Template files or directories of templates.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Policy file (`embedded:default`, `embedded:strict` for the built-in ones). Default: the
-    /// nearest rolegate.yaml in the first PATH's directory or its parents, else the embedded default.
+    /// Policy file for every template (`embedded:default`, `embedded:strict` for the built-in
+    /// ones). Default: for each template, the nearest rolegate.yaml in its directory or its
+    /// parents, else the embedded default.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     #[command(flatten)]
@@ -173,7 +174,8 @@ pub struct PolicyArgs {
 pub enum PolicyCommand {
     /// Validate a policy file (default: the one `check` would use for the current directory).
     Validate(PolicyValidateArgs),
-    /// Print which policy `check` would use for a template or directory, and why.
+    /// Print which policy `check` would use for a template or directory (per template when a
+    /// directory's templates have different ones).
     Which(PolicyWhichArgs),
     /// Print a built-in policy (`default` or `strict`).
     Show(PolicyShowArgs),

@@ -36,7 +36,7 @@ pub fn expand_paths(
 }
 
 /// Says on stderr which templates could not be evaluated; `true` when there were any.
-pub fn report_broken(plans: &[DeploymentPlan]) -> bool {
+pub fn report_broken<'a>(plans: impl IntoIterator<Item = &'a DeploymentPlan>) -> bool {
     let broken = broken_templates(plans);
     if !broken.is_empty() {
         eprintln!(
@@ -99,9 +99,9 @@ pub fn expand(
 
 /// Templates whose expansion met errors (bad expressions, unknown functions): judged, but the
 /// input is broken, so commands exit 2.
-fn broken_templates(plans: &[DeploymentPlan]) -> Vec<&str> {
+fn broken_templates<'a>(plans: impl IntoIterator<Item = &'a DeploymentPlan>) -> Vec<&'a str> {
     plans
-        .iter()
+        .into_iter()
         .filter(|p| {
             p.diagnostics
                 .iter()

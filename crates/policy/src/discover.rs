@@ -13,14 +13,15 @@ pub const POLICY_FILE_NAME: &str = "rolegate.yaml";
 /// directory or a parent, else the embedded default. The result's `source` says which was used.
 /// A discovered file that is invalid is an error, never silently replaced by the default.
 pub fn discover(target: &Path) -> Result<LoadedPolicy, PolicyError> {
-    match find(target) {
+    match nearest_policy_file(target) {
         Some(path) => Policy::load(&path),
         None => Ok(Policy::embedded_default()),
     }
 }
 
-/// The path of the nearest `rolegate.yaml` for `target`, if there is one.
-pub(crate) fn find(target: &Path) -> Option<PathBuf> {
+/// The path of the nearest `rolegate.yaml` for `target`, if there is one. The path is absolute
+/// (canonical when `target` exists), so two targets under the same policy get equal paths.
+pub fn nearest_policy_file(target: &Path) -> Option<PathBuf> {
     let absolute = std::fs::canonicalize(target)
         .ok()
         .or_else(|| std::env::current_dir().ok().map(|cwd| cwd.join(target)))?;

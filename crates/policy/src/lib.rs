@@ -22,7 +22,7 @@ mod spanned;
 use std::path::Path;
 
 pub use date::Date;
-pub use discover::{discover, POLICY_FILE_NAME};
+pub use discover::{discover, nearest_policy_file, POLICY_FILE_NAME};
 pub use draft::{Draft, DraftGrant, DraftWorkload};
 pub use error::{Diagnostic, DiagnosticKind, PolicyError};
 pub use glob::Pattern;

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    fails, severity_name, ContextInfo, GrantRow, IdentityRow, PolicyInfo, Report, TemplateInfo,
-    ToolInfo, Verdict, SCHEMA_VERSION,
+    fails, severity_name, ContextInfo, GrantRow, IdentityRow, PolicyGroup, PolicyInfo, Report,
+    TemplateInfo, ToolInfo, Verdict, SCHEMA_VERSION,
 };
 
 /// The commit a run judged, from the CI environment.
@@ -82,6 +82,9 @@ pub struct Evidence {
     pub commit: Option<CommitInfo>,
     pub verdict: Verdict,
     pub policy: PolicyInfo,
+    /// Every policy that judged, with its templates (see [`Report::policies`]).
+    #[serde(default)]
+    pub policies: Vec<PolicyGroup>,
     pub context: ContextInfo,
     pub templates: Vec<TemplateInfo>,
     pub identities: Vec<IdentityRow>,
@@ -99,6 +102,7 @@ impl Evidence {
             commit,
             verdict: report.verdict,
             policy: report.policy.clone(),
+            policies: report.policies.clone(),
             context: report.context.clone(),
             templates: report.templates.clone(),
             identities: report.identities.clone(),

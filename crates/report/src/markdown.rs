@@ -152,13 +152,34 @@ fn header(report: &Report) -> String {
         .iter()
         .map(|t| format!("`{}`", inline(&t.path)))
         .collect();
-    let _ = writeln!(
-        out,
-        "**Policy:** {} · `{}` · fails on {} and above",
-        inline(&report.policy.describe()),
-        short_digest(&report.policy.digest),
-        crate::model::severity_name(report.fail_on)
-    );
+    let fail_on = crate::model::severity_name(report.fail_on);
+    if report.has_several_policies() {
+        let _ = writeln!(
+            out,
+            "**Policies** (each template judged by its own) · fails on {fail_on} and above"
+        );
+        for group in &report.policies {
+            let judged: Vec<String> = group
+                .templates
+                .iter()
+                .map(|t| format!("`{}`", inline(t)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<br>• {} · `{}` for {}",
+                inline(&group.policy.describe()),
+                short_digest(&group.policy.digest),
+                judged.join(", ")
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "**Policy:** {} · `{}` · fails on {fail_on} and above",
+            inline(&report.policy.describe()),
+            short_digest(&report.policy.digest),
+        );
+    }
     if !templates.is_empty() {
         let _ = writeln!(out, "<br>**Checked:** {}", templates.join(", "));
     }
@@ -360,6 +381,35 @@ mod tests {
             "Microsoft.KeyVault/vaults/kv"
         );
         assert_eq!(short_scope("/"), "/");
+    }
+
+    #[test]
+    fn header_names_each_policy_with_its_templates() {
+        use crate::model::{ContextInfo, PolicyGroup, PolicyInfo, PolicySource, ReportInput};
+        let group = |dir: &str| PolicyGroup {
+            policy: PolicyInfo::new(
+                PolicySource::Discovered,
+                Some(format!("{dir}/rolegate.yaml")),
+                dir,
+            ),
+            templates: vec![format!("{dir}/main.json")],
+        };
+        let mut input = ReportInput::new(group("a").policy, ContextInfo::default());
+        input.policies = vec![group("a"), group("b")];
+        let two = header(&Report::new(input));
+        assert!(two.contains("**Policies**"), "{two}");
+        assert!(
+            two.contains("a/rolegate.yaml (nearest rolegate.yaml)")
+                && two.contains("for `a/main.json`")
+                && two.contains("for `b/main.json`"),
+            "{two}"
+        );
+        let one = header(&Report::new(ReportInput::new(
+            group("a").policy,
+            ContextInfo::default(),
+        )));
+        assert!(one.contains("**Policy:** a/rolegate.yaml"), "{one}");
+        assert!(!one.contains("**Policies**"), "{one}");
     }
 
     #[test]

@@ -136,6 +136,17 @@ impl PolicyInfo {
     }
 }
 
+/// A policy and the templates it judged. Without `--policy` every template is judged by the
+/// nearest `rolegate.yaml`, so one run can have several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyGroup {
+    #[serde(flatten)]
+    pub policy: PolicyInfo,
+    /// The templates (as in [`TemplateInfo::path`]) this policy judged.
+    #[serde(default)]
+    pub templates: Vec<String>,
+}
+
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -187,6 +198,9 @@ pub struct TemplateInfo {
     /// Number of resources in its deployment plan.
     #[serde(default)]
     pub resources: usize,
+    /// Index into [`Report::policies`] of the policy that judged it (set by [`Report::new`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<usize>,
 }
 
 /// A rule that ran, for SARIF rule metadata and JUnit test cases.
@@ -271,6 +285,10 @@ pub struct GrantRow {
     /// Ids of the unsuppressed rules that fired on this grant.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// Index into [`Report::policies`] of the policy that judged it; only that policy's findings
+    /// rate it. `None` when one policy judged everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<usize>,
 }
 
 /// Counts for the headline.
@@ -299,7 +317,11 @@ pub struct Report {
     /// The threshold: findings at or above it fail the gate.
     pub fail_on: Severity,
     pub summary: Summary,
+    /// The policy of the first group in [`Report::policies`] (the only one in most runs).
     pub policy: PolicyInfo,
+    /// Every policy that judged, each with its templates; never empty in a built report.
+    #[serde(default)]
+    pub policies: Vec<PolicyGroup>,
     pub context: ContextInfo,
     pub templates: Vec<TemplateInfo>,
     /// Rules that ran (empty when unknown; renderers then use the rules seen in findings).
@@ -321,13 +343,19 @@ pub struct Report {
 pub struct ReportInput {
     pub tool: ToolInfo,
     pub fail_on: Severity,
+    /// The policy when one judged everything; ignored when `policies` is given.
     pub policy: PolicyInfo,
+    /// One entry per policy with the templates it judged; empty means `policy` judged them all.
+    pub policies: Vec<PolicyGroup>,
     pub context: ContextInfo,
     pub templates: Vec<TemplateInfo>,
     pub rules: Vec<RuleInfo>,
     pub identities: Vec<IdentityRow>,
     pub grants: Vec<GrantRow>,
     pub findings: Vec<Finding>,
+    /// For each finding (same order), the index into `policies` of the policy that judged it;
+    /// empty when one policy judged everything.
+    pub finding_policies: Vec<usize>,
     pub plan: Option<serde_json::Value>,
 }
 
@@ -338,32 +366,48 @@ impl ReportInput {
             tool: ToolInfo::default(),
             fail_on: Severity::Error,
             policy,
+            policies: Vec::new(),
             context,
             templates: Vec::new(),
             rules: Vec::new(),
             identities: Vec::new(),
             grants: Vec::new(),
             findings: Vec::new(),
+            finding_policies: Vec::new(),
             plan: None,
         }
     }
 }
 
 impl Report {
-    /// Decides the verdict, sorts findings, rates each grant row and counts.
+    /// Decides the verdict, sorts findings, rates each grant row, counts, and links each template
+    /// to the policy that judged it.
     pub fn new(input: ReportInput) -> Report {
         let ReportInput {
             tool,
             fail_on,
             policy,
+            policies,
             context,
-            templates,
+            mut templates,
             rules,
             identities,
             mut grants,
             mut findings,
+            finding_policies,
             plan,
         } = input;
+        // Rated before sorting, while findings and `finding_policies` still line up.
+        for grant in &mut grants {
+            let policy = grant.policy;
+            let judged_together = findings.iter().enumerate().filter(|(i, _)| {
+                match (finding_policies.get(*i), policy) {
+                    (Some(judged_by), Some(policy)) => *judged_by == policy,
+                    _ => true,
+                }
+            });
+            rate_grant(grant, judged_together.map(|(_, f)| f), fail_on);
+        }
         findings.sort_by(|a, b| {
             (
                 &a.location.file,
@@ -380,9 +424,7 @@ impl Report {
                     &b.message,
                 ))
         });
-        for grant in &mut grants {
-            rate_grant(grant, &findings, fail_on);
-        }
+        let (policy, policies) = policy_groups(policy, policies, &mut templates);
         let verdict = Verdict::decide(&findings, fail_on);
         let mut summary = Summary {
             templates: templates.len(),
@@ -411,6 +453,7 @@ impl Report {
             fail_on,
             summary,
             policy,
+            policies,
             context,
             templates,
             rules,
@@ -419,6 +462,11 @@ impl Report {
             findings,
             plan,
         }
+    }
+
+    /// True when templates were judged by different policies (e.g. one `rolegate.yaml` per app).
+    pub fn has_several_policies(&self) -> bool {
+        self.policies.len() > 1
     }
 
     /// The rules to describe: those that ran, plus any seen only in findings.
@@ -460,19 +508,42 @@ impl Report {
     }
 }
 
+/// The report's `policy` and `policies`: a single `policy` becomes the one group of every template;
+/// otherwise `policy` is the first group's. Each template gets the index of its group.
+fn policy_groups(
+    policy: PolicyInfo,
+    mut policies: Vec<PolicyGroup>,
+    templates: &mut [TemplateInfo],
+) -> (PolicyInfo, Vec<PolicyGroup>) {
+    if policies.is_empty() {
+        policies.push(PolicyGroup {
+            policy,
+            templates: templates.iter().map(|t| t.path.clone()).collect(),
+        });
+    }
+    for template in templates.iter_mut().filter(|t| t.policy.is_none()) {
+        template.policy = policies
+            .iter()
+            .position(|g| g.templates.contains(&template.path));
+    }
+    let first = policies[0].policy.clone();
+    (first, policies)
+}
+
 /// `1 error`, `2 errors`.
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Gives a grant row its verdict from the findings that concern it.
-fn rate_grant(grant: &mut GrantRow, findings: &[Finding], fail_on: Severity) {
+/// Gives a grant row its verdict from the findings (of its policy) that concern it.
+fn rate_grant<'a>(
+    grant: &mut GrantRow,
+    findings: impl Iterator<Item = &'a Finding>,
+    fail_on: Severity,
+) {
     let mut verdict = RowVerdict::Pass;
     let mut rules: Vec<String> = Vec::new();
-    for finding in findings
-        .iter()
-        .filter(|f| f.suppressed.is_none() && concerns(f, grant))
-    {
+    for finding in findings.filter(|f| f.suppressed.is_none() && concerns(f, grant)) {
         let row = if finding.severity >= fail_on {
             RowVerdict::Fail
         } else {
@@ -609,6 +680,7 @@ mod tests {
             }),
             verdict: RowVerdict::Pass,
             rules: vec![],
+            policy: None,
         }
     }
 
@@ -644,6 +716,85 @@ mod tests {
         assert!(concerns(&f, &grant()));
         f.subject.scope = Some("/subscriptions/other".into());
         assert!(!concerns(&f, &grant()));
+    }
+
+    fn template(path: &str) -> TemplateInfo {
+        TemplateInfo {
+            path: path.into(),
+            ..TemplateInfo::default()
+        }
+    }
+
+    #[test]
+    fn one_policy_becomes_the_only_group_of_every_template() {
+        let policy = PolicyInfo::new(PolicySource::EmbeddedDefault, None, "p");
+        let mut input = ReportInput::new(policy.clone(), ContextInfo::default());
+        input.templates = vec![template("a.json"), template("b.json")];
+        let report = Report::new(input);
+        assert!(!report.has_several_policies());
+        assert_eq!(report.policies.len(), 1);
+        assert_eq!(report.policies[0].policy, policy);
+        assert_eq!(report.policies[0].templates, vec!["a.json", "b.json"]);
+        assert!(report.templates.iter().all(|t| t.policy == Some(0)));
+    }
+
+    #[test]
+    fn several_policies_link_templates_and_the_first_is_the_report_policy() {
+        let a = PolicyInfo::new(
+            PolicySource::Discovered,
+            Some("a/rolegate.yaml".into()),
+            "a",
+        );
+        let b = PolicyInfo::new(
+            PolicySource::Discovered,
+            Some("b/rolegate.yaml".into()),
+            "b",
+        );
+        let mut input = ReportInput::new(b.clone(), ContextInfo::default());
+        input.templates = vec![template("a/main.json"), template("b/main.json")];
+        input.policies = vec![
+            PolicyGroup {
+                policy: a.clone(),
+                templates: vec!["a/main.json".into()],
+            },
+            PolicyGroup {
+                policy: b,
+                templates: vec!["b/main.json".into()],
+            },
+        ];
+        let report = Report::new(input);
+        assert!(report.has_several_policies());
+        assert_eq!(report.policy, a, "`policy` is the first group's");
+        assert_eq!(report.templates[0].policy, Some(0));
+        assert_eq!(report.templates[1].policy, Some(1));
+    }
+
+    #[test]
+    fn findings_of_one_policy_never_rate_another_policys_grants() {
+        // Two groups deploy the same workload id (same placeholder resource group): the finding
+        // judged by policy 1 names the identity and role of both rows, but rates only its own.
+        let mut err = finding("RA002", Severity::Error);
+        err.location.file = "b/main.json".into();
+        err.subject.identity = Some("system-assigned of /w".into());
+        err.subject.role = Some("Contributor".into());
+        let mut input = ReportInput::new(
+            PolicyInfo::new(PolicySource::EmbeddedDefault, None, ""),
+            ContextInfo::default(),
+        );
+        let mut row_a = grant();
+        row_a.location = None;
+        row_a.policy = Some(0);
+        let row_b = GrantRow {
+            policy: Some(1),
+            ..row_a.clone()
+        };
+        input.grants = vec![row_a, row_b];
+        input.findings = vec![err];
+        input.finding_policies = vec![1];
+        let report = Report::new(input);
+        assert_eq!(report.grants[0].verdict, RowVerdict::Pass);
+        assert_eq!(report.grants[1].verdict, RowVerdict::Fail);
+        assert_eq!(report.verdict, Verdict::Fail);
     }
 
     #[test]

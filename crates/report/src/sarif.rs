@@ -47,6 +47,7 @@ pub fn to_value(report: &Report) -> Value {
                 "verdict": report.verdict.as_str(),
                 "failOn": crate::model::severity_name(report.fail_on),
                 "policy": report.policy,
+                "policies": report.policies,
                 "contextPlaceholders": placeholders,
             }
         }]

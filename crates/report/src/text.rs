@@ -202,12 +202,25 @@ fn token_extent(line: &str, column: usize) -> (usize, usize) {
 }
 
 fn render_footer(out: &mut String, report: &Report, style: &Style) {
-    let _ = writeln!(
-        out,
-        "policy: {} [{}]",
-        report.policy.describe(),
-        short_digest(&report.policy.digest)
-    );
+    if report.has_several_policies() {
+        // Say which policy judged which templates: findings of one group follow only its policy.
+        for group in &report.policies {
+            let _ = writeln!(
+                out,
+                "policy: {} [{}] for {}",
+                group.policy.describe(),
+                short_digest(&group.policy.digest),
+                group.templates.join(", ")
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "policy: {} [{}]",
+            report.policy.describe(),
+            short_digest(&report.policy.digest)
+        );
+    }
     let templates: Vec<&str> = report.templates.iter().map(|t| t.path.as_str()).collect();
     if !templates.is_empty() {
         let _ = writeln!(out, "checked: {}", templates.join(", "));
@@ -285,6 +298,40 @@ pub(crate) fn short_digest(digest: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn footer_says_which_policy_judged_which_templates() {
+        use crate::model::{
+            ContextInfo, PolicyGroup, PolicyInfo, PolicySource, ReportInput, TemplateInfo,
+        };
+        let group = |dir: &str, text: &str| PolicyGroup {
+            policy: PolicyInfo::new(
+                PolicySource::Discovered,
+                Some(format!("{dir}/rolegate.yaml")),
+                text,
+            ),
+            templates: vec![format!("{dir}/main.json")],
+        };
+        let mut input = ReportInput::new(group("a", "a").policy, ContextInfo::default());
+        input.templates = ["a/main.json", "b/main.json"]
+            .map(|p| TemplateInfo {
+                path: p.into(),
+                ..TemplateInfo::default()
+            })
+            .to_vec();
+        input.policies = vec![group("a", "a"), group("b", "b")];
+        let text = render(
+            &Report::new(input),
+            &SourceCache::new(),
+            TextOptions::default(),
+        );
+        assert!(
+            text.contains("policy: a/rolegate.yaml (nearest rolegate.yaml) [sha256:")
+                && text.contains("] for a/main.json\n"),
+            "{text}"
+        );
+        assert!(text.contains("] for b/main.json\n"), "{text}");
+    }
 
     #[test]
     fn caret_covers_the_string_or_word() {

@@ -142,6 +142,7 @@ fn fixture(fail_on: Severity) -> Report {
             report::sha256_hex(template_text().as_bytes())
         )),
         resources: 3,
+        policy: None,
     }];
     input.rules = vec![
         rule("MI004", "identity-kind-mismatch", Severity::Warning),
@@ -172,6 +173,7 @@ fn fixture(fail_on: Severity) -> Report {
             location: Some(loc(TEMPLATE, 41, 7, "/resources/1")),
             verdict: RowVerdict::Pass,
             rules: vec![],
+            policy: None,
         },
         GrantRow {
             identity: system_identity(),
@@ -185,6 +187,7 @@ fn fixture(fail_on: Severity) -> Report {
             location: Some(loc(TEMPLATE, 50, 7, "/resources/3")),
             verdict: RowVerdict::Pass,
             rules: vec![],
+            policy: None,
         },
     ];
     input.findings = findings();

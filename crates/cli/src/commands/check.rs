@@ -2,13 +2,14 @@
 //! write the report to stdout and to every requested file. Exit 0 pass, 1 fail, 2 bad input.
 
 use std::io::{IsTerminal, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use arm::discover::TemplateInput;
 use arm::plan::{ConditionStatus, DeploymentPlan};
 use report::{
-    ContextInfo, GrantRow, IdentityKind, IdentityRow, MarkdownOptions, PolicyInfo, Report,
-    ReportInput, RuleInfo, SourceCache, TemplateInfo, TextOptions,
+    ContextInfo, GrantRow, IdentityKind, IdentityRow, MarkdownOptions, PolicyGroup, PolicyInfo,
+    Report, ReportInput, RuleInfo, SourceCache, TemplateInfo, TextOptions,
 };
 use rules::{Finding, Severity};
 
@@ -16,67 +17,136 @@ use crate::args::{CheckArgs, FailOn, OutputFormat};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let context = args.context.to_context();
-    let first = args
-        .paths
-        .first()
-        .context("give at least one template or directory")?;
-    // The policy first: a broken policy is bad input, reported before any template work.
-    let (policy, policy_info) = load_policy(args.policy.as_deref(), first)?;
-    let plans = crate::inputs::expand_paths(&args.paths, &args.parameters, &args.context)?;
+    // An explicit policy first: a broken policy is bad input, reported before any template work.
+    let explicit = match args.policy.as_deref() {
+        Some(path) => Some((load_explicit_policy(path)?, path)),
+        None => None,
+    };
+    let inputs = crate::inputs::collect(&args.paths)?;
+    let choices = match explicit {
+        Some((loaded, path)) => vec![PolicyChoice {
+            info: policy_info(&loaded, Some(path)),
+            loaded,
+            members: (0..inputs.len()).collect(),
+        }],
+        // Discovered per template, still before expansion, so a broken rolegate.yaml is reported
+        // (file:line:col, exit 2) before any template is evaluated.
+        None => discover_policies(&inputs)?,
+    };
+    let options = crate::inputs::options(&args.parameters, &args.context)?;
+    let plans = crate::inputs::expand(&inputs, &options)?;
     let mut catalogue = access::RoleCatalogue::builtin();
     for file in &args.roles {
         catalogue
             .load_custom(file)
             .with_context(|| format!("{}: cannot read role definitions", file.display()))?;
     }
-    let model = access::build_all(&plans, &catalogue);
-    let options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
-    let findings = rules::check(&model, &plans, &policy, &options);
+    let check_options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
+    // Each policy judges its own templates as one deployment unit: its own access model (so
+    // cross-template links are seen only within a group) and its own exceptions and severities.
+    let mut findings = Vec::with_capacity(choices.len());
+    let mut groups = Vec::with_capacity(choices.len());
+    for (choice, plans) in choices.iter().zip(split_plans(plans, &choices)) {
+        let model = access::build_all(&plans, &catalogue);
+        findings.push(rules::check(&model, &plans, &choice.loaded, &check_options));
+        groups.push(PolicyRun {
+            policy: choice.info.clone(),
+            plans,
+            model,
+        });
+    }
     let with_plan = args.format == OutputFormat::Json || args.json.is_some();
     let report = build_report(
         Judged {
-            plans: &plans,
-            model: &model,
+            groups: &groups,
             findings,
             rules: rule_catalogue(),
-            policy: policy_info,
             context: &context,
         },
         threshold(args.fail_on),
         with_plan,
     );
-    // Labels can point into the embedded policy, which is no file on disk.
+    // Labels can point into any policy that judged, and the embedded one is no file on disk.
     let sources = SourceCache::new();
-    sources.insert(policy.policy.name(), policy.policy.text());
+    for choice in &choices {
+        sources.insert(choice.loaded.policy.name(), choice.loaded.policy.text());
+    }
     let code = emit(&report, &args, &sources)?;
     // Judged and reported (EV003), but the input itself is broken: nothing passes on it.
-    if crate::inputs::report_broken(&plans) {
+    if crate::inputs::report_broken(groups.iter().flat_map(|g| &g.plans)) {
         return Ok(crate::EXIT_BAD_INPUT);
     }
     Ok(code)
 }
 
-/// Loads the policy: `--policy FILE` (or `embedded:NAME`), else the nearest `rolegate.yaml` for the
-/// first path, else the embedded default. Says which in the returned [`PolicyInfo`].
-pub fn load_policy(
-    explicit: Option<&Path>,
-    first_path: &Path,
-) -> anyhow::Result<(policy::LoadedPolicy, PolicyInfo)> {
-    let loaded = match explicit {
-        Some(path) => {
-            let text = path.to_string_lossy();
-            match text.strip_prefix("embedded:") {
-                Some(name) => policy::Policy::embedded(name).with_context(|| {
-                    format!(
-                        "no embedded policy '{name}' (known: {})",
-                        policy::EMBEDDED_POLICIES.join(", ")
-                    )
-                })?,
-                None => policy::Policy::load(path)?,
-            }
+/// A policy chosen for a run and the template inputs (indices) it judges.
+struct PolicyChoice {
+    loaded: policy::LoadedPolicy,
+    info: PolicyInfo,
+    members: Vec<usize>,
+}
+
+/// Loads `--policy FILE` or `--policy embedded:NAME`.
+fn load_explicit_policy(path: &Path) -> anyhow::Result<policy::LoadedPolicy> {
+    let text = path.to_string_lossy();
+    Ok(match text.strip_prefix("embedded:") {
+        Some(name) => policy::Policy::embedded(name).with_context(|| {
+            format!(
+                "no embedded policy '{name}' (known: {})",
+                policy::EMBEDDED_POLICIES.join(", ")
+            )
+        })?,
+        None => policy::Policy::load(path)?,
+    })
+}
+
+/// Each template's policy, as cargo-deny finds `deny.toml`: the nearest `rolegate.yaml` in the
+/// template's directory or its parents, else the embedded default. Templates that resolve to the
+/// same file share one choice (in order of first appearance); each file is loaded once.
+fn discover_policies(inputs: &[TemplateInput]) -> anyhow::Result<Vec<PolicyChoice>> {
+    let mut keyed: Vec<(Option<PathBuf>, PolicyChoice)> = Vec::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let nearest = policy::nearest_policy_file(&input.template);
+        if let Some((_, choice)) = keyed.iter_mut().find(|(key, _)| *key == nearest) {
+            choice.members.push(index);
+            continue;
         }
-        None => policy::discover(first_path)?,
-    };
+        let loaded = match &nearest {
+            Some(path) => policy::Policy::load(path)?,
+            None => policy::Policy::embedded_default(),
+        };
+        let info = policy_info(&loaded, None);
+        tracing::debug!(policy = %loaded.source, template = %input.template.display(), "policy discovered");
+        keyed.push((
+            nearest,
+            PolicyChoice {
+                loaded,
+                info,
+                members: vec![index],
+            },
+        ));
+    }
+    Ok(keyed.into_iter().map(|(_, choice)| choice).collect())
+}
+
+/// Moves each plan (one per template input, in input order) into its policy's group.
+fn split_plans(plans: Vec<DeploymentPlan>, choices: &[PolicyChoice]) -> Vec<Vec<DeploymentPlan>> {
+    let mut slots: Vec<Option<DeploymentPlan>> = plans.into_iter().map(Some).collect();
+    choices
+        .iter()
+        .map(|choice| {
+            choice
+                .members
+                .iter()
+                .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+                .collect()
+        })
+        .collect()
+}
+
+/// Describes a loaded policy for the report: given with `--policy` (`explicit` is the argument),
+/// discovered, or the embedded default.
+pub fn policy_info(loaded: &policy::LoadedPolicy, explicit: Option<&Path>) -> PolicyInfo {
     let (source, path) = match (&loaded.source, explicit) {
         (_, Some(given)) => (
             report::PolicySource::Explicit,
@@ -88,8 +158,7 @@ pub fn load_policy(
         ),
         (policy::PolicySource::Embedded(_), None) => (report::PolicySource::EmbeddedDefault, None),
     };
-    let info = PolicyInfo::new(source, path, loaded.policy.text());
-    Ok((loaded, info))
+    PolicyInfo::new(source, path, loaded.policy.text())
 }
 
 /// `path` relative to the working directory when it is inside it (discovery returns absolute paths,
@@ -123,26 +192,50 @@ pub fn threshold(fail_on: FailOn) -> Severity {
     }
 }
 
+/// One policy's share of a run: the plans it judged and the access model built from them.
+pub struct PolicyRun {
+    pub policy: PolicyInfo,
+    pub plans: Vec<DeploymentPlan>,
+    pub model: access::AccessModel,
+}
+
 /// Everything a run judged, before it becomes a [`Report`].
 pub struct Judged<'a> {
-    pub plans: &'a [DeploymentPlan],
-    pub model: &'a access::AccessModel,
-    pub findings: Vec<Finding>,
+    /// One entry per policy, in order of first appearance; the first is the report's `policy`.
+    pub groups: &'a [PolicyRun],
+    /// The findings of each group, in the order of `groups`.
+    pub findings: Vec<Vec<Finding>>,
     pub rules: Vec<RuleInfo>,
-    pub policy: PolicyInfo,
     pub context: &'a arm::DeploymentContext,
 }
 
-/// Builds the report: templates, identities and the identity → role → scope rows come from the
-/// access model; the plan view is redacted.
+/// Builds the report: templates, identities and the identity → role → scope rows come from each
+/// group's access model; the plan view is redacted.
 pub fn build_report(judged: Judged<'_>, fail_on: Severity, with_plan: bool) -> Report {
-    let mut input = ReportInput::new(judged.policy, ContextInfo::from(judged.context));
+    let groups = judged.groups;
+    let first_policy = groups.first().map_or_else(
+        || policy_info(&policy::Policy::embedded_default(), None),
+        |g| g.policy.clone(),
+    );
+    let mut input = ReportInput::new(first_policy, ContextInfo::from(judged.context));
     input.fail_on = fail_on;
     input.rules = judged.rules;
-    input.findings = judged.findings;
-    input.templates = judged
-        .plans
+    for (index, findings) in judged.findings.into_iter().enumerate() {
+        input
+            .finding_policies
+            .extend(std::iter::repeat_n(index, findings.len()));
+        input.findings.extend(findings);
+    }
+    input.policies = groups
         .iter()
+        .map(|g| PolicyGroup {
+            policy: g.policy.clone(),
+            templates: g.plans.iter().map(|p| p.template.clone()).collect(),
+        })
+        .collect();
+    input.templates = groups
+        .iter()
+        .flat_map(|g| &g.plans)
         .map(|plan| TemplateInfo {
             path: plan.template.clone(),
             parameter_files: plan.parameter_files.clone(),
@@ -150,14 +243,44 @@ pub fn build_report(judged: Judged<'_>, fail_on: Severity, with_plan: bool) -> R
                 .ok()
                 .map(|bytes| format!("sha256:{}", report::sha256_hex(&bytes))),
             resources: plan.resources.len(),
+            // Report::new links each template to its entry in `policies`.
+            policy: None,
         })
         .collect();
-    input.identities = identities(judged.model);
-    input.grants = grants(judged.model);
+    input.identities = merge_identity_rows(groups.iter().flat_map(|g| identities(&g.model)));
+    input.grants = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(index, g)| {
+            grants(&g.model).into_iter().map(move |row| GrantRow {
+                policy: Some(index),
+                ..row
+            })
+        })
+        .collect();
     if with_plan {
-        input.plan = Some(plan_view(judged.plans, judged.model));
+        input.plan = Some(plan_view(groups));
     }
     Report::new(input)
+}
+
+/// Identity rows of several groups: an identity several groups refer to (a shared user-assigned
+/// identity) is one row listing every workload that uses it.
+fn merge_identity_rows(rows: impl Iterator<Item = IdentityRow>) -> Vec<IdentityRow> {
+    let mut out: Vec<IdentityRow> = Vec::new();
+    for row in rows {
+        match out.iter_mut().find(|r| r.id.eq_ignore_ascii_case(&row.id)) {
+            Some(existing) => {
+                for workload in row.workloads {
+                    if !existing.workloads.contains(&workload) {
+                        existing.workloads.push(workload);
+                    }
+                }
+            }
+            None => out.push(row),
+        }
+    }
+    out
 }
 
 /// The key findings use for a workload's system-assigned identity (`Finding.subject.identity`).
@@ -257,18 +380,20 @@ fn grants(model: &access::AccessModel) -> Vec<GrantRow> {
                 location: Some(g.location.clone()),
                 verdict: Default::default(),
                 rules: Vec::new(),
+                policy: None,
             }
         })
         .collect()
 }
 
 /// What `--format json` shows of the plans: resources and deployments without their evaluated
-/// bodies, parameters without values (they may be secrets), plus the access model; every string
-/// passes through the credential redactor.
-fn plan_view(plans: &[DeploymentPlan], model: &access::AccessModel) -> serde_json::Value {
+/// bodies, parameters without values (they may be secrets), plus the access model (with several
+/// policy groups, their models' lists joined); every string passes through the credential redactor.
+fn plan_view(groups: &[PolicyRun]) -> serde_json::Value {
     use serde_json::json;
-    let plans: Vec<serde_json::Value> = plans
+    let plans: Vec<serde_json::Value> = groups
         .iter()
+        .flat_map(|g| &g.plans)
         .map(|plan| {
             json!({
                 "template": plan.template,
@@ -299,12 +424,36 @@ fn plan_view(plans: &[DeploymentPlan], model: &access::AccessModel) -> serde_jso
             })
         })
         .collect();
+    let access = groups
+        .iter()
+        .map(|g| serde_json::to_value(&g.model).unwrap_or(serde_json::Value::Null))
+        .reduce(join_models)
+        .unwrap_or(serde_json::Value::Null);
     let mut view = json!({
         "deployments": plans,
-        "access": serde_json::to_value(model).unwrap_or(serde_json::Value::Null),
+        "access": access,
     });
     redact_strings(&mut view);
     view
+}
+
+/// Joins two serialized access models: list fields are concatenated, other fields keep the first
+/// model's value (the version), so the view keeps the access-model shape.
+fn join_models(mut into: serde_json::Value, other: serde_json::Value) -> serde_json::Value {
+    if let (Some(into_map), serde_json::Value::Object(other_map)) = (into.as_object_mut(), other) {
+        for (key, value) in other_map {
+            match (into_map.get_mut(&key), value) {
+                (Some(serde_json::Value::Array(list)), serde_json::Value::Array(more)) => {
+                    list.extend(more)
+                }
+                (None, value) => {
+                    into_map.insert(key, value);
+                }
+                _ => {}
+            }
+        }
+    }
+    into
 }
 
 fn redact_strings(value: &mut serde_json::Value) {

@@ -109,17 +109,61 @@ fn validate(file: Option<&Path>) -> u8 {
     }
 }
 
+/// Prints the policy `check` would use for `path`. For a directory that is one line per template
+/// when its templates resolve to different policies (`check` judges each by its nearest one).
 fn which(path: &Path) -> u8 {
-    match policy::discover(path) {
-        Ok(loaded) => {
-            println!("{}", loaded.source);
-            EXIT_OK
-        }
-        Err(error) => {
-            eprintln!("{error}");
-            EXIT_BAD_INPUT
+    let templates = if path.is_dir() {
+        arm::discover::find_templates(path)
+    } else {
+        Vec::new()
+    };
+    if templates.is_empty() {
+        return match policy::discover(path) {
+            Ok(loaded) => {
+                println!("{}", loaded.source);
+                EXIT_OK
+            }
+            Err(error) => {
+                eprintln!("{error}");
+                EXIT_BAD_INPUT
+            }
+        };
+    }
+    // Each distinct file is loaded (and so validated) once, as `check` does.
+    let mut loaded: Vec<(Option<PathBuf>, policy::PolicySource)> = Vec::new();
+    let mut per_template = Vec::with_capacity(templates.len());
+    for input in &templates {
+        let nearest = policy::nearest_policy_file(&input.template);
+        let source = match loaded.iter().find(|(key, _)| *key == nearest) {
+            Some((_, source)) => source.clone(),
+            None => {
+                let result = match &nearest {
+                    Some(file) => Policy::load(file),
+                    None => Ok(Policy::embedded_default()),
+                };
+                match result {
+                    Ok(policy) => {
+                        loaded.push((nearest, policy.source.clone()));
+                        policy.source
+                    }
+                    Err(error) => {
+                        eprintln!("{error}");
+                        return EXIT_BAD_INPUT;
+                    }
+                }
+            }
+        };
+        per_template.push((input.template.display().to_string(), source));
+    }
+    match loaded.as_slice() {
+        [(_, only)] => println!("{only}"),
+        _ => {
+            for (template, source) in per_template {
+                println!("{template}: {source}");
+            }
         }
     }
+    EXIT_OK
 }
 
 fn show(name: &str) -> u8 {
