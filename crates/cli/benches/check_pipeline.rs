@@ -9,12 +9,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use arm::expand::ExpandOptions;
-use arm::plan::ConditionStatus;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use report::{
-    ContextInfo, GrantRow, IdentityKind, IdentityRow, MarkdownOptions, PolicyInfo, PolicySource,
-    Report, ReportInput, RuleInfo, SourceCache, TextOptions,
-};
+use report::{MarkdownOptions, SourceCache, TextOptions};
+use rolegate::commands::check;
 
 /// One benchmark case: a template, its parameter files and the policy `check` would use.
 struct Case {
@@ -199,7 +196,8 @@ fn synthetic_dir() -> PathBuf {
     std::env::temp_dir().join(format!("rolegate-bench-{}", std::process::id()))
 }
 
-/// The pipeline `rolegate check` runs, minus argument parsing and writing to stdout/files.
+/// The pipeline `rolegate check` runs, minus argument parsing and writing to stdout/files: the
+/// binary's own report builder (`rolegate::commands::check`), then every render.
 fn run_pipeline(case: &Case, catalogue: &access::RoleCatalogue) -> Outputs {
     let options = ExpandOptions {
         parameter_files: case.parameter_files.clone(),
@@ -212,29 +210,21 @@ fn run_pipeline(case: &Case, catalogue: &access::RoleCatalogue) -> Outputs {
     let model = access::build_all(&plans, catalogue);
     let check_options = rules::CheckOptions::new(policy::Date::today_utc(), catalogue);
     let findings = rules::check(&model, &plans, &case.policy, &check_options);
-
-    let mut input = ReportInput::new(
-        PolicyInfo::new(PolicySource::Explicit, None, case.policy.policy.text()),
-        ContextInfo::from(&options.context),
+    let groups = [check::PolicyRun {
+        policy: check::policy_info(&case.policy, None),
+        plans,
+        model,
+    }];
+    let report = check::build_report(
+        check::Judged {
+            groups: &groups,
+            findings: vec![findings],
+            rules: check::rule_catalogue(),
+            context: &options.context,
+        },
+        rules::Severity::Error,
+        false,
     );
-    input.rules = rule_catalogue();
-    input.findings = findings;
-    input.templates = plans
-        .iter()
-        .map(|plan| report::TemplateInfo {
-            path: plan.template.clone(),
-            parameter_files: plan.parameter_files.clone(),
-            digest: std::fs::read(&plan.template)
-                .ok()
-                .map(|bytes| format!("sha256:{}", report::sha256_hex(&bytes))),
-            resources: plan.resources.len(),
-            policy: None,
-        })
-        .collect();
-    input.identities = identities(&model);
-    input.grants = grants(&model);
-    let report = Report::new(input);
-
     let sources = SourceCache::new();
     sources.insert(case.policy.policy.name(), case.policy.policy.text());
     let text = report::text::render(&report, &sources, TextOptions { color: false });
@@ -245,91 +235,6 @@ fn run_pipeline(case: &Case, catalogue: &access::RoleCatalogue) -> Outputs {
         verdict_code: report.verdict.exit_code(),
         bytes: text.len() + json.len() + sarif.len() + markdown.len(),
     }
-}
-
-/// As `commands::check::rule_catalogue` (private to the binary).
-fn rule_catalogue() -> Vec<RuleInfo> {
-    rules::registry()
-        .iter()
-        .map(|meta| RuleInfo {
-            id: meta.id.to_string(),
-            name: meta.name.to_string(),
-            summary: meta.summary(),
-            help: meta.doc(),
-            default_severity: meta.default_severity,
-        })
-        .collect()
-}
-
-/// As `commands::check::identities` (private to the binary).
-fn identities(model: &access::AccessModel) -> Vec<IdentityRow> {
-    let mut out = Vec::new();
-    for workload in &model.workloads {
-        if !workload.identity.system_assigned || workload.deployed == ConditionStatus::Skipped {
-            continue;
-        }
-        out.push(IdentityRow {
-            id: format!("system-assigned of {}", workload.id.as_str()),
-            display: format!("{} (system-assigned)", workload.name),
-            kind: IdentityKind::SystemAssigned,
-            workloads: vec![workload.id.as_str().to_string()],
-            principal_id: None,
-            location: Some(workload.location.clone()),
-        });
-    }
-    for identity in &model.identities {
-        out.push(IdentityRow {
-            id: identity.id.as_str().to_string(),
-            display: format!("{} (user-assigned)", identity.name),
-            kind: IdentityKind::UserAssigned,
-            workloads: identity
-                .attached_to
-                .iter()
-                .map(|w| w.as_str().to_string())
-                .collect(),
-            principal_id: None,
-            location: Some(identity.location.clone()),
-        });
-    }
-    out
-}
-
-/// A simplified `commands::check::grants`: the same rows, with one display form per principal.
-fn grants(model: &access::AccessModel) -> Vec<GrantRow> {
-    model
-        .grants
-        .iter()
-        .filter(|g| g.deployed != ConditionStatus::Skipped)
-        .map(|g| {
-            let p = &g.principal;
-            let identity = match p.kind {
-                access::PrincipalKind::SystemAssigned => format!(
-                    "system-assigned of {}",
-                    p.resource.as_ref().map(|r| r.as_str()).unwrap_or("?")
-                ),
-                _ => p
-                    .resource
-                    .as_ref()
-                    .map(|r| r.as_str().to_string())
-                    .or_else(|| p.id.clone())
-                    .unwrap_or_else(|| p.provenance.clone()),
-            };
-            GrantRow {
-                identity_display: identity.clone(),
-                identity,
-                principal_kind: format!("{:?}", p.kind).to_lowercase(),
-                principal_id: p.id.clone(),
-                role: g.role.name.clone().unwrap_or_else(|| g.role.id.clone()),
-                role_id: Some(g.role.id.clone()),
-                scope: g.scope.as_str().to_string(),
-                scope_level: Some(g.scope_level.as_str().to_string()),
-                location: Some(g.location.clone()),
-                verdict: Default::default(),
-                rules: Vec::new(),
-                policy: None,
-            }
-        })
-        .collect()
 }
 
 fn bench_examples(c: &mut Criterion) {

@@ -1,21 +1,11 @@
 //! The `rolegate` binary: parses arguments, picks inputs and outputs, calls the library crates.
 
-mod args;
-mod commands;
-mod inputs;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command};
-
-/// Exit code: the gate passed / the command succeeded.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: the policy failed.
-pub const EXIT_POLICY_FAILED: u8 = 1;
-/// Exit code: bad input or usage; nothing was judged.
-pub const EXIT_BAD_INPUT: u8 = 2;
+use rolegate::args::{Cli, Command};
+use rolegate::{commands, EXIT_BAD_INPUT, EXIT_OK};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

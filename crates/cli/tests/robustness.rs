@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use rolegate::commands::check;
 use serde_json::Value;
 
 fn repo_root() -> PathBuf {
@@ -106,8 +107,13 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Expand → access model → rules, as `check` runs them. `Err` carries the expansion error text.
-fn pipeline(template: &Path, parameters: &Path, policy: &policy::Policy) -> Result<usize, String> {
+/// Expand → access model → rules → report and its renders, as `check` runs them. `Err` carries
+/// the expansion error text.
+fn pipeline(
+    template: &Path,
+    parameters: &Path,
+    policy: &policy::LoadedPolicy,
+) -> Result<usize, String> {
     let options = arm::expand::ExpandOptions {
         parameter_files: vec![parameters.to_path_buf()],
         ..arm::expand::ExpandOptions::default()
@@ -119,17 +125,37 @@ fn pipeline(template: &Path, parameters: &Path, policy: &policy::Policy) -> Resu
     let plans = vec![plan];
     let catalogue = access::RoleCatalogue::builtin();
     let model = access::build_all(&plans, &catalogue);
-    let options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
-    Ok(rules::check(&model, &plans, policy, &options).len())
+    let check_options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
+    let findings = rules::check(&model, &plans, policy, &check_options);
+    let groups = [check::PolicyRun {
+        policy: check::policy_info(policy, None),
+        plans,
+        model,
+    }];
+    let report = check::build_report(
+        check::Judged {
+            groups: &groups,
+            findings: vec![findings],
+            rules: check::rule_catalogue(),
+            context: &options.context,
+        },
+        rules::Severity::Error,
+        true,
+    );
+    let sources = report::SourceCache::new();
+    let text = report::text::render(&report, &sources, report::TextOptions { color: false });
+    let markdown = report::markdown::render(&report, &report::MarkdownOptions::default());
+    Ok(text.len()
+        + markdown.len()
+        + report::json::render(&report).len()
+        + report::sarif::render(&report).len())
 }
 
 /// Every mutation of every JSON file of the example (the template, its modules, its parameter
 /// file), run through the pipeline in-process. Returns (runs, panics).
 fn mutate_example(example: &Path, scratch: &Path) -> (usize, Vec<String>) {
     copy_dir(example, scratch);
-    let policy = policy::discover(&scratch.join("main.json"))
-        .expect("the example's policy loads")
-        .policy;
+    let policy = policy::discover(&scratch.join("main.json")).expect("the example's policy loads");
     let mut files = vec![
         scratch.join("main.json"),
         scratch.join("main.parameters.json"),
@@ -146,11 +172,11 @@ fn mutate_example(example: &Path, scratch: &Path) -> (usize, Vec<String>) {
         .iter()
         .map(|r| serde_json::from_str(r).expect("replacement is JSON"))
         .collect();
-    // ROLEGATE_MUTATE_ALL=1 runs every mutation on every node (≈14,000 runs, ~90 s in debug).
+    // ROLEGATE_MUTATE_ALL=1 runs every mutation on every node (≈13,600 runs, ~3 min in debug).
     let stride = if std::env::var_os("ROLEGATE_MUTATE_ALL").is_some() {
         1
     } else {
-        4
+        6
     };
     let mut runs = 0;
     let mut panics = Vec::new();
@@ -216,7 +242,7 @@ fn no_mutation_of_an_example_crashes_the_pipeline() {
         let _ = std::fs::remove_dir_all(&scratch);
     }
     std::panic::set_hook(hook);
-    println!("{total} mutants run through expand → access → rules");
+    println!("{total} mutants run through expand → access → rules → report");
     assert!(
         total > 2000,
         "too few mutants ({total}): did the examples shrink?"
