@@ -157,17 +157,8 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
         let mut providers = HashMap::new();
         let mut conn_usages = Vec::new();
         for file in &conn_files {
-            let doc = match Document::load(file) {
-                Ok(d) => d,
-                Err(e) => {
-                    model.diagnostics.push(ModelDiagnostic {
-                        level: DiagnosticLevel::Error,
-                        code: "standard-file-unreadable".into(),
-                        message: e.to_string(),
-                        location: e.location().unwrap_or_else(|| site.location.clone()),
-                    });
-                    continue;
-                }
+            let Some(doc) = load_project_file(file, site, model) else {
+                continue;
             };
             let value = Value::from_json(&doc.value);
             let project_params = project_parameters(file);
@@ -188,17 +179,8 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
         let mut usages = Vec::new();
         let mut credentials = Vec::new();
         for file in &wf_files {
-            let doc = match Document::load(file) {
-                Ok(d) => d,
-                Err(e) => {
-                    model.diagnostics.push(ModelDiagnostic {
-                        level: DiagnosticLevel::Error,
-                        code: "standard-file-unreadable".into(),
-                        message: e.to_string(),
-                        location: e.location().unwrap_or_else(|| site.location.clone()),
-                    });
-                    continue;
-                }
+            let Some(doc) = load_project_file(file, site, model) else {
+                continue;
             };
             let value = Value::from_json(&doc.value);
             let Some(definition) = value.get("definition") else {
@@ -581,6 +563,27 @@ fn read_connections(
                 },
             ));
             providers.insert(name.to_ascii_lowercase(), info);
+        }
+    }
+}
+
+/// Reads a workflow project file (connections.json, workflow.json); an unreadable one becomes an
+/// error diagnostic at the file (or at the site when the error has no position).
+fn load_project_file(
+    file: &Path,
+    site: &PlannedResource,
+    model: &mut AccessModel,
+) -> Option<Document> {
+    match Document::load(file) {
+        Ok(doc) => Some(doc),
+        Err(e) => {
+            model.diagnostics.push(ModelDiagnostic {
+                level: DiagnosticLevel::Error,
+                code: "standard-file-unreadable".into(),
+                message: e.to_string(),
+                location: e.location().unwrap_or_else(|| site.location.clone()),
+            });
+            None
         }
     }
 }
