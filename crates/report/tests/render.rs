@@ -64,6 +64,7 @@ fn findings() -> Vec<Finding> {
                 scope: Some(SUB.into()),
             },
             suppressed: None,
+            resource: None,
         },
         Finding {
             rule: "RA002".into(),
@@ -83,6 +84,7 @@ fn findings() -> Vec<Finding> {
                 scope: Some(SUB.into()),
             },
             suppressed: None,
+            resource: None,
         },
         Finding {
             rule: "SC001".into(),
@@ -99,6 +101,7 @@ fn findings() -> Vec<Finding> {
                 expires: "2099-12-31".into(),
                 location: loc(POLICY, 9, 5, "/exceptions/0"),
             }),
+            resource: None,
         },
         Finding {
             rule: "MI004".into(),
@@ -115,6 +118,7 @@ fn findings() -> Vec<Finding> {
                 scope: None,
             },
             suppressed: None,
+            resource: None,
         },
     ]
 }
