@@ -53,7 +53,12 @@ fn example_dirs() -> Vec<String> {
 
 /// A rule that must be reported: (rule, file, [(pointer, line)] any of which is right, and the
 /// fields its `resource` context must have: `null` for a field that must be absent).
-type ExpectedFinding = (String, String, Vec<(String, u64)>, serde_json::Map<String, Value>);
+type ExpectedFinding = (
+    String,
+    String,
+    Vec<(String, u64)>,
+    serde_json::Map<String, Value>,
+);
 
 struct Expected {
     verdict: String,
@@ -280,7 +285,9 @@ fn check_example(dir: &str) -> Result<(), String> {
         }
         if let Some(module) = resource.get("module").and_then(Value::as_str) {
             if !text.contains(&format!(" in module '{module}')")) {
-                problems.push(format!("text output does not name module {module} for {rule}"));
+                problems.push(format!(
+                    "text output does not name module {module} for {rule}"
+                ));
             }
         }
     }

@@ -334,12 +334,18 @@ fn json_report_matches_its_schema() {
     assert_eq!(value["findings"][0]["rule"], "MI004");
     assert_eq!(value["findings"][0]["location"]["line"], 12);
 
-    assert_eq!(value["findings"][0]["resource"]["type"], "Microsoft.Logic/workflows");
+    assert_eq!(
+        value["findings"][0]["resource"]["type"],
+        "Microsoft.Logic/workflows"
+    );
     assert!(
         value["findings"][1].get("resource").is_none(),
         "no context, no key"
     );
-    assert_eq!(value["findings"][2]["resource"]["symbol"], "contributorGrant");
+    assert_eq!(
+        value["findings"][2]["resource"]["symbol"],
+        "contributorGrant"
+    );
     assert_eq!(value["findings"][2]["resource"]["module"], "grants");
     assert_eq!(value["findings"][2]["resource"]["generator"], "bicep");
 

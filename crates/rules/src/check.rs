@@ -321,7 +321,10 @@ mod tests {
             panic!("RA002 in both runs");
         };
         assert_eq!(before.resource, None, "no plans, no context");
-        assert_eq!(after.suppressed, before.suppressed, "exceptions are unaffected");
+        assert_eq!(
+            after.suppressed, before.suppressed,
+            "exceptions are unaffected"
+        );
         let context = after.resource.expect("the grant's declaration is planned");
         assert_eq!(context.symbol.as_deref(), Some("contributorGrant"));
         // Apart from the context, the findings are the same.

@@ -70,7 +70,8 @@ fn context_for(
 /// (its workload or identity is that resource), else what all instances share.
 fn context(candidates: &Candidates<'_>, subject: &Subject) -> Option<ResourceContext> {
     let named = |id: &Option<String>, r: &PlannedResource| {
-        id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case(&r.id))
+        id.as_deref()
+            .is_some_and(|id| id.eq_ignore_ascii_case(&r.id))
     };
     let narrowed: Candidates<'_> = candidates
         .iter()
@@ -176,7 +177,8 @@ mod tests {
     fn the_longest_prefix_on_a_segment_boundary_wins() {
         let resources: Vec<_> = (0..11).map(|i| vault(&format!("kv-{i}"))).collect();
         let plans = [plan(json!({"$schema": RG_SCHEMA, "resources": resources}))];
-        let name = |pointer: &str| context_at(&plans, at("main.json", pointer)).and_then(|c| c.name);
+        let name =
+            |pointer: &str| context_at(&plans, at("main.json", pointer)).and_then(|c| c.name);
         assert_eq!(name("/resources/1").as_deref(), Some("kv-1"));
         assert_eq!(name("/resources/1/properties/x").as_deref(), Some("kv-1"));
         assert_eq!(name("/resources/10/properties").as_deref(), Some("kv-10"));
@@ -210,12 +212,18 @@ mod tests {
         assert_eq!(c.name.as_deref(), Some("kv-inner"));
         assert_eq!(c.module.as_deref(), Some("app/secrets"));
         assert_eq!(c.generator, None, "the innermost template does not say");
-        assert_eq!(c.describe(), "resource Microsoft.KeyVault/vaults 'kv-inner' in module 'app/secrets'");
+        assert_eq!(
+            c.describe(),
+            "resource Microsoft.KeyVault/vaults 'kv-inner' in module 'app/secrets'"
+        );
 
         // Inside the module's declaration but outside its resources: the module itself.
         let m = context_at(
             &plans,
-            at("main.json", "/resources/0/properties/template/resources/0/properties/parameters"),
+            at(
+                "main.json",
+                "/resources/0/properties/template/resources/0/properties/parameters",
+            ),
         )
         .expect("inside the module declaration");
         assert!(m.is_module());
@@ -262,7 +270,11 @@ mod tests {
         assert_eq!(c.name.as_deref(), Some("kv-linked"));
         assert_eq!(c.module.as_deref(), Some("vaults"));
         let c = context_at(&plans, at(&root, "/resources/0/properties")).expect("in root");
-        assert_eq!(c.name.as_deref(), Some("kv-root"), "same pointer, the root file");
+        assert_eq!(
+            c.name.as_deref(),
+            Some("kv-root"),
+            "same pointer, the root file"
+        );
         assert_eq!(c.module, None);
     }
 
@@ -282,7 +294,10 @@ mod tests {
         assert_eq!(one.name.as_deref(), Some("wf-2"));
         assert_eq!(one.copy_index, Some(2));
         assert_eq!(one.instances, None);
-        assert_eq!(one.describe(), "resource Microsoft.Logic/workflows 'wf-2' [2]");
+        assert_eq!(
+            one.describe(),
+            "resource Microsoft.Logic/workflows 'wf-2' [2]"
+        );
     }
 
     #[test]
@@ -300,8 +315,11 @@ mod tests {
                                    "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')]"}}
             }
         }))];
-        let c = context_at(&plans, at("main.json", "/resources/kvAccess/properties/principalId"))
-            .expect("inside kvAccess");
+        let c = context_at(
+            &plans,
+            at("main.json", "/resources/kvAccess/properties/principalId"),
+        )
+        .expect("inside kvAccess");
         assert_eq!(c.symbol.as_deref(), Some("kvAccess"));
         assert_eq!(c.generator.as_deref(), Some("bicep"));
         assert_eq!(c.label(), "kvAccess");
@@ -311,9 +329,7 @@ mod tests {
 
     #[test]
     fn plans_of_one_template_with_other_parameters_share_what_agrees() {
-        let template = |name: &str| {
-            json!({"$schema": RG_SCHEMA, "resources": [vault("kv-shared"), vault(name)]})
-        };
+        let template = |name: &str| json!({"$schema": RG_SCHEMA, "resources": [vault("kv-shared"), vault(name)]});
         let plans = [plan(template("kv-dev")), plan(template("kv-prod"))];
         let shared = context_at(&plans, at("main.json", "/resources/0")).expect("vault 0");
         assert_eq!(shared.name.as_deref(), Some("kv-shared"));
