@@ -112,6 +112,9 @@ pub struct PlannedDeployment {
     pub template_file: String,
     /// Whether its template was expanded (`false` for a remote `templateLink.uri`).
     pub expanded: bool,
+    /// The tool that wrote its template (`metadata._generator.name`, e.g. `bicep`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<String>,
     pub condition: ConditionStatus,
     pub location: Location,
     pub outputs: IndexMap<String, Value>,

@@ -39,6 +39,8 @@ pub struct Template {
     /// True for `languageVersion` 2.x: resources are keyed by symbolic name.
     pub symbolic: bool,
     pub content_version: Option<String>,
+    /// The tool that wrote it, from `metadata._generator.name` (`bicep` for `bicep build` output).
+    pub generator: Option<String>,
     /// Declared parameters, in order.
     pub parameters: IndexMap<String, ParameterDecl>,
     /// Declared variables, in order (a `copy` block adds one variable per entry).
@@ -175,6 +177,12 @@ impl Template {
             symbolic,
             content_version: obj
                 .get("contentVersion")
+                .and_then(Json::as_str)
+                .map(str::to_string),
+            generator: obj
+                .get("metadata")
+                .and_then(|m| m.get("_generator"))
+                .and_then(|g| g.get("name"))
                 .and_then(Json::as_str)
                 .map(str::to_string),
             parameters: IndexMap::new(),

@@ -767,3 +767,31 @@ fn if_in_a_variable_evaluates_only_the_branch_taken() {
         Some(&Value::String(expected))
     );
 }
+
+#[test]
+fn each_deployment_records_the_generator_its_own_template_names() {
+    // A Bicep root with a Bicep module and a hand-written inline nested template.
+    let plan = expand(json!({
+        "$schema": RG_SCHEMA,
+        "metadata": {"_generator": {"name": "bicep", "version": "0.30.23.60470"}},
+        "resources": [
+            {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "secrets",
+             "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                "template": {"$schema": RG_SCHEMA,
+                    "metadata": {"_generator": {"name": "bicep"}},
+                    "resources": []}}},
+            {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "handwritten",
+             "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                "template": {"$schema": RG_SCHEMA, "resources": []}}}
+        ]
+    }));
+    let generator = |path: &str| {
+        plan.deployments
+            .iter()
+            .find(|d| d.path == path)
+            .map(|d| d.generator.clone())
+    };
+    assert_eq!(generator(""), Some(Some("bicep".to_string())));
+    assert_eq!(generator("secrets"), Some(Some("bicep".to_string())));
+    assert_eq!(generator("handwritten"), Some(None));
+}

@@ -1,5 +1,6 @@
 //! End-to-end: run the `rolegate` binary on every `examples/*/{good,bad}` and hold it to the
-//! example's `expected.json` (verdict, exit code, rule ids at JSON pointer and line), then check
+//! example's `expected.json` (verdict, exit code, rule ids at JSON pointer and line, and where given
+//! the resource and module each finding is in), then check
 //! exit code 2 with file:line:column on bad input.
 
 use std::path::{Path, PathBuf};
@@ -50,8 +51,14 @@ fn example_dirs() -> Vec<String> {
     out
 }
 
-/// A rule that must be reported: (rule, file, [(pointer, line)] any of which is right).
-type ExpectedFinding = (String, String, Vec<(String, u64)>);
+/// A rule that must be reported: (rule, file, [(pointer, line)] any of which is right, and the
+/// fields its `resource` context must have: `null` for a field that must be absent).
+type ExpectedFinding = (
+    String,
+    String,
+    Vec<(String, u64)>,
+    serde_json::Map<String, Value>,
+);
 
 struct Expected {
     verdict: String,
@@ -84,6 +91,7 @@ fn expected(dir: &str) -> Expected {
                 f["rule"].as_str().unwrap_or_default().to_string(),
                 f["file"].as_str().unwrap_or("main.json").to_string(),
                 at,
+                f["resource"].as_object().cloned().unwrap_or_default(),
             )
         })
         .collect();
@@ -169,25 +177,41 @@ fn check_example(dir: &str) -> Result<(), String> {
     }
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
     let mut problems = Vec::new();
-    for (rule, file, at) in &want.findings {
-        let hit = findings.iter().any(|f| {
-            f["rule"] == rule.as_str()
-                && f["location"]["file"]
-                    .as_str()
-                    .is_some_and(|p| p.ends_with(&format!("/{file}")) || p == file)
-                && at.iter().any(|(pointer, line)| {
-                    f["location"]["pointer"] == pointer.as_str()
-                        && f["location"]["line"].as_u64() == Some(*line)
-                })
-        });
-        if !hit {
+    for (rule, file, at, resource) in &want.findings {
+        let hits: Vec<&Value> = findings
+            .iter()
+            .filter(|f| {
+                f["rule"] == rule.as_str()
+                    && f["location"]["file"]
+                        .as_str()
+                        .is_some_and(|p| p.ends_with(&format!("/{file}")) || p == file)
+                    && at.iter().any(|(pointer, line)| {
+                        f["location"]["pointer"] == pointer.as_str()
+                            && f["location"]["line"].as_u64() == Some(*line)
+                    })
+            })
+            .collect();
+        if hits.is_empty() {
             problems.push(format!("missing {rule} at {file} {at:?}"));
+        }
+        // The resource and module the finding is in, as a Bicep author would look for them.
+        let in_resource = |f: &&Value| {
+            resource
+                .iter()
+                .all(|(key, want)| &f["resource"][key.as_str()] == want)
+        };
+        if !hits.is_empty() && !hits.iter().any(in_resource) {
+            problems.push(format!(
+                "{rule} at {file}: resource {}, expected {}",
+                hits[0]["resource"],
+                Value::Object(resource.clone())
+            ));
         }
     }
     // Errors nobody expected are wrong too: a gate that cries wolf gets switched off.
     for f in &findings {
         let rule = f["rule"].as_str().unwrap_or_default();
-        let expected_rule = want.findings.iter().any(|(r, _, _)| r == rule)
+        let expected_rule = want.findings.iter().any(|(r, _, _, _)| r == rule)
             || want.also_acceptable.iter().any(|r| r == rule);
         if f["severity"] == "error" && f.get("suppressed").is_none() && !expected_rule {
             problems.push(format!(
@@ -252,12 +276,19 @@ fn check_example(dir: &str) -> Result<(), String> {
     if out.status.code() != Some(want.exit_code) {
         problems.push(format!("text run exit code {:?}", out.status.code()));
     }
-    for (rule, file, at) in &want.findings {
+    for (rule, file, at, resource) in &want.findings {
         let pointed = at
             .iter()
             .any(|(_, line)| text.contains(&format!("{dir}/{file}:{line}:")));
         if !text.contains(&format!("[{rule}]")) || !pointed {
             problems.push(format!("text output lacks {rule} at {file}:{at:?}"));
+        }
+        if let Some(module) = resource.get("module").and_then(Value::as_str) {
+            if !text.contains(&format!(" in module '{module}')")) {
+                problems.push(format!(
+                    "text output does not name module {module} for {rule}"
+                ));
+            }
         }
     }
     if !text.contains("policy: ") {

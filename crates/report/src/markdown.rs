@@ -229,6 +229,9 @@ fn finding_item(f: &Finding, fail_on: Severity) -> String {
         text(&f.message),
         inline(&f.location.to_string())
     );
+    if let Some(resource) = &f.resource {
+        let _ = write!(out, " in {}", text(&resource.describe()));
+    }
     for label in &f.labels {
         let _ = write!(
             out,

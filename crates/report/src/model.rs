@@ -630,6 +630,7 @@ mod tests {
             fix: None,
             subject: Subject::default(),
             suppressed: None,
+            resource: None,
         }
     }
 

@@ -108,11 +108,23 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
         message.push_str(&format!(" Fix: {fix}"));
     }
     let mut location = json!({ "physicalLocation": physical(&finding.location) });
+    let mut logical = Vec::new();
     if !finding.location.pointer.is_empty() {
-        location["logicalLocations"] = json!([{
+        logical.push(json!({
             "fullyQualifiedName": finding.location.pointer,
             "kind": "object",
-        }]);
+        }));
+    }
+    // The resource as its author named it (Bicep symbol, module path), for a compiled template.
+    if let Some(resource) = &finding.resource {
+        logical.push(json!({
+            "name": resource.label(),
+            "fullyQualifiedName": resource.qualified_name(),
+            "kind": "resource",
+        }));
+    }
+    if !logical.is_empty() {
+        location["logicalLocations"] = json!(logical);
     }
     let related: Vec<Value> = finding
         .labels

@@ -75,9 +75,15 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceCache, st
         .unwrap_or(1);
     let pad = " ".repeat(width);
     let secret = finding.rule.starts_with("SC001");
+    // Beside the JSON location, the resource and module a Bicep author finds in their own file.
+    let within = finding
+        .resource
+        .as_ref()
+        .map(|r| format!(" ({})", r.describe()));
     snippet(
         out,
         &finding.location,
+        within.as_deref().unwrap_or_default(),
         &finding.name,
         "-->",
         &pad,
@@ -90,6 +96,7 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceCache, st
         snippet(
             out,
             &label.location,
+            "",
             &label.message,
             ":::",
             &pad,
@@ -127,6 +134,7 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceCache, st
 fn snippet(
     out: &mut String,
     location: &Location,
+    within: &str,
     label: &str,
     arrow: &str,
     pad: &str,
@@ -135,7 +143,7 @@ fn snippet(
     severity: Severity,
     secret: bool,
 ) {
-    let _ = writeln!(out, "{pad}{} {location}", style.gutter(arrow));
+    let _ = writeln!(out, "{pad}{} {location}{within}", style.gutter(arrow));
     let Some(line) = sources.line(&location.file, location.line) else {
         if !label.is_empty() {
             let _ = writeln!(out, "{pad} {} {label}", style.gutter("="));

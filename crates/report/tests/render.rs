@@ -9,7 +9,7 @@ use report::{
     TemplateInfo, TextOptions, ToolInfo, Verdict,
 };
 use rules::finding::Subject;
-use rules::{Finding, Label, Severity, Suppression};
+use rules::{Finding, Label, ResourceContext, Severity, Suppression};
 
 const TEMPLATE: &str = "examples/payment-reconciliation/bad/main.json";
 const POLICY: &str = "examples/payment-reconciliation/bad/rolegate.yaml";
@@ -64,6 +64,7 @@ fn findings() -> Vec<Finding> {
                 scope: Some(SUB.into()),
             },
             suppressed: None,
+            resource: Some(contributor_grant()),
         },
         Finding {
             rule: "RA002".into(),
@@ -83,6 +84,7 @@ fn findings() -> Vec<Finding> {
                 scope: Some(SUB.into()),
             },
             suppressed: None,
+            resource: Some(contributor_grant()),
         },
         Finding {
             rule: "SC001".into(),
@@ -99,6 +101,7 @@ fn findings() -> Vec<Finding> {
                 expires: "2099-12-31".into(),
                 location: loc(POLICY, 9, 5, "/exceptions/0"),
             }),
+            resource: None,
         },
         Finding {
             rule: "MI004".into(),
@@ -115,8 +118,26 @@ fn findings() -> Vec<Finding> {
                 scope: None,
             },
             suppressed: None,
+            // Hand-written JSON: no symbol, so the type and name.
+            resource: Some(ResourceContext {
+                resource_type: "Microsoft.Logic/workflows".into(),
+                name: Some("wf-payments".into()),
+                ..ResourceContext::default()
+            }),
         },
     ]
+}
+
+/// The role assignment as compiled from Bicep: `resource contributorGrant` in `module grants`.
+fn contributor_grant() -> ResourceContext {
+    ResourceContext {
+        resource_type: "Microsoft.Authorization/roleAssignments".into(),
+        name: Some("{guid of runtime property identity.principalId of Microsoft.Logic/workflows/wf-payments}".into()),
+        symbol: Some("contributorGrant".into()),
+        module: Some("grants".into()),
+        generator: Some("bicep".into()),
+        ..ResourceContext::default()
+    }
 }
 
 fn fixture(fail_on: Severity) -> Report {
@@ -313,9 +334,28 @@ fn json_report_matches_its_schema() {
     assert_eq!(value["findings"][0]["rule"], "MI004");
     assert_eq!(value["findings"][0]["location"]["line"], 12);
 
+    assert_eq!(
+        value["findings"][0]["resource"]["type"],
+        "Microsoft.Logic/workflows"
+    );
+    assert!(
+        value["findings"][1].get("resource").is_none(),
+        "no context, no key"
+    );
+    assert_eq!(
+        value["findings"][2]["resource"]["symbol"],
+        "contributorGrant"
+    );
+    assert_eq!(value["findings"][2]["resource"]["module"], "grants");
+    assert_eq!(value["findings"][2]["resource"]["generator"], "bicep");
+
     // The schema can fail: a report with a bad verdict is rejected.
     let mut bad = value.clone();
     bad["verdict"] = "maybe".into();
+    assert!(!validator.is_valid(&bad));
+    // And it describes the resource context: a context without a type is rejected.
+    let mut bad = value.clone();
+    bad["findings"][2]["resource"] = serde_json::json!({"copy_index": "three"});
     assert!(!validator.is_valid(&bad));
 
     // And the JSON reads back into the same report.

@@ -94,6 +94,7 @@ fn checks() -> [(&'static RuleMeta, CheckFn); 25] {
 /// Runs every rule over the model and plans, and applies the policy: severity overrides (`off`
 /// drops a rule), the `unresolved` mode for EV001/EV002, and exceptions (a covering exception in
 /// force marks the finding suppressed; an expired one no longer applies and is reported as a note).
+/// Each finding is given the planned resource its location lies in ([`Finding::resource`]).
 /// Findings come back ordered by file, line, column and rule.
 pub fn check(
     model: &AccessModel,
@@ -114,6 +115,8 @@ pub fn check(
         }
     }
     apply_exceptions(policy, options, &mut findings);
+    // After exceptions, which match on the subject only: the context never changes what is suppressed.
+    crate::resource_context::attach(plans, &mut findings);
     findings.sort_by(|a, b| {
         (
             &a.location.file,
@@ -197,6 +200,7 @@ fn apply_exceptions(policy: &Policy, options: &CheckOptions<'_>, findings: &mut 
                     fix: Some("renew the exception with a new expiry date, or fix the finding it covered".to_string()),
                     subject: f.subject.clone(),
                     suppressed: None,
+                    resource: None,
                 };
                 if !notes.contains(&note) {
                     notes.push(note);
@@ -280,6 +284,55 @@ mod tests {
             Some(Severity::Warning)
         );
         assert_eq!(sev("version: 1\nunresolved: ignore\n"), None);
+    }
+
+    #[test]
+    fn findings_are_given_their_planned_resource_and_exceptions_still_apply() {
+        // A plan whose declarations sit where the test model's grant (/resources/2) and workload
+        // (/resources/0) are declared.
+        let template = serde_json::json!({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "languageVersion": "2.0",
+            "resources": {
+                "recon": {"type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01", "name": "recon"},
+                "vault": {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "kv1"},
+                "contributorGrant": {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+                    "name": "5f0c1d9e-0000-4000-8000-000000000001", "properties": {}}
+            }
+        });
+        let template = template.to_string();
+        let doc = arm::Document::parse(std::path::Path::new("main.json"), &template);
+        let plan = doc.ok().and_then(|d| {
+            arm::expand::expand_document(std::sync::Arc::new(d), &Default::default()).ok()
+        });
+        let Some(mut plan) = plan else {
+            panic!("the test template expands");
+        };
+        // Symbolic resources are keyed by name; the test model points at array indexes.
+        for (i, r) in plan.resources.iter_mut().enumerate() {
+            r.location.pointer = format!("/resources/{i}");
+        }
+        let live = policy("version: 1\nexceptions:\n  - rule: RA002\n    workload: recon\n    reason: migration\n    owner: team-pay\n    expires: 2099-01-01\n");
+        let options = CheckOptions::new(today(), catalogue());
+        let without = check(&contributor_model(), &[], &live, &options);
+        let with = check(&contributor_model(), &[plan], &live, &options);
+        let ra002 = |f: &[Finding]| f.iter().find(|f| f.rule == "RA002").cloned();
+        let (Some(before), Some(after)) = (ra002(&without), ra002(&with)) else {
+            panic!("RA002 in both runs");
+        };
+        assert_eq!(before.resource, None, "no plans, no context");
+        assert_eq!(
+            after.suppressed, before.suppressed,
+            "exceptions are unaffected"
+        );
+        let context = after.resource.expect("the grant's declaration is planned");
+        assert_eq!(context.symbol.as_deref(), Some("contributorGrant"));
+        // Apart from the context, the findings are the same.
+        let strip = |mut f: Vec<Finding>| {
+            f.iter_mut().for_each(|f| f.resource = None);
+            f
+        };
+        assert_eq!(strip(with), without);
     }
 
     #[test]

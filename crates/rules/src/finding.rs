@@ -53,6 +53,107 @@ pub struct Finding {
     /// Set when a policy exception covers this finding (it then does not fail the gate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// The planned resource the primary location lies in, named as its author wrote it (symbolic
+    /// name, module); `None` outside any resource (a parameter, an output, the policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceContext>,
+}
+
+/// The planned resource a finding points into: what a Bicep author needs to find the line in their
+/// `.bicep` file when the finding's location is in the compiled JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceContext {
+    /// Full resource type, e.g. `Microsoft.Authorization/roleAssignments`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Full resource name; absent when the declaration makes several resources the finding does
+    /// not tell apart (see `instances`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Symbolic name (`languageVersion` 2.0 templates, i.e. Bicep's resource or module name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    /// Path of the nested deployment (Bicep module) that declares it, e.g. `secrets` or
+    /// `app/secrets`; absent for the root deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// Name of the copy loop that makes it (Bicep names the loop after the symbolic name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_loop: Option<String>,
+    /// Index in that copy loop, when the finding is about one instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_index: Option<i64>,
+    /// How many resources the declaration makes, when more than one and the finding does not say
+    /// which (copy-loop instances, a module deployed more than once); `name`, `copy_index` and, if
+    /// the instances are in different modules, `module` are then absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<usize>,
+    /// The tool that wrote the declaring template (`metadata._generator.name`), e.g. `bicep`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<String>,
+}
+
+impl ResourceContext {
+    /// True for a nested deployment, which Bicep writes as a `module`.
+    pub fn is_module(&self) -> bool {
+        self.resource_type
+            .eq_ignore_ascii_case("Microsoft.Resources/deployments")
+    }
+
+    /// The name a reader searches for: the symbolic name, else the resource name, else the type.
+    pub fn label(&self) -> &str {
+        if let Some(symbol) = &self.symbol {
+            return symbol;
+        }
+        match &self.name {
+            Some(name) if !is_unknown(name) => name,
+            _ => &self.resource_type,
+        }
+    }
+
+    /// `module` path and label joined with `/`, e.g. `app/secrets/kvAccess`.
+    pub fn qualified_name(&self) -> String {
+        match &self.module {
+            Some(module) => format!("{module}/{}", self.label()),
+            None => self.label().to_string(),
+        }
+    }
+
+    /// One phrase for a location line, e.g. `resource 'kvAccess' in module 'secrets'`,
+    /// `resource Microsoft.KeyVault/vaults 'kv-1'` or `module 'secrets'`.
+    pub fn describe(&self) -> String {
+        let kind = if self.is_module() {
+            "module"
+        } else {
+            "resource"
+        };
+        let mut out = if self.symbol.is_some() || self.is_module() {
+            match self.label() {
+                label if label == self.resource_type => kind.to_string(),
+                label => format!("{kind} '{label}'"),
+            }
+        } else {
+            match &self.name {
+                Some(name) if !is_unknown(name) => {
+                    format!("{kind} {} '{name}'", self.resource_type)
+                }
+                _ => format!("{kind} {}", self.resource_type),
+            }
+        };
+        if let Some(index) = self.copy_index {
+            out.push_str(&format!(" [{index}]"));
+        }
+        if let Some(module) = &self.module {
+            out.push_str(&format!(" in module '{module}'"));
+        }
+        out
+    }
+}
+
+/// A name that is wholly a placeholder for a value known only at deployment (`{guid of ...}`)
+/// helps nobody find the declaration.
+fn is_unknown(name: &str) -> bool {
+    name.starts_with('{') && name.ends_with('}')
 }
 
 /// A secondary location with its own short message.

@@ -5,7 +5,8 @@
 //!   per rule, holding its documentation, its violation and its check.
 //! - [`check()`]: runs every rule over an access model, plans and policy, with [`CheckOptions`].
 //! - [`docs`]: the generated `docs/rules/` pages.
-//! - [`finding`]: what rules report; every renderer reads it.
+//! - [`finding`]: what rules report; every renderer reads it. [`check()`] names the planned
+//!   resource each finding points into ([`ResourceContext`]).
 
 pub mod check;
 mod context;
@@ -14,6 +15,7 @@ pub mod evaluation;
 pub mod finding;
 pub mod identity;
 pub mod registry;
+mod resource_context;
 pub mod role_assignment;
 pub mod secrets;
 #[cfg(test)]
@@ -22,6 +24,6 @@ pub mod violation;
 
 pub use check::check;
 pub use context::CheckOptions;
-pub use finding::{Finding, Label, Severity, Subject, Suppression};
+pub use finding::{Finding, Label, ResourceContext, Severity, Subject, Suppression};
 pub use registry::{lookup, registry, Family, RuleMeta};
 pub use violation::Violation;

@@ -31,6 +31,7 @@ impl Finding {
             fix: violation.fix(),
             subject: Subject::default(),
             suppressed: None,
+            resource: None,
         }
     }
 
