@@ -414,3 +414,20 @@ fn fail_on_warning_is_stricter_than_fail_on_error() {
         assert_eq!(report["fail_on"], "warning");
     }
 }
+
+#[test]
+fn a_discovered_policy_is_shown_by_the_path_the_user_would_type() {
+    // Discovery walks absolute paths; labels into the policy must still read like the template
+    // paths beside them, not like /home/runner/work/... .
+    let out = rolegate(&["check", "examples/payment-reconciliation/bad"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("::: examples/payment-reconciliation/bad/rolegate.yaml:"),
+        "no relative label into the policy:\n{text}"
+    );
+    let root = std::fs::canonicalize(repo_root()).expect("repo root");
+    assert!(
+        !text.contains(&*root.to_string_lossy()),
+        "an absolute path leaked into the report:\n{text}"
+    );
+}

@@ -112,7 +112,8 @@ fn discover_policies(inputs: &[TemplateInput]) -> anyhow::Result<Vec<PolicyChoic
             continue;
         }
         let loaded = match &nearest {
-            Some(path) => policy::Policy::load(path)?,
+            // Loaded by the path the user would type, so labels into it read like template paths.
+            Some(path) => policy::Policy::load(&relative(path))?,
             None => policy::Policy::embedded_default(),
         };
         let info = policy_info(&loaded, None);
