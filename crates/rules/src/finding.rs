@@ -77,6 +77,10 @@ pub struct ResourceContext {
     /// `app/secrets`; absent for the root deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// The same path in Bicep's words: the symbolic names of the module declarations, e.g.
+    /// `appModule/secretsModule`; only when every level has one (`languageVersion` 2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_symbol: Option<String>,
     /// Name of the copy loop that makes it (Bicep names the loop after the symbolic name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_loop: Option<String>,
@@ -111,9 +115,9 @@ impl ResourceContext {
         }
     }
 
-    /// `module` path and label joined with `/`, e.g. `app/secrets/kvAccess`.
+    /// Module path (symbolic when known) and label joined with `/`, e.g. `app/secrets/kvAccess`.
     pub fn qualified_name(&self) -> String {
-        match &self.module {
+        match self.module_symbol.as_ref().or(self.module.as_ref()) {
             Some(module) => format!("{module}/{}", self.label()),
             None => self.label().to_string(),
         }
@@ -143,8 +147,12 @@ impl ResourceContext {
         if let Some(index) = self.copy_index {
             out.push_str(&format!(" [{index}]"));
         }
-        if let Some(module) = &self.module {
-            out.push_str(&format!(" in module '{module}'"));
+        match (&self.module_symbol, &self.module) {
+            (Some(symbol), Some(module)) => {
+                out.push_str(&format!(" in module '{symbol}' (deployment '{module}')"))
+            }
+            (_, Some(module)) => out.push_str(&format!(" in module '{module}'")),
+            _ => {}
         }
         out
     }

@@ -7,8 +7,9 @@ use arm::plan::{DeploymentPlan, PlannedResource};
 
 use crate::finding::{Finding, ResourceContext, Subject};
 
-/// A declaration's planned resources with the generator of the template that declares them.
-type Candidates<'p> = Vec<(&'p PlannedResource, Option<&'p str>)>;
+/// A declaration's planned resources with the generator of the template that declares them and
+/// the symbolic module path of the deployment they are in.
+type Candidates<'p> = Vec<(&'p PlannedResource, Option<&'p str>, Option<String>)>;
 
 /// Sets [`Finding::resource`] on every finding whose primary location lies inside a planned
 /// resource's declaration (the innermost one: a resource in a nested template wins over the
@@ -33,20 +34,60 @@ fn declarations(plans: &[DeploymentPlan]) -> HashMap<(&str, &str), Candidates<'_
             .iter()
             .map(|d| (d.path.as_str(), d.generator.as_deref()))
             .collect();
+        let symbols = module_symbols(plan);
         for resource in &plan.resources {
             let generator = generators
                 .get(resource.deployment.as_str())
                 .copied()
                 .flatten();
+            let module_symbol = symbolic_path(&symbols, &resource.deployment);
             out.entry((
                 resource.location.file.as_str(),
                 resource.location.pointer.as_str(),
             ))
             .or_default()
-            .push((resource, generator));
+            .push((resource, generator, module_symbol));
         }
     }
     out
+}
+
+/// Symbolic names of module declarations by the deployment path they open (`app`, `app/secrets`).
+fn module_symbols(plan: &DeploymentPlan) -> HashMap<String, &str> {
+    plan.resources
+        .iter()
+        .filter(|r| {
+            r.resource_type
+                .eq_ignore_ascii_case("Microsoft.Resources/deployments")
+        })
+        .filter_map(|r| {
+            let symbol = r.symbol.as_deref()?;
+            let name = r.name.rsplit('/').next()?;
+            let path = if r.deployment.is_empty() {
+                name.to_string()
+            } else {
+                format!("{}/{name}", r.deployment)
+            };
+            Some((path, symbol))
+        })
+        .collect()
+}
+
+/// `app/secrets` as `appModule/secretsModule`, when every level has a symbolic name.
+fn symbolic_path(symbols: &HashMap<String, &str>, deployment: &str) -> Option<String> {
+    if deployment.is_empty() {
+        return None;
+    }
+    let mut path = String::new();
+    let mut out = Vec::new();
+    for segment in deployment.split('/') {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str(segment);
+        out.push(*symbols.get(&path)?);
+    }
+    Some(out.join("/"))
 }
 
 /// The context of the declaration whose pointer is the longest prefix of the finding's pointer,
@@ -75,18 +116,18 @@ fn context(candidates: &Candidates<'_>, subject: &Subject) -> Option<ResourceCon
     };
     let narrowed: Candidates<'_> = candidates
         .iter()
-        .filter(|(r, _)| named(&subject.workload, r) || named(&subject.identity, r))
-        .copied()
+        .filter(|(r, _, _)| named(&subject.workload, r) || named(&subject.identity, r))
+        .cloned()
         .collect();
     let candidates = if narrowed.is_empty() {
         candidates
     } else {
         &narrowed
     };
-    let (first, generator) = candidates.first()?;
+    let (first, generator, _) = candidates.first()?;
     let mut instances: Vec<(&str, &str, Option<i64>)> = candidates
         .iter()
-        .map(|(r, _)| {
+        .map(|(r, _, _)| {
             (
                 r.deployment.as_str(),
                 r.name.as_str(),
@@ -103,6 +144,11 @@ fn context(candidates: &Candidates<'_>, subject: &Subject) -> Option<ResourceCon
         module: common(candidates, |r| {
             Some(r.deployment.clone()).filter(|d| !d.is_empty())
         }),
+        module_symbol: {
+            let mut symbols = candidates.iter().map(|(_, _, s)| s.clone());
+            let first = symbols.next().flatten();
+            symbols.all(|s| s == first).then_some(first).flatten()
+        },
         copy_loop: first.copy.as_ref().map(|c| c.name.clone()),
         copy_index: common(candidates, |r| r.copy.as_ref().map(|c| c.index)),
         instances: (instances.len() > 1).then_some(instances.len()),
@@ -115,7 +161,7 @@ fn common<T: PartialEq>(
     candidates: &Candidates<'_>,
     value: impl Fn(&PlannedResource) -> Option<T>,
 ) -> Option<T> {
-    let mut values = candidates.iter().map(|(r, _)| value(r));
+    let mut values = candidates.iter().map(|(r, _, _)| value(r));
     let first = values.next()??;
     values.all(|v| v.as_ref() == Some(&first)).then_some(first)
 }
@@ -325,6 +371,34 @@ mod tests {
         assert_eq!(c.label(), "kvAccess");
         assert_eq!(c.describe(), "resource 'kvAccess'");
         assert_eq!(c.qualified_name(), "kvAccess");
+    }
+
+    #[test]
+    fn symbolic_modules_are_named_by_their_symbols() {
+        let module = |name: &str, inner: serde_json::Value| {
+            json!({"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": name,
+                   "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                      "template": {"$schema": RG_SCHEMA, "languageVersion": "2.0", "resources": inner}}})
+        };
+        let plans = [plan(json!({
+            "$schema": RG_SCHEMA,
+            "languageVersion": "2.0",
+            "resources": {
+                "appModule": module("app-deploy", json!({
+                    "secretsModule": module("secrets-deploy", json!({"vault": vault("kv-inner")}))
+                }))
+            }
+        }))];
+        let inner = "/resources/appModule/properties/template/resources/secretsModule/properties/template/resources/vault";
+        let c = context_at(&plans, at("main.json", &format!("{inner}/properties")))
+            .expect("inside the vault");
+        assert_eq!(c.module.as_deref(), Some("app-deploy/secrets-deploy"));
+        assert_eq!(c.module_symbol.as_deref(), Some("appModule/secretsModule"));
+        assert_eq!(
+            c.describe(),
+            "resource 'vault' in module 'appModule/secretsModule' (deployment 'app-deploy/secrets-deploy')"
+        );
+        assert_eq!(c.qualified_name(), "appModule/secretsModule/vault");
     }
 
     #[test]
