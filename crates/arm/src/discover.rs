@@ -125,18 +125,42 @@ fn is_parameters_name(path: &Path) -> bool {
     name == "parameters.json" || name.contains(".parameters.") || name.ends_with(".parameters.json")
 }
 
-/// A cheap check on the text: a deployment template `$schema`, or (no schema) a `resources` member.
-/// Anything that passes is then loaded properly, with located errors.
+/// Whether a JSON file in a directory is a deployment template: its root is an object whose
+/// `$schema` names a deployment template, or that has no `$schema` and a top-level `resources`.
+/// Other JSON beside templates (template specs, policy assignments, app settings) is skipped. A
+/// file that does not parse as plain JSON (comments, or broken) counts when its text names a
+/// deployment template schema, so a broken template is still reported with its location.
 fn looks_like_template(path: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else {
         return false;
     };
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("deploymentparameters.json") && !lower.contains("deploymenttemplate.json") {
+    let text = text.trim_start_matches('\u{feff}');
+    if !text.trim_start().starts_with(['{', '/']) {
+        // An array or a scalar at the root (a comment may come before an object).
         return false;
     }
-    lower.contains("deploymenttemplate.json")
-        || (lower.contains("\"resources\"") && !lower.contains("\"$schema\""))
+    match serde_json::from_str::<RootProbe>(text) {
+        Ok(RootProbe { schema, resources }) => match schema {
+            Some(schema) => schema
+                .to_ascii_lowercase()
+                .contains("deploymenttemplate.json"),
+            None => resources.is_some(),
+        },
+        Err(_) => {
+            let lower = text.to_ascii_lowercase();
+            let schema_named = lower.contains("deploymenttemplate.json")
+                && !lower.contains("deploymentparameters.json");
+            schema_named || (lower.contains("\"resources\"") && !lower.contains("\"$schema\""))
+        }
+    }
+}
+
+/// The two top-level members that tell a template apart, read without building the document.
+#[derive(serde::Deserialize)]
+struct RootProbe {
+    #[serde(rename = "$schema")]
+    schema: Option<String>,
+    resources: Option<serde::de::IgnoredAny>,
 }
 
 #[cfg(test)]
@@ -156,6 +180,48 @@ mod tests {
         std::fs::write(dir.join("sub/main.parameters.dev.json"), params).unwrap();
         std::fs::write(dir.join("sub/main.parameters.prod.json"), params).unwrap();
         std::fs::write(dir.join("sub/other.json"), r#"{"a": 1}"#).unwrap();
+        // JSON that mentions templates without being one: a template spec, a policy assignment list.
+        std::fs::write(
+            dir.join("sub/spec.json"),
+            format!(r#"{{"location": "westus2", "properties": {{"mainTemplate": {template}}}}}"#),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("sub/assignments.json"),
+            r#"[{"type": "Microsoft.Authorization/policyAssignments", "resources": []}]"#,
+        )
+        .unwrap();
+        // A template with a comment, and a broken one: both found (the broken one is then
+        // reported with its location, never skipped).
+        std::fs::write(
+            dir.join("sub/commented.json"),
+            format!("// compiled\n{template}"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("sub/broken.json"), &template[..template.len() - 5]).unwrap();
+        let found = find_templates(&dir);
+        let names: Vec<_> = found
+            .iter()
+            .map(|f| {
+                f.template
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "azuredeploy.json",
+                "broken.json",
+                "commented.json",
+                "main.json",
+                "main.json"
+            ]
+        );
+        std::fs::remove_file(dir.join("sub/commented.json")).unwrap();
+        std::fs::remove_file(dir.join("sub/broken.json")).unwrap();
         let found = find_templates(&dir);
         assert_eq!(found.len(), 3, "{found:#?}");
         assert_eq!(found[0].template, dir.join("azuredeploy.json"));

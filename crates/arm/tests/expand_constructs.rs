@@ -795,3 +795,44 @@ fn each_deployment_records_the_generator_its_own_template_names() {
     assert_eq!(generator("secrets"), Some(Some("bicep".to_string())));
     assert_eq!(generator("handwritten"), Some(None));
 }
+
+/// Bicep 0.30+ compiles functions that read variables (`func names() array => union(v1, v2)`)
+/// into languageVersion 2.0 templates, which ARM deploys; classic templates still may not.
+#[test]
+fn user_functions_read_variables_only_in_language_version_2() {
+    let template = |language_version: Option<&str>| {
+        let mut t = json!({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "functions": [{"namespace": "__bicep", "members": {"vaultName": {
+                "parameters": [{"name": "suffix", "type": "string"}],
+                "output": {"type": "string", "value": "[format('{0}-{1}', variables('prefix'), parameters('suffix'))]"}
+            }}}],
+            "variables": {"prefix": "kv-payrec"},
+            "resources": [{
+                "type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01",
+                "name": "[__bicep.vaultName('prod')]", "location": "westeurope", "properties": {}
+            }]
+        });
+        if let Some(v) = language_version {
+            t["languageVersion"] = json!(v);
+            let resources = t["resources"].take();
+            t["resources"] = json!({"vault": resources[0]});
+        }
+        t
+    };
+    let plan = expand(template(Some("2.0")));
+    find(&plan, "Microsoft.KeyVault/vaults", "kv-payrec-prod");
+
+    let classic = expand_json(template(None), &ExpandOptions::default()).expect("expands");
+    let error = classic
+        .diagnostics
+        .iter()
+        .find(|d| d.level == DiagnosticLevel::Error)
+        .expect("a classic template's function may not read variables");
+    assert!(
+        error.message.contains("cannot read variables('prefix')"),
+        "{}",
+        error.message
+    );
+}

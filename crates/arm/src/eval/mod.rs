@@ -79,6 +79,11 @@ pub trait EvalScope {
     ) -> Result<Value, EvalError>;
     /// `references(symbol, 'Full'?)` over a copy loop of a symbolic resource.
     fn references(&self, symbol: &str, full: bool) -> Result<Value, EvalError>;
+    /// Whether user-defined function bodies may read the template's `variables()`: yes in
+    /// `languageVersion` 2.0 templates (Bicep 0.30+ emits such functions), no in classic ones.
+    fn user_functions_read_variables(&self) -> bool {
+        false
+    }
     /// Functions the scope provides itself (e.g. a future `resourceInfo()`); `None` means not provided.
     fn call_extension(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, EvalError>> {
         None

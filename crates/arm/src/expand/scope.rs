@@ -145,6 +145,10 @@ impl EvalScope for Frame<'_, '_> {
         self.dep.variable(name)
     }
 
+    fn user_functions_read_variables(&self) -> bool {
+        self.dep.template.symbolic
+    }
+
     fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, EvalError> {
         match loop_name {
             Some(name) => self

@@ -1,4 +1,5 @@
-//! User-defined functions (`namespace.name(...)`): evaluated where only their own parameters exist.
+//! User-defined functions (`namespace.name(...)`): evaluated where only their own parameters exist
+//! (and, in `languageVersion` 2.0 templates, the template's variables).
 
 use std::cell::RefCell;
 
@@ -9,7 +10,8 @@ use super::eval_args;
 use crate::context::{DeploymentContext, TargetScope};
 use crate::value::Value;
 
-/// The scope a user function body sees: its parameters; no variables, no copyIndex, no reference.
+/// The scope a user function body sees: its parameters, the template's variables only in
+/// `languageVersion` 2.0; no copyIndex, no reference.
 struct FunctionScope<'a> {
     outer: &'a dyn EvalScope,
     qualified: String,
@@ -36,10 +38,16 @@ impl EvalScope for FunctionScope<'_> {
             })
     }
     fn variable(&self, name: &str) -> Result<Value, EvalError> {
+        if self.outer.user_functions_read_variables() {
+            return self.outer.variable(name);
+        }
         Err(EvalError::new(format!(
-            "user function '{}' cannot read variables('{name}'): user functions only see their parameters",
+            "user function '{}' cannot read variables('{name}'): in a template without languageVersion 2.0 user functions only see their parameters",
             self.qualified
         )))
+    }
+    fn user_functions_read_variables(&self) -> bool {
+        self.outer.user_functions_read_variables()
     }
     fn copy_index(&self, _loop_name: Option<&str>) -> Result<i64, EvalError> {
         Err(EvalError::new(format!(
