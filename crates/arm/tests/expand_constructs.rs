@@ -836,3 +836,66 @@ fn user_functions_read_variables_only_in_language_version_2() {
         error.message
     );
 }
+
+/// Bicep's `resource kv ... existing = { scope: resourceGroup('shared-rg') }` compiles (2.0) to an
+/// existing resource with `resourceGroup`/`subscriptionId`: its id, and the scope of a role
+/// assignment on it, are in that resource group. An existing resource whose name cannot be
+/// evaluated is no template error (ARM reads it only when used); what uses it stays unresolved.
+#[test]
+fn existing_resources_in_other_resource_groups_and_unevaluable_ones() {
+    let plan = expand_json(
+        json!({
+            "$schema": RG_SCHEMA,
+            "languageVersion": "2.0",
+            "parameters": {"identityId": {"type": "string", "defaultValue": ""}},
+            "resources": {
+                "kv": {"existing": true, "type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01",
+                       "resourceGroup": "shared-rg", "name": "vault1"},
+                "otherSub": {"existing": true, "type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01",
+                       "subscriptionId": "11111111-1111-1111-1111-111111111111", "resourceGroup": "rg2", "name": "vault2"},
+                "uami": {"existing": true, "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+                         "apiVersion": "2023-01-31",
+                         "resourceGroup": "[split(parameters('identityId'), '/')[4]]",
+                         "name": "[split(parameters('identityId'), '/')[8]]"},
+                "ra": {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+                       "name": "ra", "scope": "kv", "properties": {"principalId": "[reference('uami').principalId]"}}
+            }
+        }),
+        &ExpandOptions::default(),
+    )
+    .expect("expands");
+    let kv = find(&plan, "Microsoft.KeyVault/vaults", "vault1");
+    assert_eq!(
+        kv.id,
+        format!("{SUB}/resourceGroups/shared-rg/providers/Microsoft.KeyVault/vaults/vault1")
+    );
+    let other = find(&plan, "Microsoft.KeyVault/vaults", "vault2");
+    assert_eq!(
+        other.id,
+        "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg2/providers/Microsoft.KeyVault/vaults/vault2"
+    );
+    let ra = find(&plan, "Microsoft.Authorization/roleAssignments", "ra");
+    assert_eq!(ra.scope, kv.id, "the grant is on the vault in shared-rg");
+
+    assert!(
+        plan.diagnostics
+            .iter()
+            .all(|d| d.level != DiagnosticLevel::Error),
+        "{:#?}",
+        plan.diagnostics
+    );
+    assert!(plan
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "existing-resource-not-evaluated"));
+    let uami = plan
+        .resources
+        .iter()
+        .find(|r| r.symbol.as_deref() == Some("uami"))
+        .unwrap();
+    assert!(
+        uami.id.contains('{'),
+        "unevaluable id stays unknown: {}",
+        uami.id
+    );
+}

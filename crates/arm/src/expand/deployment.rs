@@ -474,6 +474,24 @@ impl<'a> Deployment<'a> {
         );
     }
 
+    /// An expression of an `existing` resource that cannot be evaluated. ARM reads an existing
+    /// resource only when something uses it, so this is no template error; whatever does use it
+    /// gets an id with an unknown part and is reported as unresolved.
+    fn report_existing(&self, located: Located) {
+        if self.engine.failed() {
+            return;
+        }
+        self.engine.diagnostic(
+            DiagnosticLevel::Warning,
+            "existing-resource-not-evaluated",
+            format!(
+                "existing resource: {} (anything that uses this resource is unresolved)",
+                located.error
+            ),
+            self.locate(&located.pointer),
+        );
+    }
+
     // ---- phase 1: headers -----------------------------------------------------------------
 
     fn collect(&self, decl: &ResourceDecl, parent: Option<usize>, outer_loops: &[Loop]) {
@@ -558,13 +576,17 @@ impl<'a> Deployment<'a> {
         // evaluated (ARM does not evaluate them either), so its errors are not reported.
         let condition = self.condition(decl, obj, parent, &mut loops);
         let quiet = condition == ConditionStatus::Skipped;
+        let existing = matches!(get_ci(obj, "existing"), Some(Json::Bool(true)));
         let text = |key: &str, loops: &mut Vec<Loop>| -> Option<String> {
             let json = get_ci(obj, key)?;
             let p = child(&decl.pointer, key);
             match self.eval_tree(loops, json, &p, Mode::Strict, !quiet) {
                 Ok(v) => Some(v.to_display_string()),
                 Err(e) => {
-                    if !quiet {
+                    if quiet {
+                    } else if existing {
+                        self.report_existing(e);
+                    } else {
                         self.report(e, "expression-error");
                     }
                     Some("{error}".into())
@@ -574,7 +596,15 @@ impl<'a> Deployment<'a> {
         let ty = text("type", &mut loops).unwrap_or_default();
         let name = text("name", &mut loops).unwrap_or_default();
         let api_version = text("apiVersion", &mut loops);
-        let existing = matches!(get_ci(obj, "existing"), Some(Json::Bool(true)));
+        // An existing resource in another subscription or resource group (Bicep's
+        // `existing` with `scope: resourceGroup(...)` in languageVersion 2.0 output).
+        let existing_scope = if existing && get_ci(obj, "scope").is_none() {
+            let subscription = text("subscriptionId", &mut loops);
+            let resource_group = text("resourceGroup", &mut loops);
+            self.existing_scope(subscription, resource_group)
+        } else {
+            None
+        };
 
         let (mut full_type, mut full_name) = (ty.clone(), name.clone());
         if let Some(p) = parent {
@@ -601,12 +631,17 @@ impl<'a> Deployment<'a> {
                 let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, !quiet) {
                     Ok(v) => self.resolve_scope(&v),
                     Err(e) => {
-                        if !quiet {
+                        if quiet {
+                        } else if existing {
+                            self.report_existing(e);
+                        } else {
                             self.report(e, "expression-error");
                         }
                         self.scope_id.clone()
                     }
                 };
+                (full_type, full_name, scope)
+            } else if let Some(scope) = existing_scope {
                 (full_type, full_name, scope)
             } else {
                 (full_type, full_name, self.scope_id.clone())
@@ -648,6 +683,26 @@ impl<'a> Deployment<'a> {
 
     /// The id of an extension resource's `scope`: a full id, a symbolic name, or a relative
     /// `Namespace/type/name` path under this deployment's scope.
+    /// The scope id of an existing resource given `subscriptionId` and/or `resourceGroup`: a
+    /// resource group (in this or the given subscription), or a subscription. `None` when neither
+    /// is given: it lives where this deployment deploys.
+    fn existing_scope(
+        &self,
+        subscription: Option<String>,
+        resource_group: Option<String>,
+    ) -> Option<String> {
+        let current_subscription =
+            || Some(self.eval_context.subscription_id.clone()).filter(|s| !s.is_empty());
+        match (subscription, resource_group) {
+            (None, None) => None,
+            (subscription, Some(rg)) => {
+                let subscription = subscription.or_else(current_subscription)?;
+                Some(format!("/subscriptions/{subscription}/resourceGroups/{rg}"))
+            }
+            (Some(subscription), None) => Some(format!("/subscriptions/{subscription}")),
+        }
+    }
+
     pub(crate) fn resolve_scope(&self, value: &Value) -> String {
         match value {
             Value::String(s) => {
@@ -789,6 +844,10 @@ impl<'a> Deployment<'a> {
             ) {
                 continue;
             }
+            if inst.existing && matches!(lower.as_str(), "subscriptionid" | "resourcegroup") {
+                // Part of the id (see `header`), evaluated there.
+                continue;
+            }
             let p = child(&inst.pointer, key);
             let v = if inst.is_deployment && lower == "properties" {
                 self.deployment_properties(&mut loops, value, &p)
@@ -799,6 +858,7 @@ impl<'a> Deployment<'a> {
                 Ok(v) => {
                     out.insert(key.clone(), v);
                 }
+                Err(e) if inst.existing => self.report_existing(e),
                 Err(e) => self.report(e, "expression-error"),
             }
         }
