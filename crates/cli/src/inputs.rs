@@ -16,6 +16,13 @@ pub fn options(parameters: &ParameterArgs, context: &ContextArgs) -> anyhow::Res
         .iter()
         .map(|p| arm::params::parse_override(p).map_err(anyhow::Error::from))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if let Some(hint) = parameters
+        .parameter_files
+        .iter()
+        .find_map(|f| bicep_source_hint(f))
+    {
+        bail!("{hint}");
+    }
     Ok(ExpandOptions {
         context: context.to_context(),
         parameter_files: parameters.parameter_files.clone(),
@@ -56,6 +63,9 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
         let meta =
             std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
         if !meta.is_dir() {
+            if let Some(hint) = bicep_source_hint(path) {
+                bail!("{hint}");
+            }
             out.push(TemplateInput {
                 template: path.clone(),
                 parameter_files: Vec::new(),
@@ -72,6 +82,31 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
         out.extend(found);
     }
     Ok(out)
+}
+
+/// A `.bicep` / `.bicepparam` file given as a template: say what to pass instead (rolegate reads
+/// the ARM JSON Bicep compiles to; there is no Bicep compiler in the gate).
+fn bicep_source_hint(path: &std::path::Path) -> Option<String> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let shown = path.display();
+    match extension.as_str() {
+        "bicep" => {
+            let output = path.with_extension("json");
+            let present = if output.is_file() {
+                format!(" ({} is there already)", output.display())
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "{shown}: this is Bicep source; rolegate checks the ARM JSON it compiles to: run `bicep build {shown}` (or `az bicep build --file {shown}`) and pass {}{present}",
+                output.display()
+            ))
+        }
+        "bicepparam" => Some(format!(
+            "{shown}: this is a Bicep parameters file; run `bicep build-params {shown}` (or `az bicep build-params --file {shown}`) and pass the JSON it writes with -p"
+        )),
+        _ => None,
+    }
 }
 
 /// Expands every input in parallel, keeping argument order; `options.parameter_files` (the `-p`

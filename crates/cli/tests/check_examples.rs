@@ -391,6 +391,31 @@ fn missing_template_and_bad_flags_exit_2() {
 }
 
 #[test]
+fn bicep_source_is_bad_input_that_says_what_to_pass() {
+    let out = rolegate(&["check", "examples/payment-reconciliation/bad/main.bicep"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bicep build examples/payment-reconciliation/bad/main.bicep")
+            && stderr.contains("examples/payment-reconciliation/bad/main.json is there already"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("invalid JSON"), "{stderr}");
+
+    let params = scratch("main.bicepparam");
+    std::fs::write(&params, "using 'main.bicep'\n").expect("write");
+    let out = rolegate(&[
+        "check",
+        "examples/payment-reconciliation/bad/main.json",
+        "-p",
+        &params.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bicep build-params"), "{stderr}");
+}
+
+#[test]
 fn fail_on_warning_is_stricter_than_fail_on_error() {
     // On a passing example, --fail-on warning fails exactly when it has warnings.
     for dir in example_dirs().iter().filter(|d| d.ends_with("/good")) {
