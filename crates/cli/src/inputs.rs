@@ -116,6 +116,19 @@ pub fn expand(
     inputs: &[TemplateInput],
     options: &ExpandOptions,
 ) -> anyhow::Result<Vec<DeploymentPlan>> {
+    if options.parameter_files.is_empty() {
+        for input in inputs.iter().filter(|i| i.parameter_files.is_empty()) {
+            let beside = input.template.with_extension("parameters.json");
+            if beside.is_file() {
+                eprintln!(
+                    "note: {} is beside {}; pass `-p {}` to deploy with it (directories pick it up themselves)",
+                    beside.display(),
+                    input.template.display(),
+                    beside.display()
+                );
+            }
+        }
+    }
     arm::discover::expand_all(inputs, options)
         .into_iter()
         .map(|result| {

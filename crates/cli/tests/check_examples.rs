@@ -391,6 +391,23 @@ fn missing_template_and_bad_flags_exit_2() {
 }
 
 #[test]
+fn a_single_template_notes_the_parameter_file_beside_it() {
+    let template = "examples/payment-reconciliation/bad/main.json";
+    let out = rolegate(&["check", template]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pass `-p examples/payment-reconciliation/bad/main.parameters.json`"),
+        "{stderr}"
+    );
+    let params = "examples/payment-reconciliation/bad/main.parameters.json";
+    let out = rolegate(&["check", template, "-p", params]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("note:"),
+        "no note once -p is given"
+    );
+}
+
+#[test]
 fn bicep_source_is_bad_input_that_says_what_to_pass() {
     let out = rolegate(&["check", "examples/payment-reconciliation/bad/main.bicep"]);
     assert_eq!(out.status.code(), Some(2));
