@@ -19,7 +19,8 @@ pub struct PolicyFile {
     #[schemars(range(min = 1, max = 1))]
     pub version: Spanned<u32>,
     /// What to do when a grant's role, scope or principal, or a resource's condition, is only known
-    /// at deployment time (rules EV001, EV002). Default: fail.
+    /// at deployment time (rules EV001, EV002; `ignore` also drops EV004, calls whose target is only
+    /// known at run time). Default: fail.
     #[serde(default)]
     pub unresolved: Option<Spanned<UnresolvedMode>>,
     /// The broadest scope a grant may have (rule RA003). Default: resource-group.

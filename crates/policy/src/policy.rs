@@ -594,7 +594,7 @@ impl Policy {
         }
     }
 
-    /// How unresolved values are treated (rules EV001, EV002).
+    /// How unresolved values are treated (rules EV001, EV002, EV004).
     pub fn unresolved(&self) -> &Setting<UnresolvedMode> {
         &self.unresolved
     }

@@ -12,7 +12,7 @@ use crate::registry::{lookup, RuleMeta};
 type CheckFn = fn(&Cx, &mut Vec<Finding>);
 
 /// Every rule with its check, in catalogue order.
-fn checks() -> [(&'static RuleMeta, CheckFn); 25] {
+fn checks() -> [(&'static RuleMeta, CheckFn); 26] {
     use crate::{evaluation as ev, identity as mi, role_assignment as ra, secrets as sc};
     [
         (
@@ -88,11 +88,15 @@ fn checks() -> [(&'static RuleMeta, CheckFn); 25] {
             ev::unresolved_condition::check,
         ),
         (&ev::template_error::RULE, ev::template_error::check),
+        (
+            &ev::unresolved_call_target::RULE,
+            ev::unresolved_call_target::check,
+        ),
     ]
 }
 
 /// Runs every rule over the model and plans, and applies the policy: severity overrides (`off`
-/// drops a rule), the `unresolved` mode for EV001/EV002, and exceptions (a covering exception in
+/// drops a rule), the `unresolved` mode for EV001/EV002/EV004, and exceptions (a covering exception in
 /// force marks the finding suppressed; an expired one no longer applies and is reported as a note).
 /// Each finding is given the planned resource its location lies in ([`Finding::resource`]).
 /// Findings come back ordered by file, line, column and rule.
@@ -142,9 +146,10 @@ fn severity_for(policy: &Policy, rule: &RuleMeta) -> Option<Severity> {
         Severity::Warning => Level::Warning,
         Severity::Note => Level::Note,
     };
-    // The `unresolved` mode decides EV001 (fail closed by default) and whether EV002 is shown.
+    // The `unresolved` mode decides EV001 (fail closed by default) and whether EV002 and EV004
+    // are shown.
     let default = match (rule.id, policy.unresolved().value) {
-        (_, UnresolvedMode::Ignore) if rule.id == "EV001" || rule.id == "EV002" => Level::Off,
+        (_, UnresolvedMode::Ignore) if matches!(rule.id, "EV001" | "EV002" | "EV004") => Level::Off,
         ("EV001", UnresolvedMode::Warn) => Level::Warning,
         _ => default,
     };
