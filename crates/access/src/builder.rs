@@ -69,7 +69,12 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
         workloads::collect(&ctx, &mut model);
         usages::collect(&ctx, &mut model);
         standard::collect(&ctx, &mut model);
+        let first_grant = model.grants.len();
         grants::collect(&ctx, roles, &mut model);
+        let source = model.sources.len() - 1;
+        for grant in &mut model.grants[first_grant..] {
+            grant.source = source;
+        }
         credentials::collect(&ctx, &mut model);
     }
     workloads::link_identities(&mut model);

@@ -217,6 +217,10 @@ pub struct Grant {
     pub deployed: ConditionStatus,
     /// Deployment path that declares it.
     pub deployment: String,
+    /// Index in [`AccessModel::sources`] of the plan (template run) that declares it: grants of
+    /// different runs (other templates, other parameter files) are separate deployments.
+    #[serde(default)]
+    pub source: usize,
     /// Where it is declared.
     pub location: Location,
 }

@@ -374,3 +374,25 @@ fn unresolved_principal_is_listed() {
         .what
         .starts_with("principal of role assignment"));
 }
+
+#[test]
+fn each_grant_names_the_template_run_that_declares_it() {
+    let kv = rid("Microsoft.KeyVault/vaults", "kv1");
+    let plan = || {
+        PlanBuilder::new()
+            .full(
+                RA,
+                "22222222-2222-2222-2222-222222222222",
+                &kv,
+                "",
+                ra_body(&rt(WF, "wf", "identity.principalId")),
+                None,
+            )
+            .build()
+    };
+    // One template run twice (two parameter files): the same grant once per run.
+    let m = access::build_all(&[plan(), plan()], &RoleCatalogue::builtin());
+    assert_eq!(m.sources.len(), 2);
+    let sources: Vec<usize> = m.grants.iter().map(|g| g.source).collect();
+    assert_eq!(sources, [0, 1]);
+}

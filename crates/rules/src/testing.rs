@@ -202,6 +202,7 @@ pub fn grant(role_guid: &str, scope: &str, principal: Principal) -> Grant {
         description: None,
         deployed: ConditionStatus::Deployed,
         deployment: String::new(),
+        source: 0,
         location: loc("/resources/2"),
     }
 }

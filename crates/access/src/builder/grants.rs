@@ -129,6 +129,8 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         description: prop_str("description"),
         deployed: ctx.deployed(r),
         deployment: r.deployment.clone(),
+        // Set by `build_all` to the plan's index.
+        source: 0,
         location: r.location.clone(),
     }
 }

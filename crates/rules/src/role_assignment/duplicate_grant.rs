@@ -89,8 +89,10 @@ impl Violation for DuplicateGrant {
 
 /// Every second grant of the same principal, role and scope, and every second assignment name.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    let mut by_triple: HashMap<(String, String, String), &Grant> = HashMap::new();
-    let mut by_name: HashMap<String, &Grant> = HashMap::new();
+    // Keyed by the plan that declares the grant too: two templates of a directory, or one template
+    // with two parameter files, are separate deployments, not one deployment granting twice.
+    let mut by_triple: HashMap<(usize, String, String, String), &Grant> = HashMap::new();
+    let mut by_name: HashMap<(usize, String), &Grant> = HashMap::new();
     for g in &cx.model.grants {
         if !is_deployed(&g.deployed) {
             continue;
@@ -100,6 +102,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             let resolved = !g.scope.has_unknown_parts() && !g.role.id.contains('{');
             if resolved {
                 let key = (
+                    g.source,
                     principal.to_ascii_lowercase(),
                     g.role.id.to_ascii_lowercase(),
                     g.scope.as_str().to_ascii_lowercase(),
@@ -113,7 +116,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             }
         }
         if g.name_resolved {
-            let key = g.name.to_ascii_lowercase();
+            let key = (g.source, g.name.to_ascii_lowercase());
             match by_name.get(&key) {
                 Some(first) if !reported => push(cx, out, g, first, Some(g.name.clone())),
                 Some(_) => {}
@@ -171,6 +174,19 @@ mod tests {
         let mut b = grant(KV_SECRETS_USER, &kv_id("kv2"), system_principal(&w));
         b.name = "other".into();
         m.grants.extend([a, b]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn silent_for_the_same_grant_in_separate_template_runs() {
+        // `rolegate check dir/` with main.parameters.dev.json and main.parameters.prod.json: two
+        // runs of one template, each granting once.
+        let mut m = model();
+        let w = workflow("recon", Some(system()));
+        let dev = grant(KV_SECRETS_USER, &kv_id("kv1"), system_principal(&w));
+        let mut prod = dev.clone();
+        prod.source = 1;
+        m.grants.extend([dev, prod]);
         assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }
