@@ -13,13 +13,19 @@ use crate::violation::Violation;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Flags two role assignments in one deployment that give the same principal the same role at
-    /// the same scope, or that share the same assignment name.
+    /// Flags two role assignments in one deployment (one template run: its modules included,
+    /// other templates and other parameter files not) that give the same principal the same role
+    /// at the same scope under different names, that are the same assignment declared twice in
+    /// one template, or that share a name but differ in principal, role or scope. The same
+    /// assignment (same name) deployed by two modules is one resource deployed twice, which Azure
+    /// accepts, and is not flagged.
     ///
     /// ## Why is this bad?
-    /// Azure keeps one assignment per principal, role and scope: the second one fails the deployment
-    /// with `RoleAssignmentExists`. Two resources with the same name overwrite each other or
-    /// conflict. Either way the template does not describe what gets deployed.
+    /// Azure keeps one assignment per principal, role and scope: a second one under another name
+    /// fails the deployment with `RoleAssignmentExists`. A resource defined twice in one template
+    /// is rejected before anything deploys. An assignment's principal, role and scope cannot be
+    /// changed, so a second assignment of the same name with other values fails with
+    /// `RoleAssignmentUpdateNotPermitted`.
     ///
     /// ## Example
     /// ```bicep
@@ -58,10 +64,21 @@ pub struct DuplicateGrant {
     pub role: String,
     /// The scope in words.
     pub scope: String,
-    /// The same assignment name (else: same principal, role and scope).
-    pub same_name: Option<String>,
+    /// How the two collide.
+    pub collision: Collision,
     /// Where the first of the two is declared.
     pub first: Location,
+}
+
+/// How two role assignments of one deployment collide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Collision {
+    /// Same principal, role and scope under different names: `RoleAssignmentExists`.
+    SameGrant,
+    /// The same assignment (same name) declared twice in one template: ARM rejects the template.
+    DeclaredTwice,
+    /// The same name for different grants: the second deployment cannot update the first.
+    SameName(String),
 }
 
 impl Violation for DuplicateGrant {
@@ -70,12 +87,16 @@ impl Violation for DuplicateGrant {
     }
 
     fn message(&self) -> String {
-        match &self.same_name {
-            Some(name) => format!(
-                "this role assignment has the same name '{name}' as the one at {}: the deployment conflicts",
+        match &self.collision {
+            Collision::SameName(name) => format!(
+                "this role assignment has the same name '{name}' as the one at {}, for a different principal, role or scope: Azure cannot change an assignment's principal, role or scope, so the deployment fails",
                 self.first
             ),
-            None => format!(
+            Collision::DeclaredTwice => format!(
+                "{} is granted '{}' on {} by the same role assignment declared twice in one template (first at {}): ARM rejects a resource defined more than once",
+                self.identity, self.role, self.scope, self.first
+            ),
+            Collision::SameGrant => format!(
                 "{} is granted '{}' on {} twice (first at {}): the second assignment fails with RoleAssignmentExists",
                 self.identity, self.role, self.scope, self.first
             ),
@@ -108,7 +129,16 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     g.scope.as_str().to_ascii_lowercase(),
                 );
                 if let Some(first) = by_triple.get(&key) {
-                    push(cx, out, g, first, None);
+                    let same_resource = g.name_resolved
+                        && first.name_resolved
+                        && g.name.eq_ignore_ascii_case(&first.name);
+                    if !same_resource {
+                        push(cx, out, g, first, Collision::SameGrant);
+                    } else if g.deployment == first.deployment {
+                        push(cx, out, g, first, Collision::DeclaredTwice);
+                    }
+                    // The same assignment (same name and properties) from two modules is one
+                    // resource deployed twice: idempotent, nothing to report.
                     reported = true;
                 } else {
                     by_triple.insert(key, g);
@@ -118,7 +148,9 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if g.name_resolved {
             let key = (g.source, g.name.to_ascii_lowercase());
             match by_name.get(&key) {
-                Some(first) if !reported => push(cx, out, g, first, Some(g.name.clone())),
+                Some(first) if !reported => {
+                    push(cx, out, g, first, Collision::SameName(g.name.clone()))
+                }
                 Some(_) => {}
                 None => {
                     by_name.insert(key, g);
@@ -128,12 +160,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
-fn push(cx: &Cx, out: &mut Vec<Finding>, g: &Grant, first: &Grant, same_name: Option<String>) {
+fn push(cx: &Cx, out: &mut Vec<Finding>, g: &Grant, first: &Grant, collision: Collision) {
     let violation = DuplicateGrant {
         identity: cx.principal_words(g),
         role: cx.role_name(g),
         scope: resource_words(&g.scope),
-        same_name,
+        collision,
         first: first.location.clone(),
     };
     out.push(
@@ -187,6 +219,30 @@ mod tests {
         let mut prod = dev.clone();
         prod.source = 1;
         m.grants.extend([dev, prod]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn the_same_assignment_twice_in_one_template_but_not_from_two_modules() {
+        let w = workflow("recon", Some(system()));
+        let a = grant(KV_SECRETS_USER, &kv_id("kv1"), system_principal(&w));
+        let mut again = a.clone();
+        again.location = loc("/resources/3");
+        let mut m = model();
+        m.grants.extend([a.clone(), again.clone()]);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].message.contains("declared twice in one template"),
+            "{}",
+            f[0].message
+        );
+
+        // Two modules deploying the identical assignment (same guid() name): one resource.
+        let mut from_module = again;
+        from_module.deployment = "build-image-2".into();
+        let mut m = model();
+        m.grants.extend([a, from_module]);
         assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }
