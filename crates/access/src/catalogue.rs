@@ -232,13 +232,42 @@ fn glob(pattern: &str, action: &str) -> bool {
 
 /// The GUID of a role definition id: the last path segment, lower case.
 pub fn role_guid(definition_id: &str) -> String {
-    definition_id
+    let last = definition_id
         .trim()
         .trim_end_matches('/')
         .rsplit('/')
         .next()
         .unwrap_or_default()
-        .to_ascii_lowercase()
+        .to_ascii_lowercase();
+    canonical_guid(&last).unwrap_or(last)
+}
+
+/// A GUID in any form Azure's .NET parser accepts (`N`: 32 digits, `B`: in braces, `P`: in
+/// parentheses) written the way role definitions are listed (`D`: 8-4-4-4-12). Templates do use
+/// the undashed form (the Azure Stack HCI quickstarts), and Azure resolves it to the same role.
+fn canonical_guid(text: &str) -> Option<String> {
+    let inner = text
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .or_else(|| text.strip_prefix('(').and_then(|t| t.strip_suffix(')')))
+        .unwrap_or(text);
+    let hex: String = inner.chars().filter(|c| *c != '-').collect();
+    let dashed_right =
+        inner.len() == 36 && [8, 13, 18, 23].iter().all(|&i| inner.as_bytes()[i] == b'-');
+    if hex.len() != 32
+        || !hex.chars().all(|c| c.is_ascii_hexdigit())
+        || !(inner.len() == 32 || dashed_right)
+    {
+        return None;
+    }
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
 }
 
 /// Why a role file could not be read.
@@ -567,9 +596,20 @@ mod tests {
             "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4633458B-17DE-408A-B874-0445C86B69E6",
             "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
             "4633458b-17de-408a-b874-0445c86b69e6",
+            // Forms .NET's Guid parser (and so ARM) accepts besides the dashed one.
+            "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4633458b17de408ab8740445c86b69e6",
+            "{4633458b-17de-408a-b874-0445c86b69e6}",
+            "(4633458B-17DE-408A-B874-0445C86B69E6)",
         ] {
             assert_eq!(role_guid(id), "4633458b-17de-408a-b874-0445c86b69e6");
         }
+        // Not GUIDs: left as they are (and reported as unknown roles where they matter).
+        assert_eq!(role_guid("/roleDefinitions/contributor"), "contributor");
+        assert_eq!(role_guid("{parameter 'roleId'}"), "{parameter 'roleid'}");
+        assert_eq!(
+            role_guid("4633458b-17de408a-b874-0445c86b69e6x"),
+            "4633458b-17de408a-b874-0445c86b69e6x"
+        );
     }
 
     #[test]
