@@ -635,7 +635,12 @@ pub(crate) fn workflow_params(body: &Value) -> HashMap<String, Value> {
 /// Names of connection parameters that carry secrets.
 pub(crate) fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    if n.ends_with("name") || n.ends_with("uri") || n.ends_with("url") || n.ends_with("endpoint") {
+    if n.ends_with("name")
+        || n.ends_with("uri")
+        || n.ends_with("url")
+        || n.ends_with("endpoint")
+        || n.contains("public")
+    {
         return false;
     }
     [
@@ -1018,5 +1023,6 @@ mod tests {
         assert!(is_secret_name("connectionString"));
         assert!(!is_secret_name("sharedAccessKeyName"));
         assert!(!is_secret_name("vaultName"));
+        assert!(!is_secret_name("sshPublicKey"));
     }
 }

@@ -81,12 +81,17 @@ impl Violation for SharedUserAssignedIdentity {
 /// Every user-assigned identity attached to several deployed workloads without the policy's leave.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for identity in &cx.model.identities {
-        let holders: Vec<&access::Workload> = cx
-            .model
-            .workloads
-            .iter()
-            .filter(|w| is_deployed(&w.deployed) && w.identity.has_user_assigned(&identity.id))
-            .collect();
+        let mut holders: Vec<&access::Workload> = Vec::new();
+        for w in &cx.model.workloads {
+            // One workload planned by several template runs (parameter files, or templates whose
+            // placeholder names coincide) is still one holder.
+            if is_deployed(&w.deployed)
+                && w.identity.has_user_assigned(&identity.id)
+                && !holders.iter().any(|h| h.id == w.id)
+            {
+                holders.push(w);
+            }
+        }
         if holders.len() < 2 {
             continue;
         }
@@ -168,5 +173,18 @@ mod tests {
         assert!(run_rule(&m, &allow, check).is_empty());
         let shareable = policy("version: 1\nshareable_identities: [\"shared\"]\n");
         assert!(run_rule(&m, &shareable, check).is_empty());
+    }
+
+    #[test]
+    fn one_workload_planned_twice_is_one_holder() {
+        // dev and prod parameter files: the same app gateway with the same identity, twice.
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/appgw-identity"
+        ));
+        m.identities.push(uami_decl(&uami));
+        let gateway = workflow("appgw", Some(user(&uami)));
+        m.workloads.extend([gateway.clone(), gateway]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }

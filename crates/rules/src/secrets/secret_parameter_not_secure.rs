@@ -114,7 +114,8 @@ pub fn name_looks_secret(name: &str) -> bool {
         "enabled",
         "type",
     ];
-    if NOT_SECRET_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
+    // A public key (`sshRSAPublicKey`, `adminPublicKey`) is meant to be shared.
+    if NOT_SECRET_SUFFIXES.iter().any(|s| lower.ends_with(s)) || lower.contains("public") {
         return false;
     }
     SECRET_WORDS.iter().any(|w| lower.contains(w)) || lower.ends_with("key") || lower == "sas"
@@ -183,6 +184,8 @@ mod tests {
             "passwordSecretUri",
             "keyVaultId",
             "monkey_business_enabled",
+            "aksClusterSshPublicKey",
+            "adminPublicKey",
         ] {
             assert!(!name_looks_secret(n), "{n}");
         }
