@@ -66,6 +66,7 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
                 .map(|s| s.to_string())
                 .collect(),
         });
+        let first_workload = model.workloads.len();
         workloads::collect(&ctx, &mut model);
         usages::collect(&ctx, &mut model);
         standard::collect(&ctx, &mut model);
@@ -74,6 +75,9 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
         let source = model.sources.len() - 1;
         for grant in &mut model.grants[first_grant..] {
             grant.source = source;
+        }
+        for workload in &mut model.workloads[first_workload..] {
+            workload.source = source;
         }
         credentials::collect(&ctx, &mut model);
     }

@@ -97,6 +97,9 @@ pub struct Workload {
     pub usages: Vec<Usage>,
     /// Tags whose values are known strings.
     pub tags: BTreeMap<String, String>,
+    /// Index in [`AccessModel::sources`] of the template run that plans it.
+    #[serde(default)]
+    pub source: usize,
     /// Where it is declared.
     pub location: Location,
 }

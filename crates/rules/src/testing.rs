@@ -99,6 +99,7 @@ pub fn workflow(name: &str, identity: Option<IdentityAttachment>) -> Workload {
         identity: identity.unwrap_or_default(),
         usages: Vec::new(),
         tags: Default::default(),
+        source: 0,
         location: loc("/resources/0"),
     }
 }

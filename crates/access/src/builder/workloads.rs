@@ -80,6 +80,8 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             identity,
             usages: Vec::new(),
             tags,
+            // Set by `build_all` to the plan's index.
+            source: 0,
             location: r.location.clone(),
         });
     }

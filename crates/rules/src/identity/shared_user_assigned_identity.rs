@@ -9,7 +9,9 @@ crate::declare_rule! {
     /// ## What it does
     /// Flags a user-assigned identity attached to more than one workload, or to workloads of
     /// different environments (by their `environment`/`env` tag), unless the policy allows that
-    /// identity to be shared.
+    /// identity to be shared. Workloads are compared within one template run (a template with
+    /// one parameter file): templates checked together are separate deployments, and without the
+    /// real deployment context their identities' ids can coincide only by placeholder.
     ///
     /// ## Why is this bad?
     /// Every workload holding the identity holds all of its roles. A flaw in any one of them (an
@@ -81,20 +83,29 @@ impl Violation for SharedUserAssignedIdentity {
 /// Every user-assigned identity attached to several deployed workloads without the policy's leave.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for identity in &cx.model.identities {
-        let mut holders: Vec<&access::Workload> = Vec::new();
+        // Holders within one template run: separate runs (other templates, other parameter
+        // files) are separate deployments whose ids may coincide only through placeholder names.
+        let mut by_source: Vec<(usize, Vec<&access::Workload>)> = Vec::new();
         for w in &cx.model.workloads {
-            // One workload planned by several template runs (parameter files, or templates whose
-            // placeholder names coincide) is still one holder.
-            if is_deployed(&w.deployed)
-                && w.identity.has_user_assigned(&identity.id)
-                && !holders.iter().any(|h| h.id == w.id)
-            {
-                holders.push(w);
+            if !is_deployed(&w.deployed) || !w.identity.has_user_assigned(&identity.id) {
+                continue;
+            }
+            match by_source.iter_mut().find(|(s, _)| *s == w.source) {
+                Some((_, holders)) => {
+                    if !holders.iter().any(|h| h.id == w.id) {
+                        holders.push(w);
+                    }
+                }
+                None => by_source.push((w.source, vec![w])),
             }
         }
-        if holders.len() < 2 {
+        let Some(holders) = by_source
+            .into_iter()
+            .map(|(_, holders)| holders)
+            .find(|holders| holders.len() >= 2)
+        else {
             continue;
-        }
+        };
         let decision = cx.policy.shared_identity_allowed(identity.id.as_str());
         if decision.allowed {
             continue;
@@ -185,6 +196,21 @@ mod tests {
         m.identities.push(uami_decl(&uami));
         let gateway = workflow("appgw", Some(user(&uami)));
         m.workloads.extend([gateway.clone(), gateway]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn holders_in_separate_template_runs_do_not_share() {
+        // Two templates of a directory whose identities coincide by name under placeholder ids.
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scratch"
+        ));
+        m.identities.push(uami_decl(&uami));
+        let a = workflow("create-key", Some(user(&uami)));
+        let mut b = workflow("create-share", Some(user(&uami)));
+        b.source = 1;
+        m.workloads.extend([a, b]);
         assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }
