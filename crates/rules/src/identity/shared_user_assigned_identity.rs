@@ -128,7 +128,17 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             workloads: holders.iter().map(|w| workload_words(w)).collect(),
             environments,
         };
-        let mut finding = Finding::new(&violation, identity.location.clone())
+        // The declaration, when it is in the holders' template; else (the identity is declared by
+        // another template run) where the first holder attaches it.
+        let location = if holders
+            .iter()
+            .any(|w| w.location.file == identity.location.file)
+        {
+            identity.location.clone()
+        } else {
+            cx.locate_in(&holders[0].location, "/identity")
+        };
+        let mut finding = Finding::new(&violation, location)
             .with_label(
                 Some(decision.location.clone()),
                 "the policy does not allow shared identities",
