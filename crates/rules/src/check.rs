@@ -121,18 +121,22 @@ pub fn check(
     apply_exceptions(policy, options, &mut findings);
     // After exceptions, which match on the subject only: the context never changes what is suppressed.
     crate::resource_context::attach(plans, &mut findings);
+    // The message is part of the order so that identical findings (one template run with two
+    // parameter files finds the same thing twice) end up side by side for `dedup`.
     findings.sort_by(|a, b| {
         (
             &a.location.file,
             a.location.line,
             a.location.column,
             &a.rule,
+            &a.message,
         )
             .cmp(&(
                 &b.location.file,
                 b.location.line,
                 b.location.column,
                 &b.rule,
+                &b.message,
             ))
     });
     findings.dedup();
@@ -345,5 +349,19 @@ mod tests {
         let ids: Vec<&str> = checks().iter().map(|(r, _)| r.id).collect();
         let registered: Vec<&str> = crate::registry().iter().map(|r| r.id).collect();
         assert_eq!(ids, registered);
+    }
+
+    #[test]
+    fn one_template_run_twice_reports_each_finding_once() {
+        // dev and prod parameter files: the same workflow, without an identity, planned twice.
+        let mut m = model();
+        let mut dev = workflow("recon", None);
+        dev.usages.clear();
+        let mut prod = dev.clone();
+        prod.source = 1;
+        m.workloads.extend([dev, prod]);
+        let findings = run(&m, &default_policy());
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["MI001"], "{findings:#?}");
     }
 }
