@@ -67,6 +67,9 @@ pub struct EvidenceFinding {
     pub rule: String,
     pub severity: String,
     pub location: String,
+    /// The resource the location lies in, as module path and name (`secrets/kvAccess`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     pub fails_gate: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<String>,
@@ -114,6 +117,7 @@ impl Evidence {
                     rule: f.rule.clone(),
                     severity: severity_name(f.severity).into(),
                     location: f.location.to_string(),
+                    resource: f.resource.as_ref().map(|r| r.qualified_name()),
                     fails_gate: fails(f, report.fail_on),
                     exception: f.suppressed.as_ref().map(|s| {
                         format!("{} (owner {}, expires {})", s.reason, s.owner, s.expires)

@@ -512,6 +512,16 @@ fn evidence_pack_names_identities_roles_scopes_policy_and_commit() {
         .as_str()
         .unwrap()
         .starts_with("sha256:"));
+    let resources: Vec<&str> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["resource"].as_str())
+        .collect();
+    assert!(
+        resources.contains(&"grants/contributorGrant"),
+        "{resources:?}"
+    );
 }
 
 #[test]
