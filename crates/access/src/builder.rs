@@ -9,6 +9,7 @@ mod workloads;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use arm::plan::{
     ConditionStatus, DeploymentPlan, ParameterSource, PlannedParameter, PlannedResource,
@@ -91,7 +92,7 @@ pub(crate) struct Ctx<'p> {
     by_id: HashMap<String, usize>,
     /// (lower-case type, lower-case last name segment) → first resource.
     by_type_name: HashMap<(String, String), usize>,
-    docs: RefCell<HashMap<String, Option<Document>>>,
+    docs: RefCell<HashMap<String, Option<Arc<Document>>>>,
 }
 
 impl<'p> Ctx<'p> {
@@ -147,6 +148,14 @@ impl<'p> Ctx<'p> {
             .find(|p| p.deployment == deployment && p.name.eq_ignore_ascii_case(name))
     }
 
+    /// The parsed file: the plan's own copy, else read again (a file the plan does not hold).
+    fn document(&self, file: &str) -> Option<Arc<Document>> {
+        self.plan
+            .document(file)
+            .cloned()
+            .or_else(|| Document::load(Path::new(file)).ok().map(Arc::new))
+    }
+
     /// Location of `path` (segments, unescaped) inside a resource's declaration.
     pub fn locate(&self, resource: &PlannedResource, path: &[&str]) -> Location {
         let mut pointer = resource.location.pointer.clone();
@@ -162,7 +171,7 @@ impl<'p> Ctx<'p> {
         let mut docs = self.docs.borrow_mut();
         let doc = docs
             .entry(base.file.clone())
-            .or_insert_with(|| Document::load(Path::new(&base.file)).ok());
+            .or_insert_with(|| self.document(&base.file));
         match doc {
             Some(d) => d.locate(pointer),
             None => Location {
@@ -180,7 +189,7 @@ impl<'p> Ctx<'p> {
         let mut docs = self.docs.borrow_mut();
         let doc = docs
             .entry(resource.location.file.clone())
-            .or_insert_with(|| Document::load(Path::new(&resource.location.file)).ok());
+            .or_insert_with(|| self.document(&resource.location.file));
         doc.as_ref()?
             .value
             .pointer(&format!("{template}/variables"))

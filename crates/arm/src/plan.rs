@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::context::{DeploymentContext, TargetScope};
-use crate::source::Location;
+use crate::source::{Document, Location};
 use crate::value::Value;
 
 /// Everything one template deployment would do.
@@ -35,6 +35,17 @@ pub struct DeploymentPlan {
     pub unresolved: Vec<Unresolved>,
     /// Warnings and errors met while expanding (the plan is still usable).
     pub diagnostics: Vec<Diagnostic>,
+    /// The files the plan was read from (the template and any linked templates), parsed once, so
+    /// later stages locate pointers in them without reading and parsing them again.
+    #[serde(skip)]
+    pub documents: Vec<Arc<Document>>,
+}
+
+impl DeploymentPlan {
+    /// The parsed file `file` (as a [`Location::file`] names it), if the plan was read from it.
+    pub fn document(&self, file: &str) -> Option<&Arc<Document>> {
+        self.documents.iter().find(|d| d.file_name() == file)
+    }
 }
 
 /// One resource that the deployment declares.

@@ -517,6 +517,10 @@ fn linked_templates_relative_path_and_remote_uri() {
     let plan = expand_file(&dir.join("main.json"), &ExpandOptions::default()).unwrap();
     let r = find(&plan, "A.B/c", "linked");
     assert!(r.location.file.ends_with("child.json"));
+    // Both files stay parsed in the plan, so later stages locate findings without rereading.
+    assert!(plan.document(&r.location.file).is_some());
+    assert!(plan.document(&plan.template).is_some());
+    assert_eq!(plan.documents.len(), 2);
     assert_eq!(plan.outputs["o"], Value::from("linked"));
     assert!(plan.outputs["r"].contains_unknown());
     let d = plan

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use access::catalogue::{cosmos_builtin_role, RoleDefinition};
 use access::{
@@ -38,7 +39,7 @@ pub(crate) struct Cx<'a> {
     pub plans: &'a [DeploymentPlan],
     pub policy: &'a Policy,
     pub options: CheckOptions<'a>,
-    documents: RefCell<HashMap<String, Option<Document>>>,
+    documents: RefCell<HashMap<String, Option<Arc<Document>>>>,
     index: Index<'a>,
 }
 
@@ -165,9 +166,13 @@ impl<'a> Cx<'a> {
     pub fn locate_in(&self, base: &Location, suffix: &str) -> Location {
         let pointer = format!("{}{}", base.pointer, suffix);
         let mut docs = self.documents.borrow_mut();
-        let doc = docs
-            .entry(base.file.clone())
-            .or_insert_with(|| Document::load(Path::new(&base.file)).ok());
+        let doc = docs.entry(base.file.clone()).or_insert_with(|| {
+            // The plans' parsed copy when they hold the file; else read it again.
+            self.plans
+                .iter()
+                .find_map(|p| p.document(&base.file).cloned())
+                .or_else(|| Document::load(Path::new(&base.file)).ok().map(Arc::new))
+        });
         match doc {
             Some(doc) if pointer_exists(&doc.value, &pointer) => doc.locate(&pointer),
             _ => base.clone(),

@@ -115,6 +115,7 @@ impl PlanBuilder {
                 outputs: Default::default(),
                 unresolved: vec![],
                 diagnostics: vec![],
+                documents: vec![],
             },
         }
     }

@@ -117,6 +117,15 @@ pub fn expand_document(
     }
     let outputs = root.outputs_map();
     drop(root);
+    let mut documents = vec![template.document.clone()];
+    for nested in engine.templates.borrow().values() {
+        if !documents
+            .iter()
+            .any(|d| Arc::ptr_eq(d, &nested.document) || d.path == nested.document.path)
+        {
+            documents.push(nested.document.clone());
+        }
+    }
     let mut records = engine.records.into_inner();
     records.sort_by(|a, b| a.order.cmp(&b.order));
     let mut resources = Vec::new();
@@ -140,6 +149,7 @@ pub fn expand_document(
         outputs,
         unresolved: engine.unresolved.into_inner(),
         diagnostics: engine.diagnostics.into_inner(),
+        documents,
     })
 }
 
