@@ -207,24 +207,7 @@ fn run_pipeline(case: &Case, catalogue: &access::RoleCatalogue) -> Outputs {
         Ok(plan) => vec![plan],
         Err(e) => panic!("{}: benchmark template does not expand: {e}", case.name),
     };
-    let model = access::build_all(&plans, catalogue);
-    let check_options = rules::CheckOptions::new(policy::Date::today_utc(), catalogue);
-    let findings = rules::check(&model, &plans, &case.policy, &check_options);
-    let groups = [check::PolicyRun {
-        policy: check::policy_info(&case.policy, None),
-        plans,
-        model,
-    }];
-    let report = check::build_report(
-        check::Judged {
-            groups: &groups,
-            findings: vec![findings],
-            rules: check::rule_catalogue(),
-            context: &options.context,
-        },
-        rules::Severity::Error,
-        false,
-    );
+    let report = check::judge_one(plans, &case.policy, catalogue, &options.context, false);
     let sources = SourceCache::new();
     sources.insert(case.policy.policy.name(), case.policy.policy.text());
     let text = report::text::render(&report, &sources, TextOptions { color: false });

@@ -122,26 +122,8 @@ fn pipeline(
         let location = e.location().map(|l| l.to_string()).unwrap_or_default();
         format!("{location} {e}")
     })?;
-    let plans = vec![plan];
     let catalogue = access::RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let check_options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
-    let findings = rules::check(&model, &plans, policy, &check_options);
-    let groups = [check::PolicyRun {
-        policy: check::policy_info(policy, None),
-        plans,
-        model,
-    }];
-    let report = check::build_report(
-        check::Judged {
-            groups: &groups,
-            findings: vec![findings],
-            rules: check::rule_catalogue(),
-            context: &options.context,
-        },
-        rules::Severity::Error,
-        true,
-    );
+    let report = check::judge_one(vec![plan], policy, &catalogue, &options.context, true);
     let sources = report::SourceCache::new();
     let text = report::text::render(&report, &sources, report::TextOptions { color: false });
     let markdown = report::markdown::render(&report, &report::MarkdownOptions::default());

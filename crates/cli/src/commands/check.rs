@@ -47,13 +47,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let mut findings = Vec::with_capacity(choices.len());
     let mut groups = Vec::with_capacity(choices.len());
     for (choice, plans) in choices.iter().zip(split_plans(plans, &choices)) {
-        let model = access::build_all(&plans, &catalogue);
-        findings.push(rules::check(&model, &plans, &choice.loaded, &check_options));
-        groups.push(PolicyRun {
-            policy: choice.info.clone(),
-            plans,
-            model,
-        });
+        let (group, group_findings) =
+            judge_group(plans, &choice.loaded, choice.info.clone(), &check_options);
+        findings.push(group_findings);
+        groups.push(group);
     }
     let with_plan = args.format == OutputFormat::Json || args.json.is_some();
     let report = build_report(
@@ -77,6 +74,48 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         return Ok(crate::EXIT_BAD_INPUT);
     }
     Ok(code)
+}
+
+/// One policy's judgement of its plans: the access model over them and the rules' findings.
+pub fn judge_group(
+    plans: Vec<DeploymentPlan>,
+    loaded: &policy::LoadedPolicy,
+    info: PolicyInfo,
+    options: &rules::CheckOptions<'_>,
+) -> (PolicyRun, Vec<Finding>) {
+    let model = access::build_all(&plans, options.catalogue);
+    let findings = rules::check(&model, &plans, loaded, options);
+    (
+        PolicyRun {
+            policy: info,
+            plans,
+            model,
+        },
+        findings,
+    )
+}
+
+/// The report `check` writes for plans judged by one policy (no file output, no exit code):
+/// what the benchmark and the robustness test run.
+pub fn judge_one(
+    plans: Vec<DeploymentPlan>,
+    loaded: &policy::LoadedPolicy,
+    catalogue: &access::RoleCatalogue,
+    context: &arm::DeploymentContext,
+    with_plan: bool,
+) -> Report {
+    let options = rules::CheckOptions::new(policy::Date::today_utc(), catalogue);
+    let (group, findings) = judge_group(plans, loaded, policy_info(loaded, None), &options);
+    build_report(
+        Judged {
+            groups: std::slice::from_ref(&group),
+            findings: vec![findings],
+            rules: rule_catalogue(),
+            context,
+        },
+        Severity::Error,
+        with_plan,
+    )
 }
 
 /// A policy chosen for a run and the template inputs (indices) it judges.
