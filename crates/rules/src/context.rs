@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use access::catalogue::{cosmos_builtin_role, RoleDefinition};
 use access::{
-    AccessModel, Grant, PrincipalKind, ResourceId, RoleCatalogue, ScopeLevel, Usage, UsageIdentity,
-    Workload, WorkloadPlan,
+    AccessModel, AuthType, Grant, PrincipalKind, ResourceId, RoleCatalogue, ScopeLevel, Usage,
+    UsageIdentity, Workload, WorkloadPlan,
 };
 use arm::plan::{ConditionStatus, DeploymentPlan, PlannedResource};
 use arm::{Document, Location};
@@ -252,6 +252,20 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Every call a deployed workload with an identity makes with a managed identity and that
+    /// needs known actions, with the identity it authenticates as.
+    pub fn identity_calls(
+        &self,
+    ) -> impl Iterator<Item = (&'a Workload, &'a Usage, &'a UsageIdentity)> + 'a {
+        self.model
+            .workloads
+            .iter()
+            .filter(|w| is_deployed(&w.deployed) && w.identity.has_identity())
+            .flat_map(|w| w.usages.iter().map(move |u| (w, u)))
+            .filter(|(_, u)| u.auth == AuthType::ManagedServiceIdentity && !u.needs.is_empty())
+            .filter_map(|(w, u)| u.identity.as_ref().map(|identity| (w, u, identity)))
+    }
+
     /// Where the identity a grant names is declared, for a label.
     pub fn principal_declaration(&self, grant: &Grant) -> Option<Location> {
         let id = grant.principal.resource.as_ref()?;
@@ -308,15 +322,22 @@ fn pointer_exists(value: &serde_json::Value, pointer: &str) -> bool {
     value.pointer(pointer).is_some()
 }
 
+/// The identity key of a managed identity of this deployment: `system-assigned of <workload id>`
+/// or the user-assigned identity's id (see [`Subject`]).
+pub(crate) fn managed_identity_key(kind: PrincipalKind, resource: &ResourceId) -> String {
+    match kind {
+        PrincipalKind::SystemAssigned => format!("system-assigned of {resource}"),
+        _ => resource.to_string(),
+    }
+}
+
 /// The identity key findings carry: the workload id for a system identity (see [`Subject`]).
 pub(crate) fn identity_key(grant: &Grant) -> Option<String> {
     let p = &grant.principal;
     match p.kind {
-        PrincipalKind::SystemAssigned => p
-            .resource
-            .as_ref()
-            .map(|r| format!("system-assigned of {r}")),
-        PrincipalKind::UserAssigned => p.resource.as_ref().map(|r| r.to_string()),
+        PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => {
+            p.resource.as_ref().map(|r| managed_identity_key(p.kind, r))
+        }
         PrincipalKind::External => p.id.clone(),
         PrincipalKind::Parameter => p.parameter.clone(),
         PrincipalKind::Unresolved => None,

@@ -1,8 +1,6 @@
 //! EV004: a managed-identity call whose target is only known when the workflow runs.
 
-use access::AuthType;
-
-use crate::context::{is_deployed, resource_words, workload_words, Cx};
+use crate::context::{managed_identity_key, resource_words, workload_words, Cx};
 use crate::finding::{Finding, Subject};
 use crate::identity::identity_used_but_not_attached::action_name;
 use crate::registry::RuleMeta;
@@ -89,72 +87,56 @@ impl Violation for UnresolvedCallTarget {
 /// Every managed-identity call with known needs whose target resource is unknown or has parts
 /// known only at run time.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for w in &cx.model.workloads {
-        if !is_deployed(&w.deployed) || !w.identity.has_identity() {
+    for (w, u, identity) in cx.identity_calls() {
+        let unresolved = match &u.target_resource {
+            None => true,
+            Some(target) => target.has_unknown_parts() || target.as_str().contains("@{"),
+        };
+        if !unresolved {
             continue;
         }
-        for u in &w.usages {
-            if u.auth != AuthType::ManagedServiceIdentity || u.needs.is_empty() {
-                continue;
-            }
-            let Some(identity) = &u.identity else {
-                continue;
-            };
-            let unresolved = match &u.target_resource {
-                None => true,
-                Some(target) => target.has_unknown_parts() || target.as_str().contains("@{"),
-            };
-            if !unresolved {
-                continue;
-            }
-            let (who, kind, principal) = cx.usage_identity(w, identity);
-            let target = u
-                .target
-                .clone()
-                .or_else(|| u.target_resource.as_ref().map(ToString::to_string))
-                .map(|t| format!("'{t}'"))
-                .unwrap_or_else(|| "a resource it does not name".to_string());
-            let violation = UnresolvedCallTarget {
-                usage: format!(
-                    "{} '{}' of {}",
-                    u.element,
-                    action_name(&u.action),
-                    workload_words(w)
+        let (who, kind, principal) = cx.usage_identity(w, identity);
+        let target = u
+            .target
+            .clone()
+            .or_else(|| u.target_resource.as_ref().map(ToString::to_string))
+            .map(|t| format!("'{t}'"))
+            .unwrap_or_else(|| "a resource it does not name".to_string());
+        let violation = UnresolvedCallTarget {
+            usage: format!(
+                "{} '{}' of {}",
+                u.element,
+                action_name(&u.action),
+                workload_words(w)
+            ),
+            identity: who,
+            target,
+            needed: u
+                .needs
+                .actions
+                .iter()
+                .chain(&u.needs.data_actions)
+                .cloned()
+                .collect(),
+        };
+        let mut finding = Finding::new(&violation, u.location.clone()).with_subject(Subject {
+            workload: Some(w.id.to_string()),
+            identity: Some(managed_identity_key(kind, &principal)),
+            role: None,
+            scope: None,
+        });
+        // The grants the identity has: what the reviewer compares the call against.
+        for g in cx.grants_to(kind, &principal) {
+            finding = finding.with_label(
+                Some(g.location.clone()),
+                format!(
+                    "the identity holds '{}' on {}",
+                    cx.role_name(g),
+                    resource_words(&g.scope)
                 ),
-                identity: who,
-                target,
-                needed: u
-                    .needs
-                    .actions
-                    .iter()
-                    .chain(&u.needs.data_actions)
-                    .cloned()
-                    .collect(),
-            };
-            let mut finding = Finding::new(&violation, u.location.clone()).with_subject(Subject {
-                workload: Some(w.id.to_string()),
-                identity: Some(match kind {
-                    access::PrincipalKind::SystemAssigned => {
-                        format!("system-assigned of {principal}")
-                    }
-                    _ => principal.to_string(),
-                }),
-                role: None,
-                scope: None,
-            });
-            // The grants the identity has: what the reviewer compares the call against.
-            for g in cx.grants_to(kind, &principal) {
-                finding = finding.with_label(
-                    Some(g.location.clone()),
-                    format!(
-                        "the identity holds '{}' on {}",
-                        cx.role_name(g),
-                        resource_words(&g.scope)
-                    ),
-                );
-            }
-            out.push(finding);
+            );
         }
+        out.push(finding);
     }
 }
 
@@ -162,7 +144,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::testing::*;
-    use access::{Needs, UsageIdentity};
+    use access::{AuthType, Needs, UsageIdentity};
 
     fn pause_call() -> access::Usage {
         let mut u = msi_usage("Pause_SQL_Pool", UsageIdentity::SystemAssigned);

@@ -1,9 +1,9 @@
 //! RA001: a workflow calls a service its identity has no role for.
 
-use access::{AuthType, PrincipalKind, ResourceId};
+use access::{PrincipalKind, ResourceId};
 use arm::{Origin, Value};
 
-use crate::context::{is_deployed, resource_words, workload_words, Cx};
+use crate::context::{is_deployed, managed_identity_key, resource_words, workload_words, Cx};
 use crate::finding::{Finding, Subject};
 use crate::identity::identity_used_but_not_attached::action_name;
 use crate::registry::RuleMeta;
@@ -110,104 +110,97 @@ impl Violation for MissingGrant {
 
 /// Every managed-identity call whose identity holds no role allowing what it needs on its target.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for w in &cx.model.workloads {
-        if !is_deployed(&w.deployed) || !w.identity.has_identity() {
+    for (w, u, identity) in cx.identity_calls() {
+        // A target known only at run time is EV004's.
+        let Some(target) = &u.target_resource else {
+            continue;
+        };
+        if target.has_unknown_parts() {
             continue;
         }
-        for u in &w.usages {
-            if u.auth != AuthType::ManagedServiceIdentity || u.needs.is_empty() {
-                continue;
-            }
-            let (Some(target), Some(identity)) = (&u.target_resource, &u.identity) else {
-                continue;
-            };
-            if target.has_unknown_parts() {
-                continue;
-            }
-            let (who, kind, principal) = cx.usage_identity(w, identity);
-            // Key Vault under the access-policy model: RBAC roles grant no data access.
-            let vault = cx.plan_resource(target).filter(|r| {
-                r.resource_type
-                    .eq_ignore_ascii_case("Microsoft.KeyVault/vaults")
-            });
-            if let Some(vault) = vault {
-                let props = vault.get("properties");
-                let rbac = props
-                    .and_then(|p| p.get("enableRbacAuthorization"))
-                    .map(|v| matches!(v, Value::Bool(true) | Value::Unknown(_)))
-                    .unwrap_or(false);
-                if !rbac && !access_policy_names(props, &principal) {
-                    let violation = MissingGrant {
-                        identity: who.clone(),
-                        usage: format!(
-                            "{} '{}' of {}",
-                            u.element,
-                            action_name(&u.action),
-                            workload_words(w)
-                        ),
-                        target: resource_words(target),
-                        needed: needed(u),
-                        suggested_role: None,
-                        access_policy_vault: true,
-                    };
-                    out.push(
-                        Finding::new(&violation, u.location.clone())
-                            .with_label(
-                                Some(vault.location.clone()),
-                                "the vault uses access policies",
-                            )
-                            .with_subject(subject(w, kind, &principal, target)),
-                    );
-                    continue;
-                }
-                if !rbac {
-                    continue;
-                }
-            }
-            if satisfied(cx, kind, &principal, target, u) {
-                continue;
-            }
-            let suggested = crate::role_assignment::support::suggest_role(
-                cx.options.catalogue,
-                &u.needs.actions,
-                &u.needs.data_actions,
-            )
-            .map(|r| r.name.clone());
-            let violation = MissingGrant {
-                identity: who,
-                usage: format!(
-                    "{} '{}' of {}",
-                    u.element,
-                    action_name(&u.action),
-                    workload_words(w)
-                ),
-                target: resource_words(target),
-                needed: needed(u),
-                suggested_role: suggested.clone(),
-                access_policy_vault: false,
-            };
-            let mut finding = Finding::new(&violation, u.location.clone())
-                .with_label(
-                    Some(cx.locate_in(&w.location, "/identity")),
-                    "the identity is declared here",
-                )
-                .with_subject(Subject {
-                    role: suggested,
-                    ..subject(w, kind, &principal, target)
-                });
-            // Point at grants the identity does have, so the reviewer sees why they do not suffice.
-            for g in cx.grants_to(kind, &principal) {
-                finding = finding.with_label(
-                    Some(g.location.clone()),
-                    format!(
-                        "grants '{}' on {}, which does not allow it there",
-                        cx.role_name(g),
-                        resource_words(&g.scope)
+        let (who, kind, principal) = cx.usage_identity(w, identity);
+        // Key Vault under the access-policy model: RBAC roles grant no data access.
+        let vault = cx.plan_resource(target).filter(|r| {
+            r.resource_type
+                .eq_ignore_ascii_case("Microsoft.KeyVault/vaults")
+        });
+        if let Some(vault) = vault {
+            let props = vault.get("properties");
+            let rbac = props
+                .and_then(|p| p.get("enableRbacAuthorization"))
+                .map(|v| matches!(v, Value::Bool(true) | Value::Unknown(_)))
+                .unwrap_or(false);
+            if !rbac && !access_policy_names(props, &principal) {
+                let violation = MissingGrant {
+                    identity: who.clone(),
+                    usage: format!(
+                        "{} '{}' of {}",
+                        u.element,
+                        action_name(&u.action),
+                        workload_words(w)
                     ),
+                    target: resource_words(target),
+                    needed: needed(u),
+                    suggested_role: None,
+                    access_policy_vault: true,
+                };
+                out.push(
+                    Finding::new(&violation, u.location.clone())
+                        .with_label(
+                            Some(vault.location.clone()),
+                            "the vault uses access policies",
+                        )
+                        .with_subject(subject(w, kind, &principal, target)),
                 );
+                continue;
             }
-            out.push(finding);
+            if !rbac {
+                continue;
+            }
         }
+        if satisfied(cx, kind, &principal, target, u) {
+            continue;
+        }
+        let suggested = crate::role_assignment::support::suggest_role(
+            cx.options.catalogue,
+            &u.needs.actions,
+            &u.needs.data_actions,
+        )
+        .map(|r| r.name.clone());
+        let violation = MissingGrant {
+            identity: who,
+            usage: format!(
+                "{} '{}' of {}",
+                u.element,
+                action_name(&u.action),
+                workload_words(w)
+            ),
+            target: resource_words(target),
+            needed: needed(u),
+            suggested_role: suggested.clone(),
+            access_policy_vault: false,
+        };
+        let mut finding = Finding::new(&violation, u.location.clone())
+            .with_label(
+                Some(cx.locate_in(&w.location, "/identity")),
+                "the identity is declared here",
+            )
+            .with_subject(Subject {
+                role: suggested,
+                ..subject(w, kind, &principal, target)
+            });
+        // Point at grants the identity does have, so the reviewer sees why they do not suffice.
+        for g in cx.grants_to(kind, &principal) {
+            finding = finding.with_label(
+                Some(g.location.clone()),
+                format!(
+                    "grants '{}' on {}, which does not allow it there",
+                    cx.role_name(g),
+                    resource_words(&g.scope)
+                ),
+            );
+        }
+        out.push(finding);
     }
 }
 
@@ -228,10 +221,7 @@ fn subject(
 ) -> Subject {
     Subject {
         workload: Some(w.id.to_string()),
-        identity: Some(match kind {
-            PrincipalKind::SystemAssigned => format!("system-assigned of {principal}"),
-            _ => principal.to_string(),
-        }),
+        identity: Some(managed_identity_key(kind, principal)),
         role: None,
         scope: Some(target.to_string()),
     }
