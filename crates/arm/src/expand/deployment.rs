@@ -474,6 +474,19 @@ impl<'a> Deployment<'a> {
         );
     }
 
+    /// An error in a resource's header (type, name, scope): none for a resource that is not
+    /// deployed (ARM does not evaluate it either), a warning for an `existing` one, else an error.
+    fn report_header(&self, located: Located, skipped: bool, existing: bool) {
+        if skipped {
+            return;
+        }
+        if existing {
+            self.report_existing(located);
+        } else {
+            self.report(located, "expression-error");
+        }
+    }
+
     /// An expression of an `existing` resource that cannot be evaluated. ARM reads an existing
     /// resource only when something uses it, so this is no template error; whatever does use it
     /// gets an id with an unknown part and is reported as unresolved.
@@ -583,12 +596,7 @@ impl<'a> Deployment<'a> {
             match self.eval_tree(loops, json, &p, Mode::Strict, !quiet) {
                 Ok(v) => Some(v.to_display_string()),
                 Err(e) => {
-                    if quiet {
-                    } else if existing {
-                        self.report_existing(e);
-                    } else {
-                        self.report(e, "expression-error");
-                    }
+                    self.report_header(e, quiet, existing);
                     Some("{error}".into())
                 }
             }
@@ -631,12 +639,7 @@ impl<'a> Deployment<'a> {
                 let scope = match self.eval_tree(&mut loops, scope_json, &p, Mode::Strict, !quiet) {
                     Ok(v) => self.resolve_scope(&v),
                     Err(e) => {
-                        if quiet {
-                        } else if existing {
-                            self.report_existing(e);
-                        } else {
-                            self.report(e, "expression-error");
-                        }
+                        self.report_header(e, quiet, existing);
                         self.scope_id.clone()
                     }
                 };
