@@ -19,23 +19,8 @@ use serde_json::Value;
 
 use crate::syntax::{self, Decl, DeclKind, Expr, ExprKind, File, Pos};
 
-/// A position in a Bicep file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-pub struct BicepPosition {
-    /// The file as the user would type it (the given `.bicep` path, or a module path joined to its
-    /// directory).
-    pub file: String,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
-}
-
-impl std::fmt::Display for BicepPosition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
+/// A position in a Bicep file (the type `arm::Location::bicep` holds).
+pub use arm::SourcePosition as BicepPosition;
 
 /// One JSON value of the compiled template and the Bicep position that produced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

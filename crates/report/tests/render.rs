@@ -37,6 +37,7 @@ fn loc(file: &str, line: u32, column: u32, pointer: &str) -> Location {
         line,
         column,
         pointer: pointer.into(),
+        bicep: None,
     }
 }
 
@@ -100,6 +101,7 @@ fn findings() -> Vec<Finding> {
                 owner: "payments-team".into(),
                 expires: "2099-12-31".into(),
                 location: loc(POLICY, 9, 5, "/exceptions/0"),
+                directive: None,
             }),
             resource: None,
         },

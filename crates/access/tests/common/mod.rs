@@ -223,5 +223,6 @@ pub fn loc(file: &str, pointer: &str) -> Location {
         line: 1,
         column: 1,
         pointer: pointer.into(),
+        bicep: None,
     }
 }
