@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Policy(args) => commands::policy::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Plan(args) => commands::plan::run(args),
+        Command::Sourcemap(args) => commands::sourcemap::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
