@@ -30,11 +30,25 @@ pub enum CompileError {
 }
 
 impl Compiler {
-    /// `bicep` on PATH, else `az` (whose `bicep` subcommand compiles), else none.
+    /// The compiler `ROLEGATE_BICEP` asks for: unset, empty or `auto` → `bicep` on PATH, else
+    /// `az` (whose `bicep` subcommand compiles), else none; `off` → none (Bicep input is then bad
+    /// input, as without a compiler); any other value → the Bicep CLI at that path.
     pub fn find() -> Option<Compiler> {
-        find_on_path("bicep")
-            .map(Compiler::Bicep)
-            .or_else(|| find_on_path("az").map(Compiler::AzCli))
+        Compiler::choose(std::env::var("ROLEGATE_BICEP").ok().as_deref())
+    }
+
+    /// [`Compiler::find`] for a given `ROLEGATE_BICEP` value.
+    pub fn choose(setting: Option<&str>) -> Option<Compiler> {
+        match setting.map(str::trim) {
+            None | Some("") | Some("auto") => find_on_path("bicep")
+                .map(Compiler::Bicep)
+                .or_else(|| find_on_path("az").map(Compiler::AzCli)),
+            Some("off") => None,
+            Some(path) => {
+                let path = PathBuf::from(path);
+                is_executable(&path).then_some(Compiler::Bicep(path))
+            }
+        }
     }
 
     /// How the compiler is invoked, for messages.
@@ -129,4 +143,15 @@ fn is_executable(path: &Path) -> bool {
 #[cfg(not(unix))]
 fn is_executable(path: &Path) -> bool {
     path.is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn off_means_no_compiler_and_a_path_must_be_executable() {
+        assert_eq!(Compiler::choose(Some("off")), None);
+        assert_eq!(Compiler::choose(Some("/nonexistent/bicep")), None);
+    }
 }
