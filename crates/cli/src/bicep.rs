@@ -56,13 +56,18 @@ pub fn compiled_text() -> Vec<(String, String)> {
 
 /// The message when a `.bicep` / `.bicepparam` file is given and no compiler is on PATH.
 fn no_compiler(path: &Path) -> String {
+    let missing = if std::env::var("ROLEGATE_BICEP").is_ok_and(|v| v.trim() == "off") {
+        "compiling Bicep is off (ROLEGATE_BICEP=off)"
+    } else {
+        "no Bicep compiler is on PATH"
+    };
     let shown = path.display();
     let is_params = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("bicepparam"));
     if is_params {
         return format!(
-            "{shown}: this is a Bicep parameters file and no Bicep compiler is on PATH: install the Bicep CLI (or the Azure CLI with `az bicep install`), or run `bicep build-params {shown}` (or `az bicep build-params --file {shown}`) and pass the JSON it writes with -p"
+            "{shown}: this is a Bicep parameters file and {missing}: install the Bicep CLI (or the Azure CLI with `az bicep install`), or run `bicep build-params {shown}` (or `az bicep build-params --file {shown}`) and pass the JSON it writes with -p"
         );
     }
     let output = path.with_extension("json");
@@ -72,7 +77,7 @@ fn no_compiler(path: &Path) -> String {
         String::new()
     };
     format!(
-        "{shown}: this is Bicep source and no Bicep compiler is on PATH: install the Bicep CLI (or the Azure CLI with `az bicep install`) and rolegate compiles it, or run `bicep build {shown}` (or `az bicep build --file {shown}`) and pass {}{present}",
+        "{shown}: this is Bicep source and {missing}: install the Bicep CLI (or the Azure CLI with `az bicep install`) and rolegate compiles it, or run `bicep build {shown}` (or `az bicep build --file {shown}`) and pass {}{present}",
         output.display()
     )
 }

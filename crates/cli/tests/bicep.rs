@@ -25,6 +25,7 @@ fn rolegate(cwd: &Path, path: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env("PATH", path)
+        .env_remove("ROLEGATE_BICEP")
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_SHA")
         .output()
