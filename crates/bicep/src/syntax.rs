@@ -270,6 +270,42 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The text from `from` to `to` (byte offsets); lossy where an offset falls inside a character,
+    /// which error recovery can cause (it steps byte by byte).
+    fn slice(&self, from: usize, to: usize) -> String {
+        let to = to.min(self.bytes.len());
+        String::from_utf8_lossy(&self.bytes[from.min(to)..to]).into_owned()
+    }
+
+    /// True when the text at the cursor starts with `prefix`.
+    fn ahead(&self, prefix: &str) -> bool {
+        self.bytes
+            .get(self.i..)
+            .is_some_and(|rest| rest.starts_with(prefix.as_bytes()))
+    }
+
+    /// Byte offset of the next `needle` at or after `from`.
+    fn find_from(&self, from: usize, needle: &str) -> Option<usize> {
+        let rest = self.bytes.get(from..)?;
+        rest.windows(needle.len())
+            .position(|w| w == needle.as_bytes())
+            .map(|at| from + at)
+    }
+
+    /// The character at the cursor (U+FFFD inside a character).
+    fn char_here(&self) -> Option<char> {
+        let rest = self.bytes.get(self.i..)?;
+        let end = rest.len().min(4);
+        (1..=end)
+            .find_map(|n| std::str::from_utf8(&rest[..n]).ok())
+            .and_then(|s| s.chars().next())
+            .or(if rest.is_empty() {
+                None
+            } else {
+                Some('\u{fffd}')
+            })
+    }
+
     fn at_end(&self) -> bool {
         self.i >= self.bytes.len()
     }
@@ -318,9 +354,9 @@ impl<'a> Parser<'a> {
                 b'\n' if newlines => self.i += 1,
                 b'/' if self.peek_at(1) == b'/' => self.skip_line_comment(),
                 b'/' if self.peek_at(1) == b'*' => {
-                    let end = self.text[self.i + 2..]
-                        .find("*/")
-                        .map_or(self.bytes.len(), |e| self.i + 2 + e + 2);
+                    let end = self
+                        .find_from(self.i + 2, "*/")
+                        .map_or(self.bytes.len(), |e| e + 2);
                     self.i = end;
                 }
                 b'#' if newlines => self.directive(),
@@ -340,7 +376,8 @@ impl<'a> Parser<'a> {
         let pos = self.pos();
         let start = self.i;
         self.skip_line_comment();
-        let line = self.text[start..self.i].trim_end();
+        let line = self.slice(start, self.i);
+        let line = line.trim_end();
         let Some(rest) = line.strip_prefix("#disable-next-line") else {
             return;
         };
@@ -391,11 +428,11 @@ impl<'a> Parser<'a> {
             self.i = start;
             return None;
         }
-        Some(self.text[start..self.i].to_string())
+        Some(self.slice(start, self.i))
     }
 
     fn keyword_ahead(&self, word: &str) -> bool {
-        self.text[self.i..].starts_with(word)
+        self.ahead(word)
             && !self
                 .bytes
                 .get(self.i + word.len())
@@ -426,17 +463,15 @@ impl<'a> Parser<'a> {
         if self.peek() != b'\'' {
             return None;
         }
-        if self.text[self.i..].starts_with("'''") {
+        if self.ahead("'''") {
             let body = self.i + 3;
-            let end = self.text[body..]
-                .find("'''")
-                .map_or(self.bytes.len(), |e| body + e);
+            let end = self.find_from(body, "'''").unwrap_or(self.bytes.len());
             self.i = (end + 3).min(self.bytes.len());
             // `''''` ends a multi-line string with a quote inside: take the extra quotes.
             while self.peek() == b'\'' {
                 self.i += 1;
             }
-            return Some(self.text[body..end].to_string());
+            return Some(self.slice(body, end));
         }
         self.i += 1;
         let mut out = String::new();
@@ -444,9 +479,9 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 b'\\' => {
                     self.i += 1;
-                    if let Some(c) = self.text[self.i..].chars().next() {
+                    if let Some(c) = self.char_here() {
                         out.push(c);
-                        self.i += c.len_utf8();
+                        self.i += if c == '\u{fffd}' { 1 } else { c.len_utf8() };
                     }
                 }
                 b'\'' => {
@@ -464,9 +499,10 @@ impl<'a> Parser<'a> {
                 }
                 b'\n' => return Some(out),
                 _ => {
-                    let c = self.text[self.i..].chars().next().unwrap_or(' ');
+                    let c = self.char_here().unwrap_or(' ');
                     out.push(c);
-                    self.i += c.len_utf8();
+                    // A replacement character stands for one stray byte.
+                    self.i += if c == '\u{fffd}' { 1 } else { c.len_utf8() };
                 }
             }
         }
@@ -568,7 +604,7 @@ impl<'a> Parser<'a> {
             }
         }
         let name = match kind {
-            DeclKind::Other => other_name(&self.text[header_start..self.i]),
+            DeclKind::Other => other_name(&self.slice(header_start, self.i)),
             _ => name,
         };
         let end = self
@@ -775,7 +811,7 @@ impl<'a> Parser<'a> {
                 }
                 self.i = save;
             }
-            if self.text[self.i..].starts_with("...") {
+            if self.ahead("...") {
                 self.rest_of_expression();
                 continue;
             }
@@ -840,7 +876,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => {}
             }
-            if self.text[self.i..].starts_with("...") {
+            if self.ahead("...") {
                 self.rest_of_expression();
                 continue;
             }
@@ -1007,5 +1043,25 @@ output id string = grant.id
         assert_eq!(file.decl(DeclKind::Var, "b").unwrap().pos.line, 3);
         let b = file.decl(DeclKind::Var, "b").unwrap();
         assert_eq!(b.value.as_ref().unwrap().property("c").unwrap().pos.line, 4);
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    #[test]
+    fn never_panics_on_any_truncation_of_unicode_and_broken_input() {
+        let text = "@description('Zoë ☃ ${x}')\nparam ünïcode string = 'ü'\nresource r 'T@1' = {\n  ключ: { ☃: [ 'é', ü ] }\n  bad ☃☃ ]]] }}} \n  '''\nmulti ☃\n'''\n  /* ☃ */ x: é\n}\nvar é = [for ☃ in é: {}]\n#disable-next-line ☃ rolegate-RA008\n";
+        for (end, _) in text.char_indices() {
+            let file = parse(&text[..end]);
+            assert!(file.decls.len() <= 4, "{:?}", file.decls);
+        }
+        assert_eq!(
+            parse(text)
+                .decl(DeclKind::Resource, "r")
+                .map(|d| d.pos.line),
+            Some(3)
+        );
     }
 }
