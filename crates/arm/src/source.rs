@@ -194,8 +194,13 @@ pub fn escape_pointer_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn unescape_pointer_segment(segment: &str) -> String {
-    segment.replace("~1", "/").replace("~0", "~")
+fn unescape_pointer_segment(segment: &str) -> std::borrow::Cow<'_, str> {
+    // Most segments hold no `~`: no copy (locating every value of a template walks many).
+    if segment.contains('~') {
+        std::borrow::Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(segment)
+    }
 }
 
 /// Byte offsets of line starts, for offset → (line, column).

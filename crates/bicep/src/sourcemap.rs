@@ -9,6 +9,7 @@
 //! `module` line. Whatever the source does not explain inherits the position of the nearest value
 //! that it does, so the map degrades to the enclosing property or declaration, never to a wrong line.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -365,7 +366,7 @@ impl Mapper<'_> {
         self.emit(pointer, Some(&base));
         for (key, child) in children(value) {
             let p = join(pointer, &key);
-            match (key.as_str(), &decl.value) {
+            match (&*key, &decl.value) {
                 ("output", Some(expr)) => {
                     self.emit(&p, Some(&base));
                     for (k, v) in children(child) {
@@ -389,15 +390,14 @@ impl Mapper<'_> {
         self.emit(pointer, Some(&at));
         for (key, child) in children(value) {
             let p = join(pointer, &key);
-            match (key.as_str(), &expr.kind) {
+            match (&*key, &expr.kind) {
                 ("properties", ExprKind::Object { .. }) => {
                     self.emit(&p, Some(&at));
                     for (name, prop_type) in children(child) {
                         let pp = join(&p, &name);
                         match expr.property(&name) {
                             Some(prop) => {
-                                let (e, ppos) = (prop.value.clone(), prop.pos);
-                                self.type_value(prop_type, &pp, &e, ppos, ctx)
+                                self.type_value(prop_type, &pp, &prop.value, prop.pos, ctx)
                             }
                             None => self.tree(prop_type, &pp, Some(&at)),
                         }
@@ -414,7 +414,7 @@ impl Mapper<'_> {
         for (key, child) in children(value) {
             let p = join(pointer, &key);
             let decorator = |name: &str| decl.decorator(name).map(|d| self.at(ctx, d.pos));
-            match key.as_str() {
+            match &*key {
                 "type" => {
                     let secure = child
                         .as_str()
@@ -428,7 +428,7 @@ impl Mapper<'_> {
                 },
                 "metadata" => self.metadata(child, &p, decl, ctx, &base),
                 "allowedValues" | "minValue" | "maxValue" | "minLength" | "maxLength" => {
-                    let name = match key.as_str() {
+                    let name = match &*key {
                         "allowedValues" => "allowed",
                         other => other,
                     };
@@ -463,10 +463,7 @@ impl Mapper<'_> {
                 }
             }
             match meta_arg.and_then(|arg| arg.property(&key)) {
-                Some(prop) => {
-                    let (expr, pos) = (prop.value.clone(), prop.pos);
-                    self.value(child, &p, &expr, pos, ctx)
-                }
+                Some(prop) => self.value(child, &p, &prop.value, prop.pos, ctx),
                 None => self.tree(child, &p, Some(base)),
             }
         }
@@ -509,10 +506,10 @@ impl Mapper<'_> {
         self.emit(pointer, Some(&at));
         for (key, child) in children(item) {
             let p = join(pointer, &key);
-            match (key.as_str(), expr.map(|e| &e.kind)) {
+            match (&*key, expr.map(|e| &e.kind)) {
                 ("input", Some(ExprKind::For(body))) => {
-                    let body = body.unwrap_body().clone();
-                    self.value(child, &p, &body, body.pos, ctx)
+                    let body = body.unwrap_body();
+                    self.value(child, &p, body, body.pos, ctx)
                 }
                 _ => self.tree(child, &p, Some(&at)),
             }
@@ -574,10 +571,7 @@ impl Mapper<'_> {
                 .and_then(Value::as_str)
                 .and_then(|n| object.property(n));
             match prop {
-                Some(prop) => {
-                    let (pos, expr) = (prop.pos, prop.value.clone());
-                    self.loop_item(item, &ip, pos, Some(&expr), ctx)
-                }
+                Some(prop) => self.loop_item(item, &ip, prop.pos, Some(&prop.value), ctx),
                 None => self.tree(item, &ip, Some(at)),
             }
         }
@@ -588,7 +582,7 @@ impl Mapper<'_> {
         self.emit(pointer, Some(&base));
         for (key, child) in children(value) {
             let p = join(pointer, &key);
-            match (key.as_str(), &decl.value) {
+            match (&*key, &decl.value) {
                 ("value", Some(expr)) => self.value(child, &p, expr, expr.pos, ctx),
                 ("metadata", _) => self.metadata(child, &p, decl, ctx, &base),
                 ("copy", Some(expr)) => {
@@ -643,7 +637,7 @@ impl Mapper<'_> {
         for (key, child) in children(value) {
             let p = join(pointer, &key);
             let property = body.and_then(|b| b.property(&key));
-            match key.as_str() {
+            match &*key {
                 "condition" => {
                     let at = decl
                         .value
@@ -664,10 +658,7 @@ impl Mapper<'_> {
                 }
                 "metadata" if property.is_none() => self.metadata(child, &p, decl, ctx, &base),
                 "name" if is_module => match property {
-                    Some(prop) => {
-                        let (expr, pos) = (prop.value.clone(), prop.pos);
-                        self.value(child, &p, &expr, pos, ctx)
-                    }
+                    Some(prop) => self.value(child, &p, &prop.value, prop.pos, ctx),
                     None => self.tree(child, &p, Some(&base)),
                 },
                 "type" | "apiVersion" | "name" | "scope" | "dependsOn" | "existing" => {
@@ -675,10 +666,7 @@ impl Mapper<'_> {
                 }
                 "properties" if is_module => self.module_properties(child, &p, decl, ctx, depth),
                 _ => match property {
-                    Some(prop) => {
-                        let (expr, pos) = (prop.value.clone(), prop.pos);
-                        self.value(child, &p, &expr, pos, ctx)
-                    }
+                    Some(prop) => self.value(child, &p, &prop.value, prop.pos, ctx),
                     None => self.tree(child, &p, Some(&base)),
                 },
             }
@@ -698,7 +686,7 @@ impl Mapper<'_> {
         let params = decl.body().and_then(|b| b.property("params"));
         for (key, child) in children(value) {
             let p = join(pointer, &key);
-            match key.as_str() {
+            match &*key {
                 "parameters" => {
                     let at = params.map_or_else(|| base.clone(), |prop| self.at(ctx, prop.pos));
                     self.emit(&p, Some(&at));
@@ -837,18 +825,30 @@ fn pick<'f>(
 }
 
 /// Object members and array items with their pointer segments.
-fn children(value: &Value) -> Vec<(String, &Value)> {
+fn children(value: &Value) -> Vec<(Cow<'_, str>, &Value)> {
     match value {
-        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
+            .collect(),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
+            .map(|(i, v)| (Cow::Owned(i.to_string()), v))
             .collect(),
         _ => Vec::new(),
     }
 }
 
 fn join(pointer: &str, segment: &str) -> String {
-    format!("{pointer}/{}", arm::source::escape_pointer_segment(segment))
+    let mut out = String::with_capacity(pointer.len() + segment.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    // Most segments need no escaping: skip the two `replace` passes for them.
+    if segment.contains(['~', '/']) {
+        out.push_str(&arm::source::escape_pointer_segment(segment));
+    } else {
+        out.push_str(segment);
+    }
+    out
 }
