@@ -523,3 +523,45 @@ fn sourcemap_needs_a_bicep_file_and_prints_text_too() {
     );
     assert!(text.contains("main.json:2\t/$schema\t-> -"), "{text}");
 }
+
+#[test]
+fn without_a_compiler_a_directory_notes_its_uncompiled_bicep_and_checks_the_rest() {
+    let dir = scratch("directory-no-compiler");
+    let empty = dir.join("bin");
+    std::fs::create_dir_all(&empty).expect("bin");
+    let bicep_only = dir.join("bicep-only");
+    std::fs::create_dir_all(&bicep_only).expect("dir");
+    copy_example_sources("payment-reconciliation/bad", &bicep_only);
+    // Only Bicep: nothing can be judged.
+    let out = rolegate(&dir, &empty, &["check", "bicep-only"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no Bicep compiler on PATH") && stderr.contains("bicep-only/main.bicep"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("subscription-role.bicep"),
+        "modules are no entry points: {stderr}"
+    );
+    // Bicep beside committed JSON of another app: the JSON is checked, the Bicep named.
+    let app = dir.join("app");
+    std::fs::create_dir_all(&app).expect("app");
+    std::fs::copy(
+        repo_root().join("examples/claims-queue/bad/main.json"),
+        app.join("main.json"),
+    )
+    .expect("copy");
+    let out = rolegate(&dir, &empty, &["check", ".", "--format", "json"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["summary"]["templates"], 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("note: not checked, no Bicep compiler on PATH: ./bicep-only/main.bicep"),
+        "{stderr}"
+    );
+}
