@@ -292,10 +292,11 @@ impl Mapper<'_> {
                 "extensions" | "imports" => {
                     self.emit(&p, default);
                     for (name, ext) in children(child) {
-                        let at = file
-                            .decl(DeclKind::Other, &name)
-                            .map(|d| self.at(ctx, d.pos));
-                        self.tree(ext, &join(&p, &name), at.as_ref().or(default));
+                        let ep = join(&p, &name);
+                        match file.decl(DeclKind::Other, &name) {
+                            Some(decl) => self.extension(ext, &ep, decl, ctx),
+                            None => self.tree(ext, &ep, default),
+                        }
                     }
                 }
                 "functions" => {
@@ -357,6 +358,56 @@ impl Mapper<'_> {
                 .find(|d| d.name == name && d.decorator("export").is_some())
                 .map(|d| self.at(ctx, d.pos));
             self.tree(item, &join(pointer, &i), at.as_ref().or(default));
+        }
+    }
+
+    /// An extension: its `config` keys come from the `with { … }` object, each with a
+    /// `defaultValue`.
+    fn extension(&mut self, value: &Value, pointer: &str, decl: &Decl, ctx: &Ctx) {
+        let base = self.at(ctx, decl.pos);
+        self.emit(pointer, Some(&base));
+        for (key, child) in children(value) {
+            let p = join(pointer, &key);
+            match (&*key, &decl.value) {
+                ("config", Some(config)) => {
+                    self.wrapped(child, &p, config, &base, "defaultValue", false, ctx)
+                }
+                _ => self.tree(child, &p, Some(&base)),
+            }
+        }
+    }
+
+    /// `{key: {<wrapper>: value}}` in JSON for `{key: value}` in Bicep (extension configs,
+    /// module extension configs); `key_at_property`: the key's object maps to the Bicep key's
+    /// line, else to `at`.
+    #[allow(clippy::too_many_arguments)]
+    fn wrapped(
+        &mut self,
+        value: &Value,
+        pointer: &str,
+        object: &Expr,
+        at: &Target,
+        wrapper: &str,
+        key_at_property: bool,
+        ctx: &Ctx,
+    ) {
+        self.emit(pointer, Some(at));
+        for (key, child) in children(value) {
+            let p = join(pointer, &key);
+            let Some(prop) = object.property(&key) else {
+                self.tree(child, &p, Some(at));
+                continue;
+            };
+            let here = self.at(ctx, prop.pos);
+            self.emit(&p, Some(if key_at_property { &here } else { at }));
+            for (k, v) in children(child) {
+                let vp = join(&p, &k);
+                if k == wrapper {
+                    self.value(v, &vp, &prop.value, prop.pos, ctx);
+                } else {
+                    self.tree(v, &vp, Some(&here));
+                }
+            }
         }
     }
 
@@ -706,6 +757,33 @@ impl Mapper<'_> {
                                 self.tree(v, &vp, Some(&here));
                             }
                         }
+                    }
+                }
+                "extensionConfigs" => {
+                    match decl.body().and_then(|b| b.property("extensionConfigs")) {
+                        Some(configs) => {
+                            let at = self.at(ctx, configs.pos);
+                            self.emit(&p, Some(&at));
+                            for (alias, config) in children(child) {
+                                let ap = join(&p, &alias);
+                                match configs.value.property(&alias) {
+                                    Some(prop) => {
+                                        let here = self.at(ctx, prop.pos);
+                                        self.wrapped(
+                                            config,
+                                            &ap,
+                                            &prop.value,
+                                            &here,
+                                            "value",
+                                            true,
+                                            ctx,
+                                        )
+                                    }
+                                    None => self.tree(config, &ap, Some(&at)),
+                                }
+                            }
+                        }
+                        None => self.tree(child, &p, Some(&base)),
                     }
                 }
                 "template" => match self.module_file(decl, ctx, depth) {

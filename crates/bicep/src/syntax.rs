@@ -567,6 +567,7 @@ impl<'a> Parser<'a> {
         let mut target = None;
         let mut existing = false;
         let mut value = None;
+        let mut last_word = String::new();
         loop {
             self.skip_trivia(false);
             if self.at_end() || self.peek() == b'\n' {
@@ -585,6 +586,11 @@ impl<'a> Parser<'a> {
                     value = Some(self.expr());
                     break;
                 }
+                // `extension 'x' with { config } as alias`: the configuration is the value.
+                b'{' if kind == DeclKind::Other && last_word == "with" => {
+                    let pos = self.pos();
+                    value = Some(self.object(pos));
+                }
                 b'(' | b'[' | b'{' => {
                     let open = self.peek();
                     self.i += 1;
@@ -597,8 +603,9 @@ impl<'a> Parser<'a> {
                     if self.keyword_ahead("existing") {
                         existing = true;
                     }
-                    if self.ident().is_none() {
-                        self.i += 1;
+                    match self.ident() {
+                        Some(word) => last_word = word,
+                        None => self.i += 1,
                     }
                 }
             }
