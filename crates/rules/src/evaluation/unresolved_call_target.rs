@@ -4,6 +4,7 @@ use crate::context::{managed_identity_key, resource_words, workload_words, Cx};
 use crate::finding::{Finding, Subject};
 use crate::identity::identity_used_but_not_attached::action_name;
 use crate::registry::RuleMeta;
+use crate::role_assignment::missing_grant::satisfied;
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -57,8 +58,21 @@ pub struct UnresolvedCallTarget {
     pub identity: String,
     /// The target as written (a URI with workflow expressions), or what the call is known by.
     pub target: String,
-    /// The actions the call needs.
+    /// The actions the call needs (empty when the gate could not work them out).
     pub needed: Vec<String>,
+    /// What the gate does not know about the target.
+    pub unknown: UnknownPart,
+}
+
+/// Why a call's target cannot be judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownPart {
+    /// A workflow run-time value (`@{triggerBody()...}`).
+    RunTime,
+    /// A template value unknown before deployment (a parameter without a value).
+    TemplateValue,
+    /// A resource named in full that the checked templates do not deploy.
+    NotDeployed,
 }
 
 impl Violation for UnresolvedCallTarget {
@@ -67,8 +81,19 @@ impl Violation for UnresolvedCallTarget {
     }
 
     fn message(&self) -> String {
+        if self.needed.is_empty() {
+            return format!(
+                "{} calls {} as {}, but what it calls is only known when the workflow runs: the gate cannot tell which actions it needs or on which resource, so it cannot check that a role assignment covers it",
+                self.usage, self.target, self.identity
+            );
+        }
+        let when = match self.unknown {
+            UnknownPart::RunTime => "the target is only known when the workflow runs",
+            UnknownPart::TemplateValue => "the target depends on template values the gate does not have (a parameter without a value, a property known after deployment)",
+            UnknownPart::NotDeployed => "the templates checked do not deploy that resource, so the gate cannot see its role assignments",
+        };
         format!(
-            "{} calls {} as {}, which needs {}, but the target is only known when the workflow runs: the gate cannot check that a role assignment covers it",
+            "{} calls {} as {}, which needs {}, but {when}: the gate cannot check that a role assignment covers it",
             self.usage,
             self.target,
             self.identity,
@@ -88,14 +113,25 @@ impl Violation for UnresolvedCallTarget {
 /// known only at run time.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for (w, u, identity) in cx.identity_calls() {
-        let unresolved = match &u.target_resource {
-            None => true,
-            Some(target) => target.has_unknown_parts() || target.as_str().contains("@{"),
-        };
+        let unresolved = u.needs.unknown
+            || match &u.target_resource {
+                None => true,
+                Some(target) => target.has_unknown_parts() || target.as_str().contains("@{"),
+            };
         if !unresolved {
             continue;
         }
         let (who, kind, principal) = cx.usage_identity(w, identity);
+        // A run-time child of a resource the identity holds a fitting role on (`.../workflows/wf/
+        // runs/@{id}`) is covered by that role wherever the run-time part points.
+        let covered = !u.needs.unknown
+            && u.target_resource
+                .as_ref()
+                .and_then(access::ResourceId::known_prefix)
+                .is_some_and(|prefix| satisfied(cx, kind, &principal, &prefix, u));
+        if covered {
+            continue;
+        }
         let target = u
             .target
             .clone()
@@ -111,6 +147,15 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             ),
             identity: who,
             target,
+            unknown: if u.needs.unknown || u.target.as_deref().is_none_or(|t| t.contains('@')) {
+                UnknownPart::RunTime
+            } else if u.target_resource.is_some()
+                || u.target.as_deref().is_some_and(|t| t.contains('{'))
+            {
+                UnknownPart::TemplateValue
+            } else {
+                UnknownPart::NotDeployed
+            },
             needed: u
                 .needs
                 .actions
@@ -152,7 +197,7 @@ mod tests {
         u.target_resource = Some(rid("/subscriptions/@{variables('api')['sub']}/resourceGroups/@{variables('api')['rg']}/providers/Microsoft.Synapse/workspaces/ws/sqlPools/pool"));
         u.needs = Needs {
             actions: vec!["Microsoft.Synapse/workspaces/sqlPools/pause/action".into()],
-            data_actions: Vec::new(),
+            ..Needs::default()
         };
         u
     }

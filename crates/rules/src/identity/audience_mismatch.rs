@@ -68,6 +68,10 @@ impl Violation for AudienceMismatch {
 
     fn message(&self) -> String {
         match &self.audience {
+            Some(a) if a.trim() != a => format!(
+                "{} calls {} ({}) with token audience '{a}', which has stray whitespace: Entra ID does not trim it, so no token is issued for '{}' and the call fails",
+                self.usage, self.service, self.target, self.expected
+            ),
             Some(a) => format!(
                 "{} calls {} ({}) with token audience '{a}', but {} expects '{}': the call is rejected with 401",
                 self.usage, self.service, self.target, self.service, self.expected

@@ -111,11 +111,11 @@ impl Violation for MissingGrant {
 /// Every managed-identity call whose identity holds no role allowing what it needs on its target.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for (w, u, identity) in cx.identity_calls() {
-        // A target known only at run time is EV004's.
+        // A target known only at run time, or a need the gate could not work out, is EV004's.
         let Some(target) = &u.target_resource else {
             continue;
         };
-        if target.has_unknown_parts() {
+        if target.has_unknown_parts() || u.needs.unknown {
             continue;
         }
         let (who, kind, principal) = cx.usage_identity(w, identity);
@@ -229,7 +229,7 @@ fn subject(
 
 /// Whether some grant (to this identity, or to a principal the gate could not resolve, which might
 /// be it) gives a role holding the call's needs at the target or above.
-fn satisfied(
+pub(crate) fn satisfied(
     cx: &Cx,
     kind: PrincipalKind,
     principal: &ResourceId,

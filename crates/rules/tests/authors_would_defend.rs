@@ -1,0 +1,130 @@
+//! Findings an author would defend (issue 11, calls, grants, connectors and identity): each class
+//! of false or missed finding seen on Defender for Cloud playbooks and Logic Apps samples has a
+//! small template of its own under `tests/fixtures/authors/`, checked end to end (expand, model,
+//! rules) with the embedded default policy.
+
+use std::path::Path;
+
+use access::RoleCatalogue;
+use policy::{Date, Policy};
+
+fn check(fixture: &str) -> Vec<rules::Finding> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/authors")
+        .join(fixture);
+    let plan = arm::expand_file(&file, &arm::ExpandOptions::default()).expect("fixture expands");
+    let plans = [plan];
+    let catalogue = RoleCatalogue::builtin();
+    let model = access::build_all(&plans, &catalogue);
+    let policy = Policy::embedded_default().policy;
+    let options = rules::CheckOptions::new(Date::new(2026, 12, 2).expect("date"), &catalogue);
+    rules::check(&model, &plans, &policy, &options)
+}
+
+fn of<'a>(findings: &'a [rules::Finding], rule: &str) -> Vec<&'a rules::Finding> {
+    findings.iter().filter(|f| f.rule == rule).collect()
+}
+
+fn about<'a>(
+    findings: &'a [rules::Finding],
+    rule: &str,
+    action: &str,
+) -> Option<&'a rules::Finding> {
+    findings
+        .iter()
+        .find(|f| f.rule == rule && f.message.contains(&format!("'{action}'")))
+}
+
+#[test]
+fn the_need_comes_from_literal_provider_segments_and_unparseable_calls_are_reported() {
+    let f = check("calls-runtime-names.json");
+    // `/subscriptions/@{...}/providers/Microsoft.Security/tasks`: the type is literal.
+    let tasks = about(&f, "EV004", "List_tasks").expect("EV004 on List_tasks");
+    assert!(
+        tasks.message.contains("Microsoft.Security/tasks/read")
+            && !tasks.message.contains("subscriptions/read"),
+        "{}",
+        tasks.message
+    );
+    // A URI that is wholly a run-time value, and one glued to the host without a slash: both are
+    // findings (fail closed) that say the need is unknown.
+    for action in ["Next_page", "Glued_path"] {
+        let x = about(&f, "EV004", action).unwrap_or_else(|| panic!("EV004 on {action}: {f:#?}"));
+        assert!(
+            x.message.contains("cannot tell which actions it needs"),
+            "{}",
+            x.message
+        );
+    }
+    assert!(of(&f, "RA001").is_empty(), "{f:#?}");
+}
+
+#[test]
+fn calls_that_need_no_role_assignment_need_no_grant() {
+    let f = check("calls-no-grant-needed.json");
+    assert!(of(&f, "RA001").is_empty(), "{f:#?}");
+    assert!(of(&f, "EV004").is_empty(), "{f:#?}");
+}
+
+#[test]
+fn variables_set_once_from_template_values_resolve_and_run_time_children_are_covered() {
+    let f = check("calls-known-variables.json");
+    // `Read_self` resolves through `variables('Api')[...]` to the workflow, where the identity
+    // holds Reader; `Read_a_run` (`.../runs/@{...}`, joined with `//`) is a run-time child of it.
+    for action in ["Read_self", "Read_a_run"] {
+        assert!(about(&f, "EV004", action).is_none(), "{action}: {f:#?}");
+        assert!(about(&f, "RA001", action).is_none(), "{action}: {f:#?}");
+    }
+    // A variable changed by SetVariable is a run-time value.
+    let changed = about(&f, "EV004", "Read_changed_target").expect("EV004 on the changed variable");
+    assert!(
+        changed
+            .message
+            .contains("only known when the workflow runs"),
+        "{}",
+        changed.message
+    );
+}
+
+#[test]
+fn audiences_are_judged_only_where_the_service_requires_one_form() {
+    let f = check("audience-forms.json");
+    let mi007 = of(&f, "MI007");
+    assert!(
+        about(&f, "MI007", "Arm_without_slash").is_none(),
+        "{mi007:#?}"
+    );
+    assert!(
+        about(&f, "MI007", "Graph_with_slash").is_none(),
+        "{mi007:#?}"
+    );
+    let space = about(&f, "MI007", "Vault_with_a_space").expect("a stray space is an error");
+    assert!(
+        space.message.contains("stray whitespace"),
+        "{}",
+        space.message
+    );
+    assert!(
+        about(&f, "MI007", "Vault_with_slash").is_some(),
+        "{mi007:#?}"
+    );
+    assert_eq!(mi007.len(), 2, "{mi007:#?}");
+}
+
+#[test]
+fn a_web_app_and_its_slots_share_the_site_identity_by_design() {
+    let f = check("web-app-slots.json");
+    assert!(of(&f, "MI005").is_empty(), "{f:#?}");
+}
+
+#[test]
+fn credential_free_defender_triggers_and_sentinel_hold_no_stored_secret() {
+    let f = check("connections-defender-playbook.json");
+    let mi006 = of(&f, "MI006");
+    assert_eq!(mi006.len(), 1, "{mi006:#?}");
+    assert!(
+        mi006[0].message.contains("connector 'office365'"),
+        "{}",
+        mi006[0].message
+    );
+}
