@@ -128,3 +128,61 @@ fn credential_free_defender_triggers_and_sentinel_hold_no_stored_secret() {
         mi006[0].message
     );
 }
+
+#[test]
+fn consent_connections_of_managed_identity_connectors_are_reported_with_the_fix() {
+    let f = check("connections-defender-playbook.json");
+    let mut connectors: Vec<&str> = of(&f, "MI008")
+        .iter()
+        .filter_map(|x| {
+            ["'arm'", "'azuresentinel'", "'ascalert'", "'office365'"]
+                .into_iter()
+                .find(|c| x.message.contains(&format!("connector {c}")))
+        })
+        .collect();
+    connectors.sort_unstable();
+    assert_eq!(connectors, ["'arm'", "'azuresentinel'"], "{f:#?}");
+    for x in of(&f, "MI008") {
+        assert!(
+            x.message
+                .contains("used by Logic App workflow 'Notify-ResourceOwner'"),
+            "{}",
+            x.message
+        );
+        assert!(
+            x.fix
+                .as_deref()
+                .is_some_and(|fix| fix.contains("ManagedServiceIdentity")),
+            "{x:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_policy_can_change_mi008_severity_or_turn_it_off() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/authors/connections-defender-playbook.json");
+    let plans = [arm::expand_file(&file, &arm::ExpandOptions::default()).expect("expands")];
+    let catalogue = RoleCatalogue::builtin();
+    let model = access::build_all(&plans, &catalogue);
+    let options = rules::CheckOptions::new(Date::new(2026, 12, 2).expect("date"), &catalogue);
+    for (level, expected) in [("error", Some(rules::Severity::Error)), ("off", None)] {
+        let policy = Policy::from_str(
+            "rolegate.yaml",
+            &format!("version: 1\nseverity:\n  MI008: {level}\n"),
+        )
+        .expect("policy");
+        let found: Vec<_> = rules::check(&model, &plans, &policy, &options)
+            .into_iter()
+            .filter(|f| f.rule == "MI008")
+            .map(|f| f.severity)
+            .collect();
+        match expected {
+            Some(s) => assert!(
+                !found.is_empty() && found.iter().all(|x| *x == s),
+                "{found:?}"
+            ),
+            None => assert!(found.is_empty(), "{found:?}"),
+        }
+    }
+}

@@ -17,6 +17,17 @@ crate::declare_rule! {
     /// so it cannot check that a role assignment covers it (RA001) or that a grant is no broader
     /// than the calls need (RA005).
     ///
+    /// The needed action comes from the literal provider and type segments of an ARM path, so
+    /// `/subscriptions/@{...}/providers/Microsoft.Security/tasks` needs
+    /// `Microsoft.Security/tasks/read` wherever it points. A call the gate cannot place at all (a
+    /// URI that is wholly a run-time value, such as a `nextLink`, or a path glued to the host as
+    /// `https://management.azure.com@{...}`) is reported too, saying its need is unknown: the gate
+    /// fails closed. Workflow variables initialised once from template values (and never set
+    /// again) are read as those values. Not flagged: a run-time child of a resource the identity
+    /// holds a role with the needed actions on (`.../workflows/wf/runs/@{...}` under a grant on the
+    /// workflow), and calls that need no role assignment (listing `/subscriptions` or `/tenants`,
+    /// Resource Graph queries, reads of built-in policy and role definitions).
+    ///
     /// A warning by default, like EV002: an unknown call target cannot widen anyone's access; the
     /// worst case is a 403 at run time. `unresolved: ignore` in the policy drops it, and the
     /// policy's `severity` can make it an error.
@@ -128,7 +139,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             && u.target_resource
                 .as_ref()
                 .and_then(access::ResourceId::known_prefix)
-                .is_some_and(|prefix| satisfied(cx, kind, &principal, &prefix, u));
+                .is_some_and(|prefix| satisfied(cx, w, kind, &principal, &prefix, u));
         if covered {
             continue;
         }

@@ -16,6 +16,9 @@ crate::declare_rule! {
     /// `https://vault.azure.net` with **no** trailing slash, Storage needs `https://storage.azure.com/`
     /// **with** it, Service Bus `https://servicebus.azure.net`, and so on. A missing audience means
     /// the ARM default `https://management.azure.com/`, which is wrong for any data-plane URI.
+    /// The trailing slash is judged only for services documented to take one form (Key Vault,
+    /// Storage): Azure Resource Manager and Microsoft Graph accept their audience with or
+    /// without it. Whitespace around an audience is always an error.
     ///
     /// ## Why is this bad?
     /// The identity gets a token for the wrong resource, and the service answers 401 or 400 at

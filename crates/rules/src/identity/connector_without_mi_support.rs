@@ -108,6 +108,10 @@ pub const MI_CAPABLE_CONNECTORS: &[&str] = &[
     "aisearch",
     // Microsoft Sentinel: "Managed identity" is one of its connection types (Logic Apps docs).
     "azuresentinel",
+    // Container Instance, Data Lake, HTTP with Microsoft Entra ID (Logic Apps docs).
+    "aci",
+    "azuredatalake",
+    "webcontents",
 ];
 
 /// Trigger-only connectors whose connections hold no credential at all: Microsoft Defender for

@@ -11,7 +11,10 @@ crate::declare_rule! {
     /// different environments (by their `environment`/`env` tag), unless the policy allows that
     /// identity to be shared. Workloads are compared within one template run (a template with
     /// one parameter file): templates checked together are separate deployments, and without the
-    /// real deployment context their identities' ids can coincide only by placeholder.
+    /// real deployment context their identities' ids can coincide only by placeholder. Each template
+    /// run that shares an identity gets its own finding. A web app and its deployment slots
+    /// (`Microsoft.Web/sites/slots`) are one holder: slots run the site's code under the site's
+    /// identity by design, and a swap moves them between each other.
     ///
     /// ## Why is this bad?
     /// Every workload holding the identity holds all of its roles. A flaw in any one of them (an

@@ -158,7 +158,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 continue;
             }
         }
-        if satisfied(cx, kind, &principal, target, u) {
+        if satisfied(cx, w, kind, &principal, target, u) {
             continue;
         }
         let suggested = crate::role_assignment::support::suggest_role(
@@ -227,17 +227,23 @@ fn subject(
     }
 }
 
-/// Whether some grant (to this identity, or to a principal the gate could not resolve, which might
-/// be it) gives a role holding the call's needs at the target or above.
+/// Whether some grant (to this identity, or to a principal the gate could not resolve in the
+/// workload's own template run, which might be it) gives a role holding the call's needs at the
+/// target or above. Unresolved grants of other template runs (other templates of a directory) are
+/// separate deployments and never count.
 pub(crate) fn satisfied(
     cx: &Cx,
+    w: &access::Workload,
     kind: PrincipalKind,
     principal: &ResourceId,
     target: &ResourceId,
     u: &access::Usage,
 ) -> bool {
     let mine = cx.grants_to(kind, principal).iter();
-    let maybe_mine = cx.unresolved_grants().iter();
+    let maybe_mine = cx
+        .unresolved_grants()
+        .iter()
+        .filter(|g| g.source == w.source);
     mine.chain(maybe_mine).any(|g| {
         if !is_deployed(&g.deployed) {
             return false;
