@@ -61,6 +61,7 @@ pub struct ServiceSpec {
     /// Audiences the service accepts, exactly as they must be written.
     pub audiences: &'static [&'static str],
     /// Host suffixes of its endpoints (`<name><suffix>`), lower case; an empty-name host is exact.
+    /// Azure Government and Azure China endpoints are listed beside the public cloud's.
     pub host_suffixes: &'static [&'static str],
     /// ARM type of the resource named by the host, if any.
     pub resource_type: Option<&'static str>,
@@ -79,8 +80,15 @@ pub const SERVICES: &[ServiceSpec] = &[
         audiences: &[
             "https://management.azure.com/",
             "https://management.core.windows.net/",
+            "https://management.usgovcloudapi.net/",
+            "https://management.chinacloudapi.cn/",
         ],
-        host_suffixes: &["management.azure.com"],
+        // Public cloud, Azure Government and Azure China.
+        host_suffixes: &[
+            "management.azure.com",
+            "management.usgovcloudapi.net",
+            "management.chinacloudapi.cn",
+        ],
         resource_type: None,
         exact_slash: false,
         rbac: true,
@@ -88,7 +96,11 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         service: Service::KeyVault,
         audiences: &["https://vault.azure.net"],
-        host_suffixes: &[".vault.azure.net"],
+        host_suffixes: &[
+            ".vault.azure.net",
+            ".vault.usgovcloudapi.net",
+            ".vault.azure.cn",
+        ],
         resource_type: Some("Microsoft.KeyVault/vaults"),
         exact_slash: true,
         rbac: true,
@@ -96,7 +108,12 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         service: Service::StorageBlob,
         audiences: &["https://storage.azure.com/"],
-        host_suffixes: &[".blob.core.windows.net", ".dfs.core.windows.net"],
+        host_suffixes: &[
+            ".blob.core.windows.net",
+            ".dfs.core.windows.net",
+            ".blob.core.usgovcloudapi.net",
+            ".blob.core.chinacloudapi.cn",
+        ],
         resource_type: Some("Microsoft.Storage/storageAccounts"),
         exact_slash: true,
         rbac: true,
@@ -104,7 +121,11 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         service: Service::StorageQueue,
         audiences: &["https://storage.azure.com/"],
-        host_suffixes: &[".queue.core.windows.net"],
+        host_suffixes: &[
+            ".queue.core.windows.net",
+            ".queue.core.usgovcloudapi.net",
+            ".queue.core.chinacloudapi.cn",
+        ],
         resource_type: Some("Microsoft.Storage/storageAccounts"),
         exact_slash: true,
         rbac: true,
@@ -112,7 +133,11 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         service: Service::StorageTable,
         audiences: &["https://storage.azure.com/"],
-        host_suffixes: &[".table.core.windows.net"],
+        host_suffixes: &[
+            ".table.core.windows.net",
+            ".table.core.usgovcloudapi.net",
+            ".table.core.chinacloudapi.cn",
+        ],
         resource_type: Some("Microsoft.Storage/storageAccounts"),
         exact_slash: true,
         rbac: true,
@@ -239,7 +264,16 @@ impl Service {
                 return Some(spec.service);
             }
         }
-        Service::from_host(&host_of(&a)?).map(|(s, _)| s)
+        // An endpoint audience whose account part is a run-time value
+        // (`https://@{triggerBody()?['account']}.blob.core.windows.net/`) still names its service.
+        let (authority, _, _) = split_uri(&a)?;
+        let host = authority.rsplit('@').next().unwrap_or(authority);
+        let host = if is_expression_segment(authority) {
+            authority
+        } else {
+            host
+        };
+        Service::from_host(host).map(|(s, _)| s)
     }
 
     /// The service and resource name an endpoint host names, e.g. `kv1.vault.azure.net` →
@@ -617,7 +651,11 @@ fn split_uri(uri: &str) -> Option<(&str, &str, &str)> {
     let mask = expression_mask(t);
     let host_end = {
         let delim = find_outside(t, &mask, start, b"/?#");
-        let expr = (start..t.len()).find(|&i| mask[i]);
+        // An expression right after `://` is (part of) the host; one after a literal host is the
+        // path glued on without a slash.
+        let expr = (start..t.len())
+            .find(|&i| mask[i] && i > start && !mask[i - 1])
+            .filter(|&i| !t[start..i].ends_with('.'));
         match (delim, expr) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -824,6 +862,10 @@ mod tests {
             "/subscriptions/s"
         );
         assert_eq!(host_of("https://@{parameters('h')}/x"), None);
+        assert_eq!(
+            Service::from_audience("https://@{triggerBody()?['a']}.blob.core.windows.net/"),
+            Some(Service::StorageBlob)
+        );
     }
 
     #[test]

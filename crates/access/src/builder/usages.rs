@@ -160,7 +160,11 @@ impl Walk<'_, '_> {
             if usage.auth == AuthType::ManagedServiceIdentity {
                 usage.identity = Some(self.identity(a.get("identity")));
             }
-            usage.audience = a.get("audience").map(|v| self.resolve(v));
+            // An empty audience is the designer's blank field: the runtime uses the default.
+            usage.audience = a
+                .get("audience")
+                .map(|v| self.resolve(v))
+                .filter(|a| !a.is_empty());
             self.auth_credentials(&usage.auth, a, segs, at);
         }
         let (service, target_resource, needs) = self.target(
