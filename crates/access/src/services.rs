@@ -513,22 +513,25 @@ fn arm_needs(method: &str, segs: &[&str]) -> Needs {
             {
                 Needs::default()
             }
-            [s, _] if s.eq_ignore_ascii_case("subscriptions") => action(format!(
-                "Microsoft.Resources/subscriptions/{}",
-                verb(method)
-            )),
-            [s, _, g, ..] if s.eq_ignore_ascii_case("subscriptions") && literal(g) => {
-                if g.eq_ignore_ascii_case("resourceGroups") {
-                    action(format!(
-                        "Microsoft.Resources/subscriptions/resourceGroups/{}",
-                        verb(method)
-                    ))
-                } else {
-                    action(format!(
-                        "Microsoft.Resources/subscriptions/{}",
-                        verb(method)
-                    ))
+            // `/subscriptions/{s}[/resourceGroups[/{rg}]][/<collection>]`: the type is
+            // `Microsoft.Resources/subscriptions` plus the literal keyword segments, e.g. listing
+            // `/subscriptions/s/resourceGroups/rg/resources` needs
+            // `Microsoft.Resources/subscriptions/resourceGroups/resources/read`.
+            [s, rest @ ..] if s.eq_ignore_ascii_case("subscriptions") && !rest.is_empty() => {
+                let keywords: Vec<&str> = rest.iter().skip(1).step_by(2).copied().collect();
+                if keywords.iter().any(|k| !literal(k)) || keywords.len() > 2 {
+                    return Needs::unknown();
                 }
+                let mut ty = "Microsoft.Resources/subscriptions".to_string();
+                for k in keywords {
+                    ty.push('/');
+                    ty.push_str(if k.eq_ignore_ascii_case("resourceGroups") {
+                        "resourceGroups"
+                    } else {
+                        k
+                    });
+                }
+                action(format!("{ty}/{}", verb(method)))
             }
             _ => Needs::unknown(),
         };
@@ -827,6 +830,20 @@ mod tests {
             Service::Arm
                 .needs(Some("GET"), "@{body('a')?['id']}", "")
                 .unknown
+        );
+        let n = Service::Arm.needs(
+            Some("GET"),
+            "/subscriptions/@{x}/resourceGroups/@{y}/resources",
+            "",
+        );
+        assert_eq!(
+            n.actions,
+            ["Microsoft.Resources/subscriptions/resourceGroups/resources/read"]
+        );
+        let n = Service::Arm.needs(Some("DELETE"), "/subscriptions/s/resourcegroups/rg", "");
+        assert_eq!(
+            n.actions,
+            ["Microsoft.Resources/subscriptions/resourceGroups/delete"]
         );
         // Calls every principal may make.
         for (m, p) in [

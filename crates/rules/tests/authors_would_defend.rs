@@ -71,10 +71,18 @@ fn variables_set_once_from_template_values_resolve_and_run_time_children_are_cov
     let f = check("calls-known-variables.json");
     // `Read_self` resolves through `variables('Api')[...]` to the workflow, where the identity
     // holds Reader; `Read_a_run` (`.../runs/@{...}`, joined with `//`) is a run-time child of it.
-    for action in ["Read_self", "Read_a_run"] {
+    for action in ["Read_self", "Read_a_run", "List_runs"] {
         assert!(about(&f, "EV004", action).is_none(), "{action}: {f:#?}");
         assert!(about(&f, "RA001", action).is_none(), "{action}: {f:#?}");
     }
+    // A resolved target the identity holds no role on is RA001's, with the action it needs.
+    let other = about(&f, "RA001", "Read_another_workflow").expect("RA001 on another workflow");
+    assert!(
+        other.message.contains("Microsoft.Logic/workflows/read")
+            && other.message.contains("'billing'"),
+        "{}",
+        other.message
+    );
     // A variable changed by SetVariable is a run-time value.
     let changed = about(&f, "EV004", "Read_changed_target").expect("EV004 on the changed variable");
     assert!(
