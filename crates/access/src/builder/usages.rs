@@ -547,16 +547,23 @@ fn child_resource(
     Some(ResourceId::parse(&id))
 }
 
-/// The resource an ARM REST path names (a trailing operation segment dropped).
+/// The scope an ARM REST path acts on: the longest head of the path that is a scope (a trailing
+/// collection or operation dropped: `.../workflows/wf/runs` acts on `wf`,
+/// `/subscriptions/s/providers/Microsoft.Security/pricings` on subscription `s`, and a tenant-level
+/// provider call such as `/providers/Microsoft.Management/getEntities` on the tenant root).
 fn arm_target(path: &str) -> Option<ResourceId> {
-    let id = ResourceId::parse(path);
-    if id.level() != ScopeLevel::Unknown && id.is_absolute() {
-        return Some(id);
+    let segs = crate::services::path_segments(path);
+    if !path.starts_with('/') || segs.is_empty() {
+        return None;
     }
-    let trimmed = path.trim_end_matches('/');
-    let (head, _) = trimmed.rsplit_once('/')?;
-    let id = ResourceId::parse(head);
-    (id.level() != ScopeLevel::Unknown).then_some(id)
+    let tenant_call = segs[0].eq_ignore_ascii_case("providers");
+    (0..=segs.len()).rev().find_map(|n| {
+        if n == 0 && !tenant_call {
+            return None;
+        }
+        let id = ResourceId::parse(&format!("/{}", segs[..n].join("/")));
+        (id.level() != ScopeLevel::Unknown).then_some(id)
+    })
 }
 
 /// Substitutes `@{parameters('p')}`, `@{appsetting('s')}`, `@{variables('v')}` (a variable known at
@@ -1232,6 +1239,52 @@ mod tests {
                 &settings
             ),
             "/secrets/a/value"
+        );
+    }
+
+    #[test]
+    fn arm_targets_are_the_scope_a_call_acts_on() {
+        let t = |p: &str| arm_target(p).map(|id| id.as_str().to_string());
+        assert_eq!(
+            t("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf/runs"),
+            Some(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf".into()
+            )
+        );
+        assert_eq!(
+            t("/subscriptions/s/providers/Microsoft.Security/assessments"),
+            Some("/subscriptions/s".into())
+        );
+        assert_eq!(
+            t("/providers/Microsoft.Management/getEntities"),
+            Some("/".into())
+        );
+        assert_eq!(t("@{body('x')?['id']}"), None);
+    }
+
+    #[test]
+    fn variables_initialised_once_from_template_values_are_known() {
+        let definition = Value::from_json(&serde_json::json!({"actions": {
+            "Init": {"type": "InitializeVariable", "inputs": {"variables": [
+                {"name": "Api", "type": "Object", "value": {"sub": "s1", "fromTrigger": "@triggerBody()?['x']"}},
+                {"name": "Counter", "type": "Integer", "value": 0}
+            ]}},
+            "Loop": {"type": "Until", "actions": {
+                "Bump": {"type": "IncrementVariable", "inputs": {"name": "Counter", "value": 1}}
+            }}
+        }}));
+        let none = HashMap::new();
+        let vars = known_variables(&definition, &none, &none);
+        assert!(vars.contains_key("api") && !vars.contains_key("counter"));
+        let r = |s: &str| resolve_workflow_expressions(s, &none, &none, &vars);
+        assert_eq!(
+            r("/subscriptions/@{variables('Api')?['sub']}"),
+            "/subscriptions/s1"
+        );
+        // A member that is itself a run-time value stays as written.
+        assert_eq!(
+            r("@{variables('Api')['fromTrigger']}"),
+            "@{variables('Api')['fromTrigger']}"
         );
     }
 
