@@ -55,6 +55,8 @@ pub struct ConnectorWithoutMiSupport {
     pub connector: String,
     /// The workflow using it, in words, if known.
     pub workload: Option<String>,
+    /// The connection is authorised by a person's sign-in (its credential is their token).
+    pub oauth: bool,
 }
 
 impl Violation for ConnectorWithoutMiSupport {
@@ -69,8 +71,14 @@ impl Violation for ConnectorWithoutMiSupport {
             .map(|w| format!(" used by {w}"))
             .unwrap_or_default();
         format!(
-            "{}{user} uses connector '{}', which does not support managed identity authentication, so it must hold a stored secret",
-            self.connection, self.connector
+            "{}{user} uses connector '{}', which does not support managed identity authentication, so it must hold a stored {}",
+            self.connection,
+            self.connector,
+            if self.oauth {
+                "credential (the token of the person who signs in on it)"
+            } else {
+                "secret"
+            }
         )
     }
 
@@ -166,6 +174,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             connection: format!("API connection '{}'", c.name),
             connector: api.to_string(),
             workload: user.map(workload_words),
+            oauth: c.auth == ConnectionAuth::OAuthConsent,
         };
         out.push(
             Finding::new(&violation, c.location.clone()).with_subject(Subject {
