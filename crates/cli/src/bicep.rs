@@ -356,3 +356,18 @@ pub fn source_link_from_env(var: impl Fn(&str) -> Option<String>) -> Option<Stri
         server.trim_end_matches('/')
     ))
 }
+
+/// `arm::expand_file` for commands that take one template: a `.bicep` file is compiled first (bad
+/// input, `Err`, when it cannot be); the inner result is the expansion's own.
+pub fn expand_file(
+    path: &Path,
+    options: &arm::ExpandOptions,
+) -> anyhow::Result<Result<DeploymentPlan, arm::ExpandError>> {
+    if !is_bicep(path) {
+        return Ok(arm::expand_file(path, options));
+    }
+    let name = compile_template(path)?;
+    let document = compiled_document(&name)
+        .ok_or_else(|| anyhow::anyhow!("{}: the compiled template is gone", path.display()))?;
+    Ok(arm::expand_document(document, options))
+}

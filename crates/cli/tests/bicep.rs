@@ -565,3 +565,34 @@ fn without_a_compiler_a_directory_notes_its_uncompiled_bicep_and_checks_the_rest
         "{stderr}"
     );
 }
+
+#[test]
+fn expand_eval_and_plan_take_a_bicep_file_too() {
+    let dir = scratch("other-commands");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    stand_in_bicep(
+        &bin,
+        Some(&repo_root().join("examples/payment-reconciliation/bad/main.json")),
+    );
+    copy_example_sources("payment-reconciliation/bad", &dir);
+    for args in [
+        vec!["expand", "main.bicep", "-p", "main.parameters.json"],
+        vec!["eval", "main.bicep", "-p", "main.parameters.json"],
+        vec!["plan", "main.bicep", "-p", "main.parameters.json"],
+    ] {
+        let out = rolegate(&dir, &bin, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = rolegate(
+        &dir,
+        &bin,
+        &["plan", "main.bicep", "-p", "main.parameters.json"],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Contributor"));
+}
