@@ -115,13 +115,33 @@ pub fn compile_template(path: &Path) -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(name))
 }
 
-/// Compiles a `.bicepparam` file into a parameters file in a private temporary directory
-/// (removed when the process ends is not guaranteed; the directory is per process).
+/// The private directory compiled parameters files go to (per process; see [`cleanup`]).
+fn parameters_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("rolegate-bicepparam-{}", std::process::id()))
+}
+
+/// Removes what compiling wrote (compiled parameters may hold secret values). `main` calls it
+/// when the command ends.
+pub fn cleanup() {
+    let dir = parameters_dir();
+    if dir.is_dir() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Compiles a `.bicepparam` file into a parameters file in a private temporary directory (only the
+/// user can read it; removed by [`cleanup`]).
 pub fn compile_parameters(path: &Path) -> anyhow::Result<PathBuf> {
     let compiler = Compiler::find().ok_or_else(|| anyhow::anyhow!(no_compiler(path)))?;
     let text = compiler.build_params(path)?;
-    let dir = std::env::temp_dir().join(format!("rolegate-bicepparam-{}", std::process::id()));
+    let dir = parameters_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
+    }
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args),
         Command::Sourcemap(args) => commands::sourcemap::run(args),
     };
+    // Compiled `.bicepparam` files may hold secrets: never leave them behind.
+    rolegate::bicep::cleanup();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

@@ -349,9 +349,15 @@ fn a_bicepparam_file_is_compiled_and_its_values_apply() {
             .is_some_and(|m| m.contains("wf-from-bicepparam")),
         "{ra001:#}"
     );
-    assert!(report["templates"][0]["parameter_files"][0]
+    let compiled = report["templates"][0]["parameter_files"][0]
         .as_str()
-        .is_some_and(|p| p.ends_with("prod.parameters.json")));
+        .expect("a parameters file")
+        .to_string();
+    assert!(compiled.ends_with("prod.parameters.json"), "{compiled}");
+    assert!(
+        !Path::new(&compiled).exists(),
+        "compiled parameters (maybe secrets) are removed when rolegate ends"
+    );
 }
 
 #[test]
