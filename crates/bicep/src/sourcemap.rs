@@ -96,6 +96,7 @@ impl SourceMap {
             root_line: None,
         };
         mapper.template(&template.value, "", &ctx, None, 0);
+        mapper.load_function_variables(&template.value);
         let index = mapper
             .entries
             .iter()
@@ -187,6 +188,55 @@ impl Mapper<'_> {
             file: ctx.file,
             pos,
             root_line: ctx.root_line.unwrap_or(pos.line),
+        }
+    }
+
+    /// `variables.$fxv#N`: the text a `load*()` call inside an interpolation, object or array
+    /// loaded. It comes from the line of that call, which is where the value that reads
+    /// `variables('$fxv#N')` (in the same template) maps.
+    fn load_function_variables(&mut self, root: &Value) {
+        let targets: Vec<(usize, String, String)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let (scope, name) = e.pointer.rsplit_once("/variables/")?;
+                name.starts_with("$fxv#")
+                    .then(|| (i, scope.to_string(), name.to_string()))
+            })
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let mut strings: Vec<(String, &str)> = Vec::new();
+        collect_strings(root, String::new(), &mut strings);
+        let index: HashMap<String, usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.pointer.clone(), i))
+            .collect();
+        for (i, scope, name) in targets {
+            let reference = format!("variables('{name}')");
+            let user = strings.iter().find(|(pointer, text)| {
+                text.contains(&reference)
+                    && pointer.starts_with(&scope)
+                    && !pointer[scope.len()..].contains("/template/")
+            });
+            let Some(found) = user
+                .and_then(|(pointer, _)| index.get(pointer))
+                .and_then(|&u| self.entries[u].bicep.clone().zip(self.entries[u].root_line))
+            else {
+                continue;
+            };
+            let prefix = self.entries[i].pointer.clone();
+            for entry in self.entries.iter_mut().skip(i) {
+                if entry.pointer != prefix && !entry.pointer.starts_with(&format!("{prefix}/")) {
+                    break;
+                }
+                entry.bicep = Some(found.0.clone());
+                entry.root_line = Some(found.1);
+            }
         }
     }
 
@@ -900,6 +950,19 @@ fn pick<'f>(
         .position(|(i, (t, _))| !used[i] && t.eq_ignore_ascii_case(resource_type))?;
     used[index] = true;
     Some(candidates[index].1)
+}
+
+/// Every string value with its pointer (only strings that mention `$fxv#`, the only ones asked for).
+fn collect_strings<'v>(value: &'v Value, pointer: String, out: &mut Vec<(String, &'v str)>) {
+    match value {
+        Value::String(text) if text.contains("$fxv#") => out.push((pointer, text)),
+        Value::Object(_) | Value::Array(_) => {
+            for (key, child) in children(value) {
+                collect_strings(child, join(&pointer, &key), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Object members and array items with their pointer segments.
