@@ -4,6 +4,7 @@ use super::deployment::{Deployment, Loop, LoopKind};
 use super::ids;
 use crate::context::{DeploymentContext, TargetScope};
 use crate::eval::{EvalError, EvalScope, UserFunction};
+use crate::plan::ConditionStatus;
 use crate::value::{Object, Origin, ResourceRef, Unknown, Value};
 
 /// Suffix of the older way to read a system-assigned identity: `reference(concat(<id>, SUFFIX))`.
@@ -85,6 +86,16 @@ impl Frame<'_, '_> {
         let resource = match target {
             Target::Local(i) => {
                 let inst = self.dep.instances.borrow()[i].clone();
+                if inst.condition == ConditionStatus::Skipped {
+                    // Its condition is false: ARM neither deploys nor evaluates it, so it has no
+                    // state (and a module that is not deployed has no outputs).
+                    return Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                        what: format!(
+                            "{} is not deployed (its condition is false)",
+                            inst.resource_ref()
+                        ),
+                    })));
+                }
                 if inst.is_deployment && !inst.existing && !identity {
                     let outputs = self.dep.ensure_nested(i)?;
                     return Ok(deployment_state(&inst.resource_ref(), outputs, full));

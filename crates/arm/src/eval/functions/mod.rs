@@ -44,6 +44,10 @@ pub(crate) struct Def {
     pub max: usize,
     /// True if the function copes with unknown arguments itself (keeps known structure).
     pub handles_unknown: bool,
+    /// True if only the shape of its arguments matters (keys, length, order), not the values
+    /// inside: an argument that is unknown as a whole makes the result unknown, unknown values
+    /// inside a known array or object do not.
+    pub structural: bool,
     pub imp: Imp,
 }
 
@@ -59,6 +63,24 @@ pub(crate) const fn f(
         min,
         max,
         handles_unknown: false,
+        structural: false,
+        imp: Imp::Eager(imp),
+    }
+}
+
+/// An eager function that only looks at the shape of its arguments (see [`Def::structural`]).
+pub(crate) const fn fs(
+    name: &'static str,
+    min: usize,
+    max: usize,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+) -> Def {
+    Def {
+        name,
+        min,
+        max,
+        handles_unknown: false,
+        structural: true,
         imp: Imp::Eager(imp),
     }
 }
@@ -75,6 +97,7 @@ pub(crate) const fn fu(
         min,
         max,
         handles_unknown: true,
+        structural: false,
         imp: Imp::Eager(imp),
     }
 }
@@ -91,6 +114,7 @@ pub(crate) const fn lazy(
         min,
         max,
         handles_unknown: true,
+        structural: false,
         imp: Imp::Lazy(imp),
     }
 }
@@ -174,9 +198,21 @@ pub(crate) fn call(
         Imp::Lazy(imp) => imp(it, node, name, args),
         Imp::Eager(imp) => {
             let values = eval_args(it, args)?;
-            if !def.handles_unknown && values.iter().any(Value::contains_unknown) {
-                let unknowns: Vec<Unknown> =
-                    values.iter().flat_map(|v| v.unknowns()).cloned().collect();
+            let blocked = if def.structural {
+                values.iter().any(|v| matches!(v, Value::Unknown(_)))
+            } else {
+                values.iter().any(Value::contains_unknown)
+            };
+            if !def.handles_unknown && blocked {
+                let unknowns: Vec<Unknown> = if def.structural {
+                    values
+                        .iter()
+                        .filter_map(Value::as_unknown)
+                        .cloned()
+                        .collect()
+                } else {
+                    values.iter().flat_map(|v| v.unknowns()).cloned().collect()
+                };
                 if let Some(partial) =
                     resource::partial_resource_id(it, name, node.position, imp, &values, &unknowns)
                 {

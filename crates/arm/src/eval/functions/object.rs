@@ -4,15 +4,15 @@
 use super::super::interp::unknown_member;
 use super::super::EvalError;
 use super::comparison::compare_strings;
-use super::{f, fu, Call, Def, MANY};
+use super::{f, fs, fu, Call, Def, MANY};
 use crate::value::{object_get, Object, Value};
 
 pub(super) const FUNCTIONS: &[Def] = &[
     fu("createobject", 0, MANY, create_object),
-    f("items", 1, 1, items),
+    fs("items", 1, 1, items),
     f("json", 1, 1, json),
     f("null", 0, 0, |_| Ok(Value::Null)),
-    f("objectkeys", 1, 1, object_keys),
+    fs("objectkeys", 1, 1, object_keys),
     f("shallowmerge", 1, 1, shallow_merge),
     fu("tryget", 2, MANY, try_get),
 ];
