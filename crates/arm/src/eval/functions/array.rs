@@ -147,6 +147,8 @@ fn first_last(c: &Call<'_, '_>, first: bool) -> Result<Value, EvalError> {
             Ok(Value::String(ch.map(String::from).unwrap_or_default()))
         }
         Value::Unknown(_) => Ok(c.derived()),
+        // Null in, null out (docs/functions.md), as Bicep's `first(p)` over a nullable `p` reads.
+        Value::Null => Ok(Value::Null),
         _ => Err(c.expected(0, "an array or a string")),
     }
 }
@@ -229,6 +231,25 @@ fn intersection(c: &Call<'_, '_>) -> Result<Value, EvalError> {
 fn union(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     if c.args.iter().any(|v| matches!(v, Value::Unknown(_))) {
         return Ok(c.derived());
+    }
+    // A null argument contributes nothing (docs/functions.md); all null gives null.
+    if c.args.iter().any(|v| matches!(v, Value::Null)) {
+        let rest: Vec<Value> = c
+            .args
+            .iter()
+            .filter(|v| !matches!(v, Value::Null))
+            .cloned()
+            .collect();
+        if rest.is_empty() {
+            return Ok(Value::Null);
+        }
+        let call = Call {
+            it: c.it,
+            name: c.name,
+            position: c.position,
+            args: rest,
+        };
+        return union(&call);
     }
     match c.arg(0) {
         Value::Array(_) => {

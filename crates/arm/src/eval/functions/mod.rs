@@ -23,6 +23,7 @@ mod object;
 mod resource;
 mod scope;
 mod string;
+mod uri_parts;
 pub(crate) mod user;
 
 /// How a function receives its arguments.
@@ -138,6 +139,7 @@ fn registry() -> &'static HashMap<&'static str, Def> {
             resource::FUNCTIONS,
             scope::FUNCTIONS,
             string::FUNCTIONS,
+            uri_parts::FUNCTIONS,
         ] {
             for def in family {
                 map.insert(def.name, *def);

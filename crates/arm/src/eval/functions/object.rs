@@ -70,7 +70,14 @@ fn object_keys(c: &Call<'_, '_>) -> Result<Value, EvalError> {
 
 fn shallow_merge(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     let mut out = Object::new();
+    // A null list merges nothing; null entries are skipped (docs/functions.md).
+    if matches!(c.arg(0), Value::Null) {
+        return Ok(Value::Object(out));
+    }
     for (i, v) in c.array(0)?.iter().enumerate() {
+        if matches!(v, Value::Null) {
+            continue;
+        }
         let Value::Object(o) = v else {
             return Err(c.err(format!(
                 "element {i} must be an object, but is of type {}",
@@ -108,7 +115,8 @@ fn try_get(c: &Call<'_, '_>) -> Result<Value, EvalError> {
                 unknown_member(u, &format!("[{n}]"), format!("tryGet {n}"))
             }
             (_, Value::Unknown(_)) | (Value::Unknown(_), _) => return Ok(c.derived()),
-            (Value::Null, _) => return Ok(Value::Null),
+            // A null key finds nothing, like a missing one (docs/functions.md).
+            (Value::Null, _) | (_, Value::Null) => return Ok(Value::Null),
             (Value::Object(_), _) => return Err(c.expected(i, "a string (a key)")),
             (Value::Array(_), _) => return Err(c.expected(i, "an integer (an index)")),
             (other, _) => {
