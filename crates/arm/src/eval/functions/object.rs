@@ -110,6 +110,25 @@ fn try_get(c: &Call<'_, '_>) -> Result<Value, EvalError> {
                 .and_then(|n| a.get(n))
                 .cloned()
                 .unwrap_or(Value::Null),
+            // Bicep's `a.?b[^1]` compiles to the index `{value: 1, fromEnd: true}`.
+            (Value::Array(a), Value::Object(k))
+                if matches!(object_get(k, "value"), Some(Value::Int(_))) =>
+            {
+                let n = match object_get(k, "value") {
+                    Some(Value::Int(n)) => *n,
+                    _ => 0,
+                };
+                let from_end = matches!(object_get(k, "fromEnd"), Some(Value::Bool(true)));
+                let index = if from_end {
+                    usize::try_from(n)
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .and_then(|n| a.len().checked_sub(n))
+                } else {
+                    usize::try_from(n).ok()
+                };
+                index.and_then(|i| a.get(i)).cloned().unwrap_or(Value::Null)
+            }
             (Value::Unknown(u), Value::String(k)) => unknown_member(u, k, format!("tryGet '{k}'")),
             (Value::Unknown(u), Value::Int(n)) => {
                 unknown_member(u, &format!("[{n}]"), format!("tryGet {n}"))
@@ -172,6 +191,23 @@ mod tests {
         assert!(fails("[json('{nope')]").message.contains("not valid JSON"));
         assert!(fails("[objectKeys(1)]").message.contains("an object"));
         assert!(fails("[createObject(1, 2)]").message.contains("a key"));
+    }
+
+    #[test]
+    fn try_get_index_from_end_object() {
+        // Bicep writes `x.?list[^1]` as tryGet(x, 'list', {value: 1, fromEnd: true}).
+        assert_eq!(
+            ok("[tryGet(createObject('list', createArray('a', 'b')), 'list', createObject('value', 1, 'fromEnd', true()))]"),
+            json!("b")
+        );
+        assert_eq!(
+            ok("[tryGet(createArray('a', 'b'), createObject('value', 0, 'fromEnd', false()))]"),
+            json!("a")
+        );
+        assert_eq!(
+            ok("[tryGet(createArray('a'), createObject('value', 3, 'fromEnd', true()))]"),
+            json!(null)
+        );
     }
 
     #[test]
