@@ -205,12 +205,15 @@ fn secure_string_default_is_evaluated_but_never_shown() {
     let plan = expand(json!({"$schema": RG_SCHEMA,
         "parameters": {
             "sasToken": {"type": "securestring", "defaultValue": ""},
-            "password": {"type": "securestring", "defaultValue": "Sup3r-S3cret-Default"}},
+            "password": {"type": "securestring", "defaultValue": "Sup3r-S3cret-Default"},
+            "account": {"type": "secureObject", "defaultValue": {"name": "vault", "key": "An0ther-S3cret-Value"}}},
         "resources": [
             {"type": "A.B/c", "name": "withSas", "condition": "[not(empty(parameters('sasToken')))]"},
             {"type": "A.B/c", "name": "vm", "condition": "[equals(length(parameters('password')), 20)]",
              "properties": {"adminPassword": "[parameters('password')]",
-                            "connection": "[concat('user=a;password=', parameters('password'))]"}}]}));
+                            "connection": "[concat('user=a;password=', parameters('password'))]",
+                            "accountName": "[parameters('account').name]",
+                            "accountKey": "[parameters('account').key]"}}]}));
     // Evaluated: both conditions are known, not assumed.
     assert_eq!(
         find(&plan, "A.B/c", "withSas").condition,
@@ -222,6 +225,9 @@ fn secure_string_default_is_evaluated_but_never_shown() {
     let props = vm.body.get("properties").unwrap();
     assert!(props.get("adminPassword").unwrap().contains_unknown());
     assert!(props.get("connection").unwrap().contains_unknown());
+    assert!(props.get("accountKey").unwrap().contains_unknown());
+    // A short name inside a secure object is not taken for a secret.
+    assert_eq!(props.get("accountName"), Some(&Value::from("vault")));
     let listed = plan
         .parameters
         .iter()
@@ -230,7 +236,7 @@ fn secure_string_default_is_evaluated_but_never_shown() {
     assert!(listed.value.contains_unknown());
     let text = serde_json::to_string(&plan).unwrap();
     assert!(
-        !text.contains("Sup3r-S3cret-Default"),
+        !text.contains("Sup3r-S3cret-Default") && !text.contains("An0ther-S3cret-Value"),
         "a secure value reached the plan"
     );
 }

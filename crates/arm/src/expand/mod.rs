@@ -180,6 +180,9 @@ pub fn expand_document(
     })
 }
 
+/// Strings inside a secure object shorter than this are not taken for secrets.
+const MIN_OBJECT_SECRET: usize = 8;
+
 /// Secrets shorter than this are only redacted where a string is exactly the secret: a short
 /// value (`"a"`, `"1"`) occurs inside too many unrelated strings.
 const MIN_CONTAINED_SECRET: usize = 6;
@@ -316,6 +319,12 @@ impl<'o> Engine<'o> {
             }
         }
         if secure {
+            // Inside a secure object, short strings are names and flags (`"name": "storage"`)
+            // rather than secrets; hiding every equal string elsewhere would blank unrelated
+            // values. A secure string is hidden whatever its length.
+            if !matches!(value, Value::String(_)) {
+                strings.retain(|s| s.len() >= MIN_OBJECT_SECRET);
+            }
             let mut secrets = self.secrets.borrow_mut();
             for s in strings {
                 let names = secrets.entry(s).or_default();
