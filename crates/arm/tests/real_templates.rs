@@ -141,8 +141,13 @@ fn module_template_given_as_an_expression_is_expanded_like_an_inline_one() {
         "resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "mod",
             "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
                 "parameters": {"principalId": {"value": "11111111-1111-1111-1111-111111111111"}},
-                "template": "[variables('$fxv#0')]"}}],
+                "template": "[variables('$fxv#0')]"}},
+            {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "unknownTemplate",
+             "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                "template": "[parameters('templateGivenLater')]"}}],
+        "parameters": {"templateGivenLater": {"type": "object"}},
         "outputs": {"echo": {"type": "string", "value": "[reference('mod').outputs.echo.value]"}}}));
+
     let ra = plan
         .resources
         .iter()
@@ -156,6 +161,20 @@ fn module_template_given_as_an_expression_is_expanded_like_an_inline_one() {
     assert_eq!(
         output(&plan, "echo"),
         json!("11111111-1111-1111-1111-111111111111")
+    );
+    // The evaluated template is one of the plan's documents, so its locations can be shown.
+    assert!(ra
+        .location
+        .file
+        .starts_with("main.json#/resources/0/properties/template"));
+    assert!(plan.document(&ra.location.file).is_some());
+    // A template known only at deployment is not expanded, and the plan says so (no error).
+    assert!(
+        plan.diagnostics
+            .iter()
+            .any(|d| d.code == "nested-template-unknown" && d.level == DiagnosticLevel::Warning),
+        "{:#?}",
+        plan.diagnostics
     );
 }
 

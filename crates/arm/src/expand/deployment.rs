@@ -1193,7 +1193,7 @@ impl<'a> Deployment<'a> {
                 return Err("template expression failed".into());
             }
         };
-        if value.contains_unknown() || !matches!(value, Value::Object(_)) {
+        if !matches!(value, Value::Object(_) | Value::Unknown(_)) {
             self.engine.diagnostic(
                 DiagnosticLevel::Error,
                 "invalid-nested-template",
@@ -1203,14 +1203,25 @@ impl<'a> Deployment<'a> {
                 ),
                 self.locate(pointer),
             );
+            return Err("template is not an object".into());
+        }
+        if value.contains_unknown() {
+            // ARM would deploy it; rolegate cannot expand what it cannot know, and says so.
+            self.engine.diagnostic(
+                DiagnosticLevel::Warning,
+                "nested-template-unknown",
+                format!(
+                    "deployment '{deployment}': `template` depends on values known only at deployment ({}); it is not expanded, so its resources are not in the plan",
+                    value.unknowns().first().map(|u| u.to_string()).unwrap_or_default()
+                ),
+                self.locate(pointer),
+            );
             return Err("template not known".into());
         }
         let pretty = serde_json::to_string_pretty(&value.to_json()).unwrap_or_default();
-        let path =
-            std::path::PathBuf::from(format!("{}#{pointer}", self.template.document.file_name()));
-        let document = Document::parse(&path, &pretty).map_err(|e| e.to_string())?;
-        match Template::from_document(Arc::new(document)) {
-            Ok(t) => Ok(Arc::new(t)),
+        let path = format!("{}#{pointer}", self.template.document.file_name());
+        match self.engine.template_text(&path, &pretty) {
+            Ok(t) => Ok(t),
             Err(e) => {
                 self.engine.diagnostic(
                     DiagnosticLevel::Error,

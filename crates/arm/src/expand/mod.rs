@@ -276,6 +276,27 @@ impl<'o> Engine<'o> {
         Ok(t)
     }
 
+    /// A template given as evaluated JSON text (a nested `template` expression), named `path`,
+    /// read once per distinct text; its document joins the plan's documents.
+    fn template_text(&self, path: &str, text: &str) -> Result<Arc<Template>, TemplateError> {
+        let key = (path.to_string(), text.to_string());
+        if let Some(t) = self.templates.borrow().get(&key) {
+            return Ok(t.clone());
+        }
+        let document = Document::parse(Path::new(path), text).map_err(|e| TemplateError {
+            message: e.to_string(),
+            location: Location {
+                file: path.to_string(),
+                line: 1,
+                column: 1,
+                pointer: String::new(),
+            },
+        })?;
+        let t = Arc::new(Template::from_document(Arc::new(document))?);
+        self.templates.borrow_mut().insert(key, t.clone());
+        Ok(t)
+    }
+
     /// The template in file `path` (a `templateLink.relativePath`), read once.
     fn template_file(&self, path: &Path) -> Result<Arc<Template>, String> {
         let key = (path.display().to_string(), String::new());
