@@ -5,7 +5,9 @@
 //! 06/19/2025): `buildUri` takes one object with `scheme` (required), `host` (required), `port`
 //! (int or null; null means the scheme's default port), `path` (required) and `query` (the query
 //! string *including* its leading `?`, empty when absent); `parseUri` returns the same object.
-//! Decisions the page leaves open are listed in `docs/functions.md`.
+//! Bicep's type for the object (Azure/bicep `SystemNamespaceType.GetParseOrBuildUriReturnType`)
+//! requires `scheme` and `host` only; `port`, `path` and `query` are optional. Decisions the page
+//! leaves open are listed in `docs/functions.md`.
 
 use super::super::EvalError;
 use super::{f, Call, Def};
@@ -108,7 +110,7 @@ fn build_uri(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     };
     let scheme = text("scheme", true)?;
     let host = text("host", true)?;
-    let path = text("path", true)?;
+    let path = text("path", false)?;
     let query = text("query", false)?;
     if scheme.is_empty() || host.is_empty() {
         return Err(c.err("the components 'scheme' and 'host' must not be empty"));
@@ -196,5 +198,10 @@ mod tests {
         assert!(fails("[buildUri(createObject('host', 'h', 'path', '/'))]")
             .message
             .contains("scheme"));
+        // Path is optional (Bicep's type requires scheme and host only).
+        assert_eq!(
+            ok("[buildUri(createObject('scheme', 'http', 'host', 'h', 'port', 8080))]"),
+            json!("http://h:8080/")
+        );
     }
 }
