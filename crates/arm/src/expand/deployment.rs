@@ -725,7 +725,11 @@ impl<'a> Deployment<'a> {
             // A resource path with unknown name parts (`format('Microsoft.Storage/storageAccounts/
             // {0}', x)`): still a resource of that type, under this deployment's scope if relative.
             Value::Unknown(u) => match u.origin() {
-                Origin::PartialResourceId { id, .. } if id.starts_with('/') => {
+                // A full id, or one whose scope part is itself unknown (`{…}/providers/…`); a
+                // relative path starts with its provider namespace.
+                Origin::PartialResourceId { id, .. }
+                    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) =>
+                {
                     id.trim_end_matches('/').to_string()
                 }
                 Origin::PartialResourceId { id, .. } => {

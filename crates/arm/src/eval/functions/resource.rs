@@ -242,12 +242,12 @@ fn partial_path(
 /// whose last `/providers/` is followed by such a path. The namespace and type segments must be
 /// literal; names may hold unknowns.
 fn path_type(text: &str) -> Option<String> {
-    let relative = if text.starts_with('/') {
-        let lower = text.to_ascii_lowercase();
-        let at = lower.rfind("/providers/")?;
-        &text[at + "/providers/".len()..]
-    } else {
-        text
+    // A full id (or one whose scope is itself unknown): the path after its last `/providers/`.
+    let lower = text.to_ascii_lowercase();
+    let relative = match lower.rfind("/providers/") {
+        Some(at) => &text[at + "/providers/".len()..],
+        None if text.starts_with('/') => return None,
+        None => text,
     };
     let segments: Vec<&str> = relative.trim_end_matches('/').split('/').collect();
     if segments.len() < 3 || segments.len().is_multiple_of(2) {
@@ -259,8 +259,14 @@ fn path_type(text: &str) -> Option<String> {
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
     };
+    // A provider namespace: dot-separated words (`Microsoft.Storage`), not a version (`v1.0`).
     let namespace = segments[0];
-    if !literal(namespace) || !namespace.contains('.') {
+    if !literal(namespace)
+        || !namespace.contains('.')
+        || !namespace
+            .split('.')
+            .all(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+    {
         return None;
     }
     let mut ty = namespace.to_string();
@@ -482,6 +488,30 @@ mod tests {
 
     const RG: &str =
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg";
+
+    #[test]
+    fn path_type_reads_only_resource_paths() {
+        use super::{path_type, HOLE};
+        let hole = format!("{HOLE}0{HOLE}");
+        assert_eq!(
+            path_type(&format!("Microsoft.Web/sites/{hole}/config/appsettings")),
+            Some("Microsoft.Web/sites/config".to_string())
+        );
+        assert_eq!(
+            path_type(&format!("{RG}/providers/Microsoft.KeyVault/vaults/{hole}")),
+            Some("Microsoft.KeyVault/vaults".to_string())
+        );
+        // Not resource paths: a URL, a Graph path, a name, a scope held by the unknown itself.
+        assert_eq!(path_type(&format!("https://{hole}.vault.azure.net/")), None);
+        assert_eq!(path_type(&format!("v1.0/users/{hole}")), None);
+        assert_eq!(path_type(&format!("{hole}-kv")), None);
+        assert_eq!(
+            path_type(&format!("{hole}/providers/Microsoft.Authorization/locks/x")),
+            Some("Microsoft.Authorization/locks".to_string())
+        );
+        // The type itself unknown: no type to keep.
+        assert_eq!(path_type(&format!("Microsoft.Web/{hole}/x")), None);
+    }
 
     #[test]
     fn resource_ids() {
