@@ -2,48 +2,20 @@
 //! that real templates (Azure Verified Modules, quickstarts) use and that used to come out unknown
 //! or as a false error.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use arm::expand::{expand_document, ExpandOptions};
-use arm::plan::{ConditionStatus, DeploymentPlan, DiagnosticLevel, PlannedResource};
-use arm::{Document, Origin, Value};
+use arm::expand::ExpandOptions;
+use arm::plan::{ConditionStatus, DeploymentPlan, DiagnosticLevel};
+use arm::{Origin, Value};
+use common::{expand, expand_json, find};
 use serde_json::json;
 
 const RG: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg";
 const RG_SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
-/// Expands a template given as JSON; asserts there is no error diagnostic.
-fn expand(template: serde_json::Value) -> DeploymentPlan {
-    let plan = expand_any(template);
-    let errors: Vec<_> = plan
-        .diagnostics
-        .iter()
-        .filter(|d| d.level == DiagnosticLevel::Error)
-        .collect();
-    assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
-    plan
-}
-
 fn expand_any(template: serde_json::Value) -> DeploymentPlan {
-    let text = serde_json::to_string_pretty(&template).unwrap();
-    let doc = Document::parse(Path::new("main.json"), &text).unwrap();
-    expand_document(Arc::new(doc), &ExpandOptions::default()).expect("expands")
-}
-
-fn find<'p>(plan: &'p DeploymentPlan, ty: &str, name: &str) -> &'p PlannedResource {
-    plan.resources
-        .iter()
-        .find(|r| r.resource_type.eq_ignore_ascii_case(ty) && r.name == name)
-        .unwrap_or_else(|| {
-            let all: Vec<_> = plan
-                .resources
-                .iter()
-                .map(|r| format!("{} {}", r.resource_type, r.name))
-                .collect();
-            panic!("no {ty} {name} in {all:#?}")
-        })
+    expand_json(template, &ExpandOptions::default()).expect("expands")
 }
 
 fn output(plan: &DeploymentPlan, name: &str) -> serde_json::Value {

@@ -52,6 +52,25 @@ pub(crate) struct Def {
     pub imp: Imp,
 }
 
+/// An eager function of the given unknown-handling kind.
+const fn eager(
+    name: &'static str,
+    min: usize,
+    max: usize,
+    handles_unknown: bool,
+    structural: bool,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+) -> Def {
+    Def {
+        name,
+        min,
+        max,
+        handles_unknown,
+        structural,
+        imp: Imp::Eager(imp),
+    }
+}
+
 /// Shorthand for an eager function that derives an unknown from unknown arguments.
 pub(crate) const fn f(
     name: &'static str,
@@ -59,14 +78,7 @@ pub(crate) const fn f(
     max: usize,
     imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
 ) -> Def {
-    Def {
-        name,
-        min,
-        max,
-        handles_unknown: false,
-        structural: false,
-        imp: Imp::Eager(imp),
-    }
+    eager(name, min, max, false, false, imp)
 }
 
 /// An eager function that only looks at the shape of its arguments (see [`Def::structural`]).
@@ -76,14 +88,7 @@ pub(crate) const fn fs(
     max: usize,
     imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
 ) -> Def {
-    Def {
-        name,
-        min,
-        max,
-        handles_unknown: false,
-        structural: true,
-        imp: Imp::Eager(imp),
-    }
+    eager(name, min, max, false, true, imp)
 }
 
 /// An eager function that handles unknown arguments itself.
@@ -93,14 +98,7 @@ pub(crate) const fn fu(
     max: usize,
     imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
 ) -> Def {
-    Def {
-        name,
-        min,
-        max,
-        handles_unknown: true,
-        structural: false,
-        imp: Imp::Eager(imp),
-    }
+    eager(name, min, max, true, false, imp)
 }
 
 /// A lazy function.
