@@ -428,3 +428,31 @@ fn lenient_functions_behave_as_documented_in_docs_functions_md() {
         bad.diagnostics
     );
 }
+
+#[test]
+fn module_named_from_an_unknown_still_returns_the_inputs_it_echoes() {
+    // AVM's role-assignment pattern: the module's name is computed from parameters without a
+    // value, and the parent reads the module's outputs back by that same name.
+    let inner = json!({"$schema": RG_SCHEMA,
+        "parameters": {"scope": {"type": "string"}},
+        "resources": [],
+        "outputs": {"scope": {"type": "string", "value": "[parameters('scope')]"}}});
+    let named = |name: &str, scope: &str| {
+        json!({"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": name,
+            "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                "parameters": {"scope": {"value": scope}}, "template": inner.clone()}})
+    };
+    let plan = expand(json!({"$schema": RG_SCHEMA,
+        "parameters": {"principalId": {"type": "string"}, "other": {"type": "string"}},
+        "resources": [
+            named("[format('ra-{0}', uniqueString(parameters('principalId')))]", "/subscriptions/s1"),
+            // Two modules whose names print alike ("format of parameter 'other'"): which one a
+            // reference means cannot be told, so neither is guessed.
+            named("[format('a-{0}', parameters('other'))]", "a"),
+            named("[format('b-{0}', parameters('other'))]", "b")],
+        "outputs": {
+            "scope": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', format('ra-{0}', uniqueString(parameters('principalId'))))).outputs.scope.value]"},
+            "ambiguous": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', format('a-{0}', parameters('other')))).outputs.scope.value]"}}}));
+    assert_eq!(output(&plan, "scope"), json!("/subscriptions/s1"));
+    assert!(plan.outputs["ambiguous"].contains_unknown());
+}

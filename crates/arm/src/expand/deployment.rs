@@ -1799,6 +1799,8 @@ pub(crate) struct InstanceIndex {
     pub by_symbol: HashMap<String, Vec<usize>>,
     /// Instances whose condition is false.
     skipped: std::collections::HashSet<usize>,
+    /// Lower-case ids with unknown parts that more than one deployed declaration renders.
+    pub ambiguous: std::collections::HashSet<String>,
 }
 
 impl InstanceIndex {
@@ -1816,7 +1818,13 @@ impl InstanceIndex {
         };
         let id = inst.id.to_ascii_lowercase();
         match self.by_id.get(&id) {
-            Some(e) if !replaces(e, &self.skipped) => {}
+            Some(e) if !replaces(e, &self.skipped) => {
+                // Two declarations render the same id: when it holds unknown parts they may be
+                // different resources whose names merely print alike.
+                if id.contains('{') && !skipped {
+                    self.ambiguous.insert(id);
+                }
+            }
             _ => {
                 self.by_id.insert(id, i);
             }

@@ -221,6 +221,23 @@ impl EvalScope for Frame<'_, '_> {
                         Some(owner) => (owner, true),
                         None => (id.as_str(), false),
                     };
+                    // A resource of this deployment whose name holds the same unknown (a module
+                    // named from a parameter without value, or from `utcNow()`) renders the same
+                    // id: it is that resource, so a module's outputs are still read. Only when
+                    // exactly one declaration renders that id; the text of an unknown drops its
+                    // known arguments, so two different names can print alike.
+                    let local = {
+                        let index = self.dep.index.borrow();
+                        let lower = id.to_ascii_lowercase();
+                        index
+                            .by_id
+                            .get(&lower)
+                            .copied()
+                            .filter(|_| !index.ambiguous.contains(&lower))
+                    };
+                    if let Some(i) = local {
+                        return self.reference_to(Target::Local(i), full, identity);
+                    }
                     // For the `.../Identities/default` form the resource is the owner.
                     let (resource_type, name) = crate::expand::ids::type_and_name_from_id(id)
                         .unwrap_or_else(|| (resource_type.clone(), String::new()));
