@@ -6,7 +6,7 @@ use access::{
     Usage, UsageIdentity, UsageKind, UserAssignedIdentity, Workload, WorkloadPlan,
 };
 use arm::plan::ConditionStatus;
-use arm::Location;
+use arm::{Location, Value};
 use policy::{Date, Policy};
 
 use crate::context::{CheckOptions, Cx};
@@ -187,6 +187,18 @@ pub fn grant(role_guid: &str, scope: &str, principal: Principal) -> Grant {
         kind: GrantKind::Rbac,
         name: "5f0c1d9e-0000-4000-8000-000000000001".into(),
         name_resolved: true,
+        name_value: Value::String("5f0c1d9e-0000-4000-8000-000000000001".into()),
+        // As `guid(scope, principal, role)` computes it: the name follows the principal.
+        name_guid_arguments: Some(vec![
+            scope.to_string(),
+            principal
+                .resource
+                .as_ref()
+                .map(|r| r.to_string())
+                .or_else(|| principal.id.clone())
+                .unwrap_or_default(),
+            role_guid.to_string(),
+        ]),
         name_expression: Some("[guid(resourceGroup().id, reference(variables('wf'), '2019-05-01', 'full').identity.principalId, variables('role'))]".into()),
         id: format!("{scope}/providers/Microsoft.Authorization/roleAssignments/x"),
         role: RoleRef {
@@ -198,6 +210,7 @@ pub fn grant(role_guid: &str, scope: &str, principal: Principal) -> Grant {
         scope_level: scope.level(),
         scope,
         principal,
+        principal_value: Value::Null,
         principal_type: Some("ServicePrincipal".into()),
         condition: None,
         description: None,

@@ -115,7 +115,9 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
     Grant {
         kind,
         name_resolved: !name.contains('{'),
+        name_guid_arguments: guid_arguments(ctx, &name),
         name,
+        name_value: r.name_value.clone(),
         name_expression: json_get_path(&r.declared, &["name"])
             .and_then(|v| v.as_str())
             .map(str::to_string),
@@ -124,7 +126,15 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         scope_level: scope.level(),
         scope,
         principal,
-        principal_type: prop_str("principalType"),
+        principal_value: props("principalId").cloned().unwrap_or_default(),
+        // An unknown type is kept rendered (`{...}`): unknown, not missing.
+        principal_type: props("principalType")
+            .filter(|v| !matches!(v, Value::Null))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_display_string())
+            }),
         condition: prop_str("condition"),
         description: prop_str("description"),
         deployed: ctx.deployed(r),
@@ -133,6 +143,27 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         source: 0,
         location: r.location.clone(),
     }
+}
+
+/// The arguments `guid()` made `name` from, following arguments that are themselves GUIDs made
+/// in this plan (`guid(guid(a, b), c)` gives `a, b, c`); `None` when `name` is no such GUID.
+fn guid_arguments(ctx: &Ctx, name: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut pending: Vec<String> = ctx.plan.guid_arguments_of(name)?.to_vec();
+    pending.reverse();
+    // Each GUID is expanded once: a bound on work whatever the ledger holds.
+    let mut seen = vec![name.to_ascii_lowercase()];
+    while let Some(arg) = pending.pop() {
+        let lower = arg.to_ascii_lowercase();
+        match ctx.plan.guid_arguments_of(&lower) {
+            Some(inner) if !seen.contains(&lower) => {
+                seen.push(lower);
+                pending.extend(inner.iter().rev().cloned());
+            }
+            _ => out.push(arg),
+        }
+    }
+    Some(out)
 }
 
 /// The scope of an RBAC assignment: the legacy name form, else the plan's scope, else the id.
@@ -153,13 +184,19 @@ fn rbac_scope(ctx: &Ctx, r: &PlannedResource) -> ResourceId {
             .unwrap_or(names.len().saturating_sub(1));
         let types: Vec<&str> = target_type.split('/').collect();
         if let Some((ns, types)) = types.split_first() {
+            let mut id = format!("{}/providers/{ns}", r.scope.trim_end_matches('/'));
             if types.len() == cut {
-                let mut id = format!("{}/providers/{ns}", r.scope.trim_end_matches('/'));
                 for (t, n) in types.iter().zip(&names[..cut]) {
                     id.push_str(&format!("/{t}/{n}"));
                 }
                 return ResourceId::parse(&id);
             }
+            // A name known only at deployment (one unknown for all its segments): the target
+            // is a resource of that type whose name is unknown, never the deployment's scope.
+            for t in types {
+                id.push_str(&format!("/{t}/{{...}}"));
+            }
+            return ResourceId::parse(&id);
         }
     }
     let planned = ResourceId::parse(&r.scope);

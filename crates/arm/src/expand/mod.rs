@@ -150,6 +150,7 @@ pub fn expand_document(
         unresolved: engine.unresolved.into_inner(),
         diagnostics: engine.diagnostics.into_inner(),
         documents,
+        guid_arguments: engine.guids.into_inner(),
     })
 }
 
@@ -189,6 +190,8 @@ pub(crate) struct Engine<'o> {
     fatal: RefCell<Option<ExpandError>>,
     /// Nested templates already read, by file and pointer (a module in a copy loop is read once).
     templates: RefCell<std::collections::HashMap<(String, String), Arc<Template>>>,
+    /// Every `guid()` computed from known arguments (see [`DeploymentPlan::guid_arguments`]).
+    guids: RefCell<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl<'o> Engine<'o> {
@@ -231,6 +234,7 @@ impl<'o> Engine<'o> {
             by_id: RefCell::new(std::collections::HashMap::new()),
             fatal: RefCell::new(None),
             templates: RefCell::new(std::collections::HashMap::new()),
+            guids: RefCell::new(std::collections::HashMap::new()),
         }
     }
 

@@ -1,6 +1,6 @@
 //! RA007: a grant to a managed identity without `principalType: ServicePrincipal`.
 
-use access::PrincipalKind;
+use access::{GrantKind, PrincipalKind};
 
 use crate::context::{is_deployed, resource_words, Cx};
 use crate::finding::Finding;
@@ -12,7 +12,10 @@ crate::declare_rule! {
     /// Flags a role assignment to a managed identity (system- or user-assigned, from this
     /// deployment) that does not set `principalType: 'ServicePrincipal'`, or sets another type. A
     /// principal written as a literal GUID or a parameter is flagged too when `principalType` is
-    /// absent, since nothing in the template shows it is not a freshly created identity.
+    /// absent, since nothing in the template shows it is not a freshly created identity. Cosmos DB
+    /// SQL role assignments (`sqlRoleAssignments`) have no `principalType` and are not judged; a
+    /// `principalType` computed from a value known only at deployment is unknown, not missing, and
+    /// is not flagged either.
     ///
     /// ## Why is this bad?
     /// A new identity takes a while to replicate in Microsoft Entra ID. Without `principalType`, ARM
@@ -83,7 +86,8 @@ impl Violation for PrincipalTypeMissing {
 /// a literal or parameter principal with no `principalType`.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for g in &cx.model.grants {
-        if !is_deployed(&g.deployed) {
+        // Cosmos DB SQL role assignments have no `principalType` property at all.
+        if !is_deployed(&g.deployed) || g.kind != GrantKind::Rbac {
             continue;
         }
         let actual = g.principal_type.as_deref().map(str::trim);
@@ -159,6 +163,20 @@ mod tests {
         );
         ext.principal_type = Some("Group".into());
         m.grants.push(ext);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn silent_for_cosmos_sql_assignments_and_unknown_types() {
+        let mut m = model();
+        let w = workflow("export", Some(system()));
+        let mut cosmos = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        cosmos.kind = GrantKind::CosmosSql;
+        cosmos.principal_type = None;
+        m.grants.push(cosmos);
+        let mut computed = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        computed.principal_type = Some("{parameter 'principalType' (no value given)}".into());
+        m.grants.push(computed);
         assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }
