@@ -179,6 +179,44 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Whether the resource with this id is deployed: its condition, and those of the deployments
+    /// (modules) around it, are not known false. Unknown resources count as deployed.
+    pub fn resource_deployed(&self, id: &ResourceId) -> bool {
+        let key = id.as_str();
+        for plan in self.plans {
+            let Some(r) = plan
+                .resources
+                .iter()
+                .find(|r| !r.existing && r.id.eq_ignore_ascii_case(key))
+            else {
+                continue;
+            };
+            if !is_deployed(&r.condition) {
+                return false;
+            }
+            return !plan.deployments.iter().any(|d| {
+                !d.path.is_empty()
+                    && !is_deployed(&d.condition)
+                    && (r.deployment == d.path || r.deployment.starts_with(&format!("{}/", d.path)))
+            });
+        }
+        true
+    }
+
+    /// The declared (unevaluated) JSON at `suffix` inside the value at `base`, e.g. a parameter's
+    /// `/allowedValues` or `/defaultValue` as written.
+    pub fn declared_at(&self, base: &Location, suffix: &str) -> Option<serde_json::Value> {
+        let pointer = format!("{}{}", base.pointer, suffix);
+        let mut docs = self.documents.borrow_mut();
+        let doc = docs.entry(base.file.clone()).or_insert_with(|| {
+            self.plans
+                .iter()
+                .find_map(|p| p.document(&base.file).cloned())
+                .or_else(|| Document::load(Path::new(&base.file)).ok().map(Arc::new))
+        });
+        doc.as_ref()?.value.pointer(&pointer).cloned()
+    }
+
     /// The role definition a grant names: catalogue, template-declared roles, Cosmos DB built-ins.
     pub fn role_of(&self, grant: &Grant) -> Option<RoleDefinition> {
         if let Some(r) = self.options.catalogue.get(&grant.role.id) {

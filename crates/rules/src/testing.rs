@@ -52,6 +52,42 @@ pub fn today() -> Date {
     Date::new(2026, 11, 26).expect("a real date")
 }
 
+/// A plan with nothing in it, for rules that read parameters.
+pub fn empty_plan() -> arm::plan::DeploymentPlan {
+    arm::plan::DeploymentPlan {
+        template: "main.json".into(),
+        parameter_files: Vec::new(),
+        context: arm::DeploymentContext::default(),
+        target_scope: arm::TargetScope::ResourceGroup,
+        resources: Vec::new(),
+        deployments: Vec::new(),
+        parameters: Vec::new(),
+        outputs: Default::default(),
+        unresolved: Vec::new(),
+        diagnostics: Vec::new(),
+        documents: Vec::new(),
+        guid_arguments: Default::default(),
+    }
+}
+
+/// Runs one rule's check over a model and plans.
+pub fn run_rule_on_plans(
+    model: &AccessModel,
+    plans: &[arm::plan::DeploymentPlan],
+    policy: &Policy,
+    rule: fn(&Cx, &mut Vec<Finding>),
+) -> Vec<Finding> {
+    let cx = Cx::new(
+        model,
+        plans,
+        policy,
+        CheckOptions::new(today(), catalogue()),
+    );
+    let mut out = Vec::new();
+    rule(&cx, &mut out);
+    out
+}
+
 /// Runs one rule's check over a model with no plans.
 pub fn run_rule(
     model: &AccessModel,

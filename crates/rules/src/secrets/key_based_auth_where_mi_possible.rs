@@ -19,7 +19,8 @@ crate::declare_rule! {
     /// access key, SAS or connection string to a service that supports managed identities: Azure
     /// Storage (blob, queue, table, file), Service Bus, Event Hubs, Event Grid, Cosmos DB, App
     /// Configuration. This includes `listKeys()` / `listConnectionStrings()` calls feeding a
-    /// connection or setting.
+    /// connection or setting. Only what deploys is judged: the evaluated value (an `if()` branch
+    /// not taken holds no key), in resources whose condition is not false.
     ///
     /// ## Why is this bad?
     /// A key grants full access to the whole account or namespace, not just the queue or container
@@ -229,6 +230,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         };
         // One finding per connection: its credentials are the same mistake.
         if !keyed || seen.contains(&cred.resource.to_ascii_lowercase()) {
+            continue;
+        }
+        // A resource whose condition is false deploys no key.
+        if !cx.resource_deployed(&ResourceId::parse(&cred.resource)) {
             continue;
         }
         let setting = app_setting_name(cx, cred);
