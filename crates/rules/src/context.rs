@@ -428,7 +428,12 @@ pub(crate) fn resource_words(id: &ResourceId) -> String {
             let name = id.full_name().unwrap_or_else(|| id.to_string());
             format!("{} '{}'", friendly_type(&ty), name)
         }
-        ScopeLevel::Unknown => format!("'{id}'"),
+        // A scope computed whole at deployment (`format('Microsoft.Storage/…/{0}', …)`): what
+        // decides it is what the reviewer needs, not the placeholder subscription around it.
+        ScopeLevel::Unknown => match id.as_str().find('{') {
+            Some(at) => format!("scope '{}'", &id.as_str()[at..]),
+            None => format!("'{id}'"),
+        },
     }
 }
 

@@ -111,7 +111,7 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
     let role = role_ref(roles, props("roleDefinitionId"), kind);
     let raw_principal = json_get_path(&r.declared, &["properties", "principalId"]);
     let principal = classify_principal(ctx, r, props("principalId"), raw_principal);
-    let name = r.name.rsplit('/').next().unwrap_or(&r.name).to_string();
+    let name = last_segment(&r.name).to_string();
     Grant {
         kind,
         name_resolved: !name.contains('{'),
@@ -143,6 +143,22 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         source: 0,
         location: r.location.clone(),
     }
+}
+
+/// The last `/`-separated segment of a rendered name, not splitting inside a rendered unknown
+/// (`{format of resource id /subscriptions/…}` is one segment).
+fn last_segment(name: &str) -> &str {
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in name.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => start = i + 1,
+            _ => {}
+        }
+    }
+    &name[start..]
 }
 
 /// The arguments `guid()` made `name` from, following arguments that are themselves GUIDs made

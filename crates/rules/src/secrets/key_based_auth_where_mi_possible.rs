@@ -71,8 +71,8 @@ impl Violation for KeyBasedAuthWhereMiPossible {
 
     fn message(&self) -> String {
         format!(
-            "{} authenticates to {} with {}; {} supports managed identities, and a key grants access to the whole account or namespace",
-            self.place, self.service, self.how, self.service
+            "{} authenticates to {} with {}, though it accepts managed identities: a key grants access to the whole account or namespace",
+            self.place, self.service, self.how
         )
     }
 
