@@ -124,3 +124,47 @@ fn sc004_judges_the_branch_taken_and_deployed_resources_only() {
     // The site is not deployed at all.
     assert!(findings(storage_setting(true, false), "SC004").is_empty());
 }
+
+#[test]
+fn sc004_names_the_setting_of_the_template_it_was_found_in() {
+    // Two templates of one directory deploy a site with the same id and other settings.
+    let site = |settings: Value| {
+        template(
+            json!({}),
+            json!([{
+                "type": "Microsoft.Web/sites", "apiVersion": "2022-09-01", "name": "orders",
+                "location": "westeurope", "kind": "functionapp",
+                "identity": {"type": "SystemAssigned"},
+                "properties": {"siteConfig": {"appSettings": settings}}
+            }]),
+        )
+    };
+    let first = site(json!([{"name": "WEBSITE_NODE_DEFAULT_VERSION", "value": "~18"}]));
+    let second = site(json!([
+        {"name": "APP_KIND", "value": "workflowApp"},
+        {"name": "ReportsStorage", "value": "[concat('DefaultEndpointsProtocol=https;AccountName=st;AccountKey=', listKeys(resourceId('Microsoft.Storage/storageAccounts', 'st'), '2023-01-01').keys[0].value)]"}
+    ]));
+    let mut plans = Vec::new();
+    for (file, t) in [("a.json", first), ("b.json", second)] {
+        let text = serde_json::to_string_pretty(&t).expect("JSON");
+        let doc = arm::Document::parse(Path::new(file), &text).expect("parses");
+        plans.push(
+            arm::expand_document(Arc::new(doc), &arm::ExpandOptions::default()).expect("expands"),
+        );
+    }
+    let catalogue = RoleCatalogue::builtin();
+    let model = access::build_all(&plans, &catalogue);
+    let policy = Policy::embedded_default().policy;
+    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
+    let f: Vec<rules::Finding> = rules::check(&model, &plans, &policy, &check)
+        .into_iter()
+        .filter(|f| f.rule == "SC004")
+        .collect();
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].message
+            .starts_with("app setting 'ReportsStorage' of web app 'orders'"),
+        "{}",
+        f[0].message
+    );
+}

@@ -147,7 +147,18 @@ fn holder_words(cx: &Cx, resource: &str) -> String {
 /// The app setting a credential sits in: `siteConfig.appSettings[i].value` (its `name`), or a member
 /// of a `Microsoft.Web/sites/config` `appsettings` resource (the member holding the key).
 fn app_setting_name(cx: &Cx, cred: &CredentialUse) -> Option<String> {
-    let r = cx.plan_resource(&ResourceId::parse(&cred.resource))?;
+    // The resource of the template the credential was found in: two templates of a directory
+    // may deploy resources with the same (placeholder) id and different settings.
+    let r = cx
+        .plans
+        .iter()
+        .flat_map(|p| p.resources.iter())
+        .find(|r| {
+            !r.existing
+                && r.location.file == cred.location.file
+                && r.id.eq_ignore_ascii_case(&cred.resource)
+        })
+        .or_else(|| cx.plan_resource(&ResourceId::parse(&cred.resource)))?;
     let segs: Vec<&str> = cred.path.split('/').collect();
     match segs.as_slice() {
         ["properties", "siteConfig", "appSettings", i, "value"] => {
