@@ -257,7 +257,10 @@ impl<'a> Cx<'a> {
                 "the principal in parameter '{}'",
                 p.parameter.clone().unwrap_or_default()
             ),
-            _ => format!("an unresolved principal ({})", p.provenance),
+            _ => format!(
+                "an unresolved principal ({})",
+                crate::reviewer_words::decided_by(&p.provenance)
+            ),
         }
     }
 
@@ -426,6 +429,10 @@ pub(crate) fn resource_words(id: &ResourceId) -> String {
         ScopeLevel::Resource | ScopeLevel::ChildResource => {
             let ty = id.resource_type().unwrap_or_default();
             let name = id.full_name().unwrap_or_else(|| id.to_string());
+            if name.split('/').all(|part| part == "{...}") {
+                // Every name segment known only at deployment, with nothing to say what decides it.
+                return format!("a {} named only at deployment", friendly_type(&ty));
+            }
             format!("{} '{}'", friendly_type(&ty), name)
         }
         // A scope computed whole at deployment (`format('Microsoft.Storage/…/{0}', …)`): what

@@ -84,7 +84,10 @@ pub(crate) fn decided_by(chain: &str) -> String {
     if t.starts_with('/') && t.contains('{') {
         return describe(t);
     }
-    if !t.starts_with('{') && looks_like_provenance(t) {
+    // A chain written out, or one whole rendered unknown (`{parameter 'x' (no value given)}`).
+    let whole_group = t.starts_with('{')
+        && group_end(&t.chars().collect::<Vec<_>>(), 0) == Some(t.chars().count() - 1);
+    if (whole_group || !t.starts_with('{')) && looks_like_provenance(t) {
         return describe(t);
     }
     reviewer_text(chain)

@@ -203,3 +203,39 @@ fn ra007_skips_cosmos_assignments_and_unknown_types() {
         f[0].message
     );
 }
+
+#[test]
+fn ra009_legacy_assignments_on_subnets_named_at_deployment_are_not_the_same_grant() {
+    // `<vnet>/<subnet>/Microsoft.Authorization/<guid>` with every name from a parameter without a
+    // value: the target is a subnet known only at deployment, never the resource group.
+    let legacy = |subnet: &str| {
+        json!({
+            "type": "Microsoft.Network/virtualNetworks/subnets/providers/roleAssignments",
+            "apiVersion": "2017-05-01",
+            "name": format!("[concat(parameters('vnetName'), '/', parameters('{subnet}'), '/Microsoft.Authorization/', guid(parameters('{subnet}')))]"),
+            "properties": {
+                "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4d97b98b-1d4f-4787-a291-c67834d212e7')]",
+                "principalId": "[parameters('clusterObjectId')]"
+            }
+        })
+    };
+    let t = template(
+        json!({
+            "vnetName": {"type": "string"},
+            "clusterSubnet": {"type": "string"},
+            "aciSubnet": {"type": "string"},
+            "clusterObjectId": {"type": "string"}
+        }),
+        json!({}),
+        vec![legacy("clusterSubnet"), legacy("aciSubnet")],
+    );
+    assert!(findings(t.clone(), "RA009").is_empty());
+    let ra007 = findings(t, "RA007");
+    assert_eq!(ra007.len(), 2, "{ra007:#?}");
+    assert!(
+        ra007.iter().all(|f| f
+            .message
+            .contains("on a Microsoft.Network/virtualNetworks/subnets named only at deployment")),
+        "{ra007:#?}"
+    );
+}
