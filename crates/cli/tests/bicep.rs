@@ -429,7 +429,7 @@ fn suppression_fixture(dir: &Path) {
             out.push("    #disable-next-line rolegate-RA006 the export partner's fixed principal, ticket SEC-42");
         }
         if line.starts_with("resource ra ") {
-            out.push("#disable-next-line rolegate-RA008 left over from the last review");
+            out.push("#disable-next-line rolegate-RA002 left over from the last review");
         }
         out.push(line);
         if line.starts_with("param location ") {
@@ -466,11 +466,11 @@ fn inline_suppressions_silence_their_rule_on_the_next_line_and_unused_ones_warn(
     assert!(ev005.get("suppressed").is_none());
     assert!(ev005["message"]
         .as_str()
-        .is_some_and(|m| m.contains("rolegate-RA008") && m.contains("silences nothing")));
+        .is_some_and(|m| m.contains("rolegate-RA002") && m.contains("silences nothing")));
     let directive_line = std::fs::read_to_string(dir.join("main.bicep"))
         .expect("read")
         .lines()
-        .position(|l| l.contains("rolegate-RA008"))
+        .position(|l| l.contains("rolegate-RA002"))
         .expect("directive")
         + 1;
     assert_eq!(ev005["location"]["bicep"]["line"], directive_line);
