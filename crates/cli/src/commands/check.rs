@@ -69,6 +69,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         sources.insert(choice.loaded.policy.name(), choice.loaded.policy.text());
     }
     let code = emit(&report, &args, &sources)?;
+    if let Some(service) = args.publish.and_then(crate::commands::publish::resolve) {
+        publish_report(&report, &args, service);
+    }
     // Judged and reported (EV003), but the input itself is broken: nothing passes on it.
     if crate::inputs::report_broken(groups.iter().flat_map(|g| &g.plans)) {
         return Ok(crate::EXIT_BAD_INPUT);
@@ -508,6 +511,43 @@ fn redact_strings(value: &mut serde_json::Value) {
         serde_json::Value::Object(map) => map.values_mut().for_each(redact_strings),
         _ => {}
     }
+}
+
+/// Posts the report to the pull request (`--publish`): a failure is a warning, never a change of
+/// the exit code.
+fn publish_report(report: &Report, args: &CheckArgs, service: crate::args::PublishService) {
+    let markdown = report::markdown::render(
+        report,
+        &MarkdownOptions {
+            full_report: args.markdown_artifact.clone(),
+            ..MarkdownOptions::default()
+        },
+    );
+    let doc = match publish::ReportDoc::parse(&report::json::render(report)) {
+        Ok(doc) => doc,
+        Err(e) => {
+            eprintln!("warning: the report was not posted: {e}");
+            return;
+        }
+    };
+    let key = match &args.comment_key {
+        Some(key) => publish::sanitize_key(key),
+        None => publish::default_key(&doc),
+    };
+    let publication = publish::Publication {
+        report: doc,
+        markdown,
+        key,
+        run_time: publish::now_utc(),
+    };
+    crate::commands::publish::post(
+        service,
+        &publication,
+        &crate::commands::publish::PostOptions {
+            logging_commands: true,
+            ..Default::default()
+        },
+    );
 }
 
 /// Writes stdout and every requested file; returns the exit code of the verdict.
