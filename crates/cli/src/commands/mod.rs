@@ -6,4 +6,5 @@ pub mod expand;
 pub mod explain;
 pub mod plan;
 pub mod policy;
+pub mod policy_change;
 pub mod publish;
