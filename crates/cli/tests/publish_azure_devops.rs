@@ -27,6 +27,11 @@ async fn one_thread_updated_in_place_closed_on_pass_reactivated_on_fail() {
         "id": 7, "status": "active", "isDeleted": false,
         "comments": [{"id": 1, "content": "please rename this", "isDeleted": false}]
     }));
+    // A reviewer pasting the gate's marker (no rolegate.key property): not the gate's thread.
+    fake.0.lock().unwrap().threads.push(json!({
+        "id": 8, "status": "active", "isDeleted": false,
+        "comments": [{"id": 1, "content": "<!-- rolegate:gate key=\"infra/app\" sha=\"x\" run=\"2099-01-01T00:00:00Z\" -->", "isDeleted": false}]
+    }));
 
     // 1. Fail: a new active thread, a failed status with the stable context.
     let out = run(publish(
@@ -40,8 +45,8 @@ async fn one_thread_updated_in_place_closed_on_pass_reactivated_on_fail() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     {
         let s = fake.0.lock().unwrap();
-        assert_eq!(s.threads.len(), 2);
-        let ours = &s.threads[1];
+        assert_eq!(s.threads.len(), 3);
+        let ours = &s.threads[2];
         assert_eq!(ours["status"], "active");
         let content = ours["comments"][0]["content"].as_str().unwrap();
         assert!(content.starts_with(&format!("<!-- rolegate:gate key=\"infra/app\" sha=\"{HEAD_SHA}\" run=\"2026-12-02T10:00:00Z\" -->")), "{content}");
@@ -94,9 +99,9 @@ async fn one_thread_updated_in_place_closed_on_pass_reactivated_on_fail() {
     assert!(stdout.contains("##vso[task.complete result=Succeeded;]"));
     {
         let s = fake.0.lock().unwrap();
-        assert_eq!(s.threads.len(), 2, "no second thread");
-        assert_eq!(s.threads[1]["status"], "fixed");
-        assert!(s.threads[1]["comments"][0]["content"]
+        assert_eq!(s.threads.len(), 3, "no second thread");
+        assert_eq!(s.threads[2]["status"], "fixed");
+        assert!(s.threads[2]["comments"][0]["content"]
             .as_str()
             .unwrap()
             .contains("2026-12-02T11:00:00Z"));
@@ -104,10 +109,16 @@ async fn one_thread_updated_in_place_closed_on_pass_reactivated_on_fail() {
         assert!(s
             .seen
             .iter()
-            .any(|r| r.method == "PATCH" && r.path.ends_with("/threads/101/comments/1")));
+            .any(|r| r.method == "PATCH" && r.path.ends_with("/threads/102/comments/1")));
         assert_eq!(s.statuses[1]["state"], "succeeded");
         assert_eq!(s.statuses[1]["context"], s.statuses[0]["context"]);
     }
+
+    assert_eq!(
+        fake.0.lock().unwrap().threads[1]["status"],
+        "active",
+        "the pasted marker's thread is untouched"
+    );
 
     // 3. Fail again: reactivated.
     let out = run(publish(
@@ -119,14 +130,14 @@ async fn one_thread_updated_in_place_closed_on_pass_reactivated_on_fail() {
     .await;
     assert_eq!(out.status.code(), Some(1));
     let s = fake.0.lock().unwrap();
-    assert_eq!(s.threads.len(), 2);
-    assert_eq!(s.threads[1]["status"], "active");
+    assert_eq!(s.threads.len(), 3);
+    assert_eq!(s.threads[2]["status"], "active");
     assert_eq!(s.statuses.len(), 3);
     assert_eq!(s.statuses[2]["state"], "failed");
     let status_patches = s
         .seen
         .iter()
-        .filter(|r| r.method == "PATCH" && r.path.ends_with("/threads/101"))
+        .filter(|r| r.method == "PATCH" && r.path.ends_with("/threads/102"))
         .count();
     assert_eq!(status_patches, 2, "closed once, reactivated once");
 }

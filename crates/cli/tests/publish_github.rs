@@ -10,7 +10,11 @@ use support::*;
 fn existing_comments(fake: &FakeGitHub, n: u64) {
     let mut s = fake.0.lock().unwrap();
     for i in 0..n {
-        let body = if i == 60 {
+        let body = if i == 30 {
+            // An outside contributor pasting the gate's marker with a far-future run time: ignored,
+            // or it would freeze the gate's comment.
+            "<!-- rolegate:gate key=\"infra/app\" sha=\"abc\" run=\"2099-01-01T00:00:00Z\" -->\n## rolegate: PASS".to_string()
+        } else if i == 60 {
             // Another gate's comment in the same PR: never touched.
             "<!-- rolegate:gate key=\"prod\" sha=\"abc\" run=\"2026-01-01T00:00:00Z\" -->\n## rolegate: PASS".to_string()
         } else {
@@ -122,6 +126,10 @@ async fn first_run_creates_one_comment_among_120_and_a_rerun_edits_it() {
     assert!(
         s.comments[60].1.contains("2026-01-01"),
         "the other gate's comment is untouched"
+    );
+    assert!(
+        s.comments[30].1.contains("2099"),
+        "the pasted marker is not ours: untouched"
     );
     assert!(stderr.contains("updated the comment"), "{stderr}");
 }

@@ -17,6 +17,8 @@ use crate::retry::{now_unix, Decision};
 use crate::{Limits, Outcome, Publication, PublishError, Secret};
 
 const API_VERSION: &str = "api-version=7.1";
+/// The thread property naming the gate.
+const KEY_PROPERTY: &str = "rolegate.key";
 /// The status context genre every rolegate gate shares.
 pub const STATUS_GENRE: &str = "rolegate";
 /// Characters of a thread comment we post (the Markdown is already far below).
@@ -255,6 +257,19 @@ struct Thread {
     is_deleted: bool,
     #[serde(default)]
     comments: Vec<ThreadComment>,
+    #[serde(default)]
+    properties: Option<Value>,
+}
+
+impl Thread {
+    /// The gate key this thread was created for (the `rolegate.key` property we set; the UI
+    /// cannot set properties, so a marker pasted into a comment alone does not make a thread ours).
+    fn key(&self) -> Option<&str> {
+        let prop = self.properties.as_ref()?.get(KEY_PROPERTY)?;
+        prop.get("$value")
+            .and_then(Value::as_str)
+            .or_else(|| prop.as_str())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -424,7 +439,11 @@ async fn upsert_thread(
         message: format!("not a list of threads: {e}"),
     })?;
     let mut ours: Option<(u64, u64, Option<String>, Marker)> = None;
-    for thread in list.value.iter().filter(|t| !t.is_deleted) {
+    for thread in list
+        .value
+        .iter()
+        .filter(|t| !t.is_deleted && t.key() == Some(marker.key.as_str()))
+    {
         for comment in thread.comments.iter().filter(|c| !c.is_deleted) {
             let Some(found) = comment.content.as_deref().and_then(Marker::find) else {
                 continue;
@@ -472,7 +491,7 @@ async fn upsert_thread(
                     Some(&json!({
                         "comments": [{"parentCommentId": 0, "content": content, "commentType": "text"}],
                         "status": status,
-                        "properties": {"rolegate.key": {"$type": "System.String", "$value": marker.key}},
+                        "properties": {KEY_PROPERTY: {"$type": "System.String", "$value": marker.key}},
                     })),
                 )
                 .await?;

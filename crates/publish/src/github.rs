@@ -140,6 +140,34 @@ struct Comment {
     id: u64,
     #[serde(default)]
     body: Option<String>,
+    #[serde(default)]
+    user: Option<User>,
+    #[serde(default)]
+    author_association: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct User {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+impl Comment {
+    /// Whether the comment may be a gate's: written by a bot (the Actions token posts as
+    /// github-actions[bot]) or by someone with write access (a personal token). A marker pasted by
+    /// an outside contributor must not freeze or hijack the gate's comment.
+    fn trusted_author(&self) -> bool {
+        let bot = self
+            .user
+            .as_ref()
+            .and_then(|u| u.kind.as_deref())
+            .is_some_and(|k| k.eq_ignore_ascii_case("Bot"));
+        let member = matches!(
+            self.author_association.as_deref(),
+            Some("OWNER" | "MEMBER" | "COLLABORATOR")
+        );
+        bot || member
+    }
 }
 
 struct Answer {
@@ -441,7 +469,7 @@ async fn upsert_comment(
                 message: format!("not a list of comments: {e}"),
             })?;
         seen += comments.len();
-        for comment in comments {
+        for comment in comments.into_iter().filter(Comment::trusted_author) {
             let Some(found) = comment.body.as_deref().and_then(Marker::find) else {
                 continue;
             };
