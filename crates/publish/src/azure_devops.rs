@@ -5,15 +5,14 @@
 //! collection URLs (`https://host/tfs/Collection/`) work like `https://dev.azure.com/org/`.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::http::Answer;
 use crate::marker::Marker;
 use crate::report::{Severity, Verdict};
-use crate::retry::{now_unix, Decision};
 use crate::{Limits, Outcome, Publication, PublishError, Secret};
 
 const API_VERSION: &str = "api-version=7.1";
@@ -97,14 +96,7 @@ impl Target {
 
 /// Percent-encodes one URL path segment (project names have spaces).
 fn encode_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::http::encode(text, false)
 }
 
 /// What to do besides the thread and status.
@@ -305,115 +297,63 @@ impl Api {
         })
     }
 
-    /// One call with retries; `Ok` only for 2xx answers.
+    /// One call with retries; `Ok` (the body) only for 2xx answers.
     async fn call(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
     ) -> Result<String, PublishError> {
-        let path = url.split('?').next().unwrap_or(url).to_string();
-        let mut attempt = 0;
-        let mut waited = Duration::ZERO;
-        loop {
-            attempt += 1;
-            tracing::debug!(%method, path, attempt, "Azure DevOps request");
-            let mut request = self
-                .client
-                .request(method.clone(), url)
-                .bearer_auth(self.token.expose())
-                .header("accept", "application/json");
-            if let Some(body) = body {
-                request = request
-                    .header("content-type", "application/json")
-                    .body(body.to_string());
-            }
-            let decision = match request.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    let text = match response.bytes().await {
-                        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                        Err(e) => {
-                            return Err(PublishError::Transport {
-                                method: method.to_string(),
-                                path,
-                                message: self.token.scrub(&describe(&e)),
-                            })
-                        }
-                    };
-                    match self
-                        .limits
-                        .retry
-                        .decide(status, &headers, attempt, waited, now_unix())
-                    {
-                        Decision::Done if (200..300).contains(&status) => return Ok(text),
-                        Decision::Done => {
-                            return Err(PublishError::Http {
-                                method: method.to_string(),
-                                path,
-                                status,
-                                message: self.token.scrub(&error_message(&text)),
-                            })
-                        }
-                        Decision::GiveUp(why) => {
-                            return Err(PublishError::Http {
-                                method: method.to_string(),
-                                path,
-                                status,
-                                message: format!(
-                                    "{why}: {}",
-                                    self.token.scrub(&error_message(&text))
-                                ),
-                            })
-                        }
-                        retry => retry,
-                    }
-                }
-                Err(e) => match self.limits.retry.decide_transport(attempt, waited) {
-                    Decision::Retry(wait) => Decision::Retry(wait),
-                    _ => {
-                        return Err(PublishError::Transport {
-                            method: method.to_string(),
-                            path,
-                            message: self.token.scrub(&describe(&e)),
-                        })
-                    }
-                },
-            };
-            if let Decision::Retry(wait) = decision {
-                tracing::info!(path, attempt, wait_s = wait.as_secs_f32(), "retrying");
-                tokio::time::sleep(wait).await;
-                waited += wait;
-            }
+        let path = url.split('?').next().unwrap_or(url);
+        let answer =
+            crate::http::with_retries(&self.limits, &self.token, method.as_str(), path, || {
+                self.send(&method, url, body)
+            })
+            .await?;
+        Ok(answer.body)
+    }
+
+    async fn send(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, String> {
+        let mut request = self
+            .client
+            .request(method.clone(), url)
+            .bearer_auth(self.token.expose())
+            .header("accept", "application/json");
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
         }
+        let response = request.send().await.map_err(|e| describe(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(|e| describe(&e))?;
+        Ok(Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
     }
 }
 
+/// A transport error without the URL (it is ours and already in the message's path).
 fn describe(error: &reqwest::Error) -> String {
-    // Without the URL: it is ours and already in the message's path.
-    let mut text = if error.is_timeout() {
-        "no answer in time".to_string()
+    let kind = if error.is_timeout() {
+        "no answer in time"
     } else if error.is_connect() {
-        "cannot connect".to_string()
+        "cannot connect"
     } else {
-        "request failed".to_string()
+        "request failed"
     };
-    let mut source = std::error::Error::source(error);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+    match std::error::Error::source(error) {
+        Some(source) => format!("{kind}: {}", crate::http::chain(source)),
+        None => kind.to_string(),
     }
-    text
-}
-
-/// Azure DevOps' `{"message": ...}`, else the start of the body.
-fn error_message(body: &str) -> String {
-    serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
-        .unwrap_or_else(|| body.chars().take(200).collect())
 }
 
 fn thread_status(verdict: Verdict) -> &'static str {

@@ -3,16 +3,15 @@
 //! `https://HOST/api/v3` works) through octocrab's client, with our own retry on top.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use http::{HeaderMap, Method};
 use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::http::Answer;
 use crate::marker::Marker;
 use crate::report::{repo_path, Severity};
-use crate::retry::{now_unix, Decision};
 use crate::{Limits, Outcome, Publication, PublishError, Secret};
 
 /// GitHub limits the comment body to 65,536 characters; keep a margin for the marker.
@@ -170,12 +169,6 @@ impl Comment {
     }
 }
 
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
-}
-
 /// The HTTP client: octocrab's transport (auth, base URI, timeouts) plus bounded retries.
 struct Api {
     gh: Octocrab,
@@ -221,75 +214,10 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, PublishError> {
-        let mut attempt = 0;
-        let mut waited = Duration::ZERO;
-        loop {
-            attempt += 1;
-            tracing::debug!(%method, path, attempt, "GitHub request");
-            let sent =
-                tokio::time::timeout(self.limits.request, self.send(&method, path, body)).await;
-            let decision = match sent {
-                Ok(Ok(answer)) => {
-                    match self.limits.retry.decide(
-                        answer.status,
-                        &answer.headers,
-                        attempt,
-                        waited,
-                        now_unix(),
-                    ) {
-                        Decision::Done if (200..300).contains(&answer.status) => return Ok(answer),
-                        Decision::Done => {
-                            return Err(PublishError::Http {
-                                method: method.to_string(),
-                                path: path.to_string(),
-                                status: answer.status,
-                                message: self.token.scrub(&error_message(&answer.body)),
-                            })
-                        }
-                        Decision::GiveUp(why) => {
-                            return Err(PublishError::Http {
-                                method: method.to_string(),
-                                path: path.to_string(),
-                                status: answer.status,
-                                message: format!(
-                                    "{why}: {}",
-                                    self.token.scrub(&error_message(&answer.body))
-                                ),
-                            })
-                        }
-                        retry => retry,
-                    }
-                }
-                Ok(Err(message)) => match self.limits.retry.decide_transport(attempt, waited) {
-                    Decision::Retry(wait) => {
-                        tracing::warn!(path, attempt, error = %message, "GitHub request failed, retrying");
-                        Decision::Retry(wait)
-                    }
-                    _ => {
-                        return Err(PublishError::Transport {
-                            method: method.to_string(),
-                            path: path.to_string(),
-                            message,
-                        })
-                    }
-                },
-                Err(_) => match self.limits.retry.decide_transport(attempt, waited) {
-                    Decision::Retry(wait) => Decision::Retry(wait),
-                    _ => {
-                        return Err(PublishError::Transport {
-                            method: method.to_string(),
-                            path: path.to_string(),
-                            message: format!("no answer within {}s", self.limits.request.as_secs()),
-                        })
-                    }
-                },
-            };
-            if let Decision::Retry(wait) = decision {
-                tracing::info!(path, attempt, wait_s = wait.as_secs_f32(), "retrying");
-                tokio::time::sleep(wait).await;
-                waited += wait;
-            }
-        }
+        crate::http::with_retries(&self.limits, &self.token, method.as_str(), path, || {
+            self.send(&method, path, body)
+        })
+        .await
     }
 
     async fn send(
@@ -304,14 +232,14 @@ impl Api {
             Method::PATCH => self.gh._patch(path, body).await,
             _ => return Err(format!("unsupported method {method}")),
         };
-        let response = result.map_err(|e| self.token.scrub(&describe(&e)))?;
+        let response = result.map_err(|e| self.token.scrub(&crate::http::chain(&e)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = self
             .gh
             .body_to_string(response)
             .await
-            .map_err(|e| self.token.scrub(&describe(&e)))?;
+            .map_err(|e| self.token.scrub(&crate::http::chain(&e)))?;
         Ok(Answer {
             status,
             headers,
@@ -348,25 +276,6 @@ impl Api {
         }
         Ok(None)
     }
-}
-
-fn describe(error: &octocrab::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// GitHub's `{"message": ...}`, else the start of the body.
-fn error_message(body: &str) -> String {
-    serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
-        .unwrap_or_else(|| body.chars().take(200).collect())
 }
 
 /// Posts `publication` to GitHub. Never changes the verdict: failures to post come back as
@@ -571,7 +480,7 @@ pub fn link_locations(markdown: &str, report: &crate::ReportDoc, blob_root: &str
             Some((file, line)) if !before.ends_with('[') => {
                 out.push_str(&format!(
                     "[{whole}]({blob_root}/{}#L{line})",
-                    encode_path(&repo_path(file))
+                    crate::http::encode(&repo_path(file), true)
                 ));
             }
             _ => out.push_str(whole),
@@ -587,17 +496,6 @@ fn parse_location(span: &str) -> Option<(&str, u64)> {
     let (file, line) = head.rsplit_once(':')?;
     col.parse::<u64>().ok()?;
     Some((file, line.parse().ok()?))
-}
-
-fn encode_path(path: &str) -> String {
-    path.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `text` cut to at most `limit` characters (on a line boundary when it can), `note` appended.

@@ -13,6 +13,7 @@
 
 pub mod azure_devops;
 pub mod github;
+mod http;
 pub mod marker;
 pub mod report;
 pub mod retry;
