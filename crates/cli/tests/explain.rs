@@ -41,3 +41,15 @@ fn unknown_rule_exits_2_and_lists_ids() {
     assert!(err.contains("XX999"));
     assert!(err.contains("MI001") && err.contains("EV003"));
 }
+
+#[test]
+fn explain_mi008_prints_the_oauth_connection_rule() {
+    let out = rolegate(&["explain", "MI008"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("MI008 oauth-connection-where-mi-possible (default severity: warning)"),
+        "{text}"
+    );
+    assert!(text.contains("parameterValueType"), "{text}");
+}
