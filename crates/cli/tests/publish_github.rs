@@ -521,3 +521,23 @@ async fn a_hanging_server_times_out_instead_of_hanging_the_job() {
     );
     let _ = fake;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_report_is_cut_to_githubs_comment_limit() {
+    let (server, fake) = github().await;
+    let dir = tempdir();
+    let md = dir.join("long.md");
+    std::fs::write(&md, "- ❌ **RA002** a finding line\n".repeat(10_000)).unwrap();
+    let mut cmd = publish_cmd(&server.uri(), &dir, &report_json("fail", 1), &[]);
+    cmd.arg("--markdown").arg(&md);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    let s = fake.0.lock().unwrap();
+    let body = &s.comments[0].1;
+    assert!(body.chars().count() <= 65_536, "{}", body.chars().count());
+    assert!(body.contains("longer than a comment may be"));
+    assert!(
+        body.starts_with("<!-- rolegate:gate "),
+        "the marker survives the cut"
+    );
+}

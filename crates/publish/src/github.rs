@@ -659,6 +659,18 @@ mod tests {
     }
 
     #[test]
+    fn the_job_summary_stays_within_one_mebibyte() {
+        let path = std::env::temp_dir().join(format!("rolegate-summary-{}.md", std::process::id()));
+        std::fs::write(&path, "").unwrap();
+        // Multi-byte characters: the cut must land on a character boundary.
+        write_summary(&path, &"é finding\n".repeat(200_000)).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.len() <= SUMMARY_LIMIT + 1, "{}", written.len());
+        assert!(written.contains("longer than a job summary may be"));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
     fn truncates_within_the_limit() {
         let long = "line\n".repeat(20_000);
         let cut = truncate_chars(&long, 65_000, "\n… cut\n");
