@@ -29,7 +29,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Plan(args) => commands::plan::run(args),
         Command::Publish(args) => commands::publish::run(args),
+        Command::Sourcemap(args) => commands::sourcemap::run(args),
     };
+    // Compiled `.bicepparam` files may hold secrets: never leave them behind.
+    rolegate::bicep::cleanup();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod identity;
 pub mod registry;
 mod resource_context;
+mod reviewer_words;
 pub mod role_assignment;
 pub mod secrets;
 #[cfg(test)]

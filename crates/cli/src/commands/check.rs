@@ -55,14 +55,19 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     // cross-template links are seen only within a group) and its own exceptions and severities.
     let mut findings = Vec::with_capacity(choices.len());
     let mut groups = Vec::with_capacity(choices.len());
+    let mut bicep_maps = Vec::new();
     for (choice, plans) in choices.iter().zip(split_plans(plans, &choices)) {
-        let (group, group_findings) =
+        let (group, mut group_findings) =
             judge_group(plans, &choice.loaded, choice.info.clone(), &check_options);
+        // Templates from Bicep: findings point at Bicep lines, inline suppressions apply.
+        let maps = crate::bicep::source_maps(&group.plans);
+        crate::bicep::attach(&mut group_findings, &maps, &choice.loaded.policy);
+        bicep_maps.extend(maps);
         findings.push(group_findings);
         groups.push(group);
     }
     let with_plan = args.format == OutputFormat::Json || args.json.is_some();
-    let report = build_report(
+    let mut report = build_report(
         Judged {
             groups: &groups,
             findings,
@@ -72,10 +77,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         threshold(args.fail_on),
         with_plan,
     );
+    crate::bicep::locate_rows(&mut report, &bicep_maps);
     // Labels can point into any policy that judged, and the embedded one is no file on disk.
     let sources = SourceCache::new();
     for choice in &choices {
         sources.insert(choice.loaded.policy.name(), choice.loaded.policy.text());
+    }
+    // Templates compiled from Bicep in memory have no file on disk either.
+    for (name, text) in crate::bicep::compiled_text() {
+        sources.insert(&name, &text);
     }
     let code = emit_with_note(&report, &args, &sources, &policy_note)?;
     if let Some(service) = args.publish.and_then(crate::commands::publish::resolve) {
@@ -622,6 +632,7 @@ pub fn emit_with_note(
 ) -> anyhow::Result<u8> {
     let markdown_options = MarkdownOptions {
         full_report: args.markdown_artifact.clone(),
+        source_link: crate::bicep::source_link_from_env(|k| std::env::var(k).ok()),
         ..MarkdownOptions::default()
     };
     if let Some(path) = &args.json {

@@ -8,3 +8,4 @@ pub mod plan;
 pub mod policy;
 pub mod policy_change;
 pub mod publish;
+pub mod sourcemap;
