@@ -240,6 +240,9 @@ pub struct IdentityRow {
     pub workloads: Vec<String>,
     /// The principal (object) id when known before deployment, else what it depends on.
     pub principal_id: Option<String>,
+    /// The client (application) id, when the live tenant gave it (`check --live`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
 }
@@ -289,6 +292,9 @@ pub struct GrantRow {
     /// rate it. `None` when one policy judged everything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<usize>,
+    /// The id of the same assignment in the tenant, when it already exists (`check --live`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment_id: Option<String>,
 }
 
 /// Counts for the headline.
@@ -682,6 +688,7 @@ mod tests {
             verdict: RowVerdict::Pass,
             rules: vec![],
             policy: None,
+            assignment_id: None,
         }
     }
 

@@ -179,6 +179,7 @@ fn fixture(fail_on: Severity) -> Report {
         principal_id: Some(
             "runtime property identity.principalId of Microsoft.Logic/workflows/wf-payments".into(),
         ),
+        client_id: None,
         location: Some(loc(TEMPLATE, 12, 7, "/resources/0/identity")),
     }];
     input.grants = vec![
@@ -195,6 +196,7 @@ fn fixture(fail_on: Severity) -> Report {
             verdict: RowVerdict::Pass,
             rules: vec![],
             policy: None,
+            assignment_id: None,
         },
         GrantRow {
             identity: system_identity(),
@@ -209,6 +211,7 @@ fn fixture(fail_on: Severity) -> Report {
             verdict: RowVerdict::Pass,
             rules: vec![],
             policy: None,
+            assignment_id: None,
         },
     ];
     input.findings = findings();
