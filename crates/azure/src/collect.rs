@@ -76,10 +76,12 @@ pub async fn collect(
     )
     .await;
 
-    // Second round: what the first one named.
+    // Second round: what the first one named. Held grants are listed at the workload's (or
+    // identity's) resource group: the filter returns assignments at, above and below it, and
+    // Reader on that resource group is enough to read them.
     let mut held_by = BTreeMap::new();
     for w in facts.workloads.iter().filter(|w| w.found) {
-        let Some(subscription) = w.id.subscription() else {
+        let Some(scope) = home_scope(&w.id) else {
             continue;
         };
         let ids = w.principal_id.iter().filter(|_| w.system_assigned()).chain(
@@ -88,16 +90,16 @@ pub async fn collect(
                 .filter_map(|u| u.principal_id.as_ref()),
         );
         for id in ids {
-            held_by.insert(id.to_ascii_lowercase(), subscription.to_string());
+            held_by.insert(id.to_ascii_lowercase(), scope.clone());
         }
     }
     for i in facts.identities.iter().filter(|i| i.found) {
-        if let (Some(id), Some(sub)) = (&i.principal_id, i.id.subscription()) {
-            held_by.insert(id.to_ascii_lowercase(), sub.to_string());
+        if let (Some(id), Some(scope)) = (&i.principal_id, home_scope(&i.id)) {
+            held_by.entry(id.to_ascii_lowercase()).or_insert(scope);
         }
     }
-    for (principal, subscription) in held_by {
-        tasks.spawn(read(client.clone(), Read::HeldBy(principal, subscription)));
+    for (principal, scope) in held_by {
+        tasks.spawn(read(client.clone(), Read::HeldBy(principal, scope)));
     }
     // Stale principals matter where the deployment grants: assignments at a planned scope.
     let at_planned: Vec<String> = facts
@@ -217,23 +219,13 @@ impl Wanted {
                         .get(&g.role.id)
                         .is_none_or(|r| r.source != RoleSource::BuiltIn)
                 {
-                    // A subscription-scoped definition id is read where it lives; a bare GUID at
-                    // the grant's subscription (custom roles are defined there or above).
-                    let at = if g.role.definition_id.starts_with("/subscriptions/")
-                        && !g.role.definition_id.contains('{')
-                    {
-                        g.role.definition_id.clone()
-                    } else if let Some(sub) = g.scope.subscription() {
-                        format!(
-                            "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}",
-                            g.role.id
-                        )
-                    } else {
-                        format!(
-                            "/providers/Microsoft.Authorization/roleDefinitions/{}",
-                            g.role.id
-                        )
-                    };
+                    // Read at the grant's own scope: a definition is visible at every scope it
+                    // can be assigned at, and read access there is what rolegate has.
+                    let at = format!(
+                        "{}/providers/Microsoft.Authorization/roleDefinitions/{}",
+                        g.scope.as_str(),
+                        g.role.id
+                    );
                     w.roles.entry(g.role.id.clone()).or_insert(at);
                 }
                 if matches!(
@@ -273,6 +265,15 @@ impl Wanted {
     }
 }
 
+/// The resource group of a resource (else its subscription), as a scope id.
+fn home_scope(id: &ResourceId) -> Option<String> {
+    let subscription = id.subscription()?;
+    Some(match id.resource_group() {
+        Some(rg) => format!("/subscriptions/{subscription}/resourceGroups/{rg}"),
+        None => format!("/subscriptions/{subscription}"),
+    })
+}
+
 fn is_guid(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     parts.len() == 5
@@ -293,7 +294,7 @@ enum Read {
     Role(String, String),
     /// A principal in Graph.
     Principal(String),
-    /// Every assignment a principal holds in a subscription.
+    /// Every assignment a principal holds at, above or below a scope.
     HeldBy(String, String),
 }
 
@@ -360,8 +361,7 @@ async fn read(client: Arc<Client>, what: Read) -> Outcome {
                 Err(e) => failed(e),
             }
         }
-        Read::HeldBy(principal, subscription) => {
-            let scope = format!("/subscriptions/{subscription}");
+        Read::HeldBy(principal, scope) => {
             let path = format!(
                 "{scope}/providers/Microsoft.Authorization/roleAssignments?api-version={AUTHORIZATION_API}&$filter=assignedTo('{principal}')"
             );

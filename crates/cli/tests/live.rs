@@ -187,10 +187,13 @@ impl Tenant {
         }
     }
 
-    /// Every assignment `principal` holds in the subscription (`assignedTo()`).
+    /// Every assignment `principal` holds at, above or below the workload's resource group
+    /// (`assignedTo()`).
     async fn held_by(&self, principal: &str, items: Vec<Value>) {
         Mock::given(method("GET"))
-            .and(path(assignments_path(&format!("/subscriptions/{SUB}"))))
+            .and(path(assignments_path(&format!(
+                "/subscriptions/{SUB}/resourceGroups/{RG}"
+            ))))
             .and(query_param(
                 "$filter",
                 format!("assignedTo('{principal}')").as_str(),
@@ -677,7 +680,8 @@ async fn custom_roles_are_fetched_and_judged_and_the_deployer_is_answered() {
     let t = Tenant::start("roles").await;
     let custom = "c0ffee00-0000-4000-8000-000000000005";
     Mock::given(method("GET"))
-        .and(path(format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{custom}")))
+        // Read at the grant's scope (the resource group), where Reader suffices.
+        .and(path(format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Authorization/roleDefinitions/{custom}")))
         .and(query_param("api-version", "2022-04-01"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "id": format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{custom}"),

@@ -133,3 +133,40 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{deployed, existing, run_live};
+    use crate::testing::*;
+    use access::live::LiveFacts;
+
+    #[test]
+    fn a_recreated_identity_collides_with_its_old_assignment_of_the_same_name() {
+        // The workflow was deleted (ARM 404): the deployment creates it with a new principal, and the
+        // assignment name computed from scope, workflow and role is the old one's.
+        let mut m = secret_reader_granted(KV_SECRETS_USER, &kv_id("kv1"));
+        let mut facts = LiveFacts::default();
+        let mut gone = deployed(&m.workloads[0].id, None, None);
+        gone.found = false;
+        facts.workloads.push(gone);
+        let name = m.grants[0].name.clone();
+        facts
+            .assignments
+            .push(existing(&name, &kv_id("kv1"), KV_SECRETS_USER, "p-old"));
+        let f = run_live(&m, &default_policy(), &facts, check);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("RoleAssignmentUpdateNotPermitted"),
+            "{}",
+            f[0].message
+        );
+        // Redeploying the same workflow (same principal, same name) is no conflict.
+        facts.workloads[0] = deployed(&m.workloads[0].id, Some("SystemAssigned"), Some("p-old"));
+        assert!(run_live(&m, &default_policy(), &facts, check).is_empty());
+        // Unresolved names are never compared.
+        m.grants[0].name_resolved = false;
+        facts.assignments[0].name = "other".into();
+        assert!(run_live(&m, &default_policy(), &facts, check).is_empty());
+    }
+}

@@ -148,3 +148,56 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{deployed, existing, run_live};
+    use crate::testing::*;
+    use access::live::LiveFacts;
+
+    #[test]
+    fn turning_off_a_deployed_system_identity_is_drift_that_counts_its_assignments() {
+        let ua = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-recon"
+        ));
+        let mut m = model();
+        let w = workflow("recon", Some(user(&ua)));
+        let mut facts = LiveFacts::default();
+        let mut today = deployed(&w.id, Some("SystemAssigned, UserAssigned"), Some("p-old"));
+        today.user_assigned.push(access::live::DeployedIdentity {
+            id: ua.clone(),
+            found: true,
+            principal_id: Some("p-ua".into()),
+            client_id: None,
+        });
+        facts.workloads.push(today);
+        facts
+            .assignments
+            .push(existing("a1", &kv_id("kv1"), KV_SECRETS_USER, "p-old"));
+        m.workloads.push(w);
+        let f = run_live(&m, &default_policy(), &facts, check);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message
+                .contains("(principal p-old, 1 role assignment(s)) that this deployment removes"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn an_identical_identity_or_a_workload_not_deployed_yet_is_no_drift() {
+        let mut m = model();
+        let w = workflow("recon", Some(system()));
+        let mut facts = LiveFacts::default();
+        facts
+            .workloads
+            .push(deployed(&w.id, Some("SystemAssigned"), Some("p")));
+        m.workloads.push(w.clone());
+        assert!(run_live(&m, &default_policy(), &facts, check).is_empty());
+        facts.workloads[0].found = false;
+        facts.workloads[0].identity_type = None;
+        assert!(run_live(&m, &default_policy(), &facts, check).is_empty());
+    }
+}

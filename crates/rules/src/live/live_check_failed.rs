@@ -90,3 +90,30 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::run_live;
+    use crate::testing::*;
+    use access::live::{LiveError, LiveFacts};
+
+    #[test]
+    fn a_403_names_the_permission_and_points_at_the_grant_on_that_scope() {
+        let m = secret_reader_granted(KV_SECRETS_USER, &kv_id("kv1"));
+        let mut facts = LiveFacts::default();
+        facts.errors.push(LiveError {
+            what: "role assignments".into(),
+            scope: kv_id("kv1"),
+            status: Some(403),
+            permission: "Microsoft.Authorization/roleAssignments/read".into(),
+            message: "AuthorizationFailed".into(),
+        });
+        let f = run_live(&m, &default_policy(), &facts, check);
+        assert_eq!(f.len(), 1);
+        assert!(f[0]
+            .message
+            .contains("permission Microsoft.Authorization/roleAssignments/read is missing at"));
+        assert_eq!(f[0].location, m.grants[0].location);
+    }
+}

@@ -89,3 +89,86 @@ pub(crate) fn location_for(cx: &Cx, scope: &str) -> Option<Location> {
 pub(crate) fn delete_command(assignment_id: &str) -> String {
     format!("az role assignment delete --ids {assignment_id}")
 }
+
+/// Runs one LV rule over a model with these live facts.
+#[cfg(test)]
+pub(crate) fn run_live(
+    model: &access::AccessModel,
+    policy: &policy::Policy,
+    facts: &LiveFacts,
+    rule: fn(&Cx, &mut Vec<crate::finding::Finding>),
+) -> Vec<crate::finding::Finding> {
+    use crate::testing::{catalogue, today};
+    let options = crate::context::CheckOptions::new(today(), catalogue()).with_live(facts);
+    let cx = Cx::new(model, &[], policy, options);
+    let mut out = Vec::new();
+    rule(&cx, &mut out);
+    out
+}
+
+/// An existing assignment for tests.
+#[cfg(test)]
+pub(crate) fn existing(
+    name: &str,
+    scope: &str,
+    role: &str,
+    principal: &str,
+) -> access::live::ExistingAssignment {
+    access::live::ExistingAssignment {
+        id: format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+        name: name.into(),
+        scope: ResourceId::parse(scope),
+        role_definition_id: format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+        role: role.into(),
+        principal_id: principal.into(),
+        principal_type: Some("ServicePrincipal".into()),
+        condition: None,
+    }
+}
+
+/// A deployed workload for tests.
+#[cfg(test)]
+pub(crate) fn deployed(
+    id: &ResourceId,
+    identity_type: Option<&str>,
+    principal: Option<&str>,
+) -> access::live::DeployedWorkload {
+    access::live::DeployedWorkload {
+        id: id.clone(),
+        found: true,
+        identity_type: identity_type.map(str::to_string),
+        principal_id: principal.map(str::to_string),
+        user_assigned: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn without_live_facts_no_lv_rule_reports() {
+        let mut m = secret_reader_granted(CONTRIBUTOR, RG);
+        m.workloads.push(workflow("other", Some(system())));
+        let policy = default_policy();
+        let cx = Cx::new(
+            &m,
+            &[],
+            &policy,
+            crate::context::CheckOptions::new(today(), catalogue()),
+        );
+        let mut out = Vec::new();
+        for rule in [
+            stale_assignment::check,
+            identity_drift::check,
+            assignment_conflict::check,
+            out_of_policy_existing_grant::check,
+            permissive_custom_role::check,
+            live_check_failed::check,
+        ] {
+            rule(&cx, &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+    }
+}

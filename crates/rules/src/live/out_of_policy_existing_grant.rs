@@ -157,3 +157,36 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{deployed, existing, run_live};
+    use crate::testing::*;
+    use access::live::LiveFacts;
+
+    #[test]
+    fn existing_grants_the_policy_allows_or_the_template_declares_are_silent() {
+        let m = secret_reader_granted(KV_SECRETS_USER, &kv_id("kv1"));
+        let mut facts = LiveFacts::default();
+        facts.workloads.push(deployed(
+            &m.workloads[0].id,
+            Some("SystemAssigned"),
+            Some("p"),
+        ));
+        // Declared by the template.
+        facts
+            .assignments
+            .push(existing("a1", &kv_id("kv1"), KV_SECRETS_USER, "p"));
+        // Not declared, not denied, and the default policy lists no grants for the workload.
+        facts
+            .assignments
+            .push(existing("a2", &kv_id("kv2"), BLOB_CONTRIBUTOR, "p"));
+        assert!(run_live(&m, &default_policy(), &facts, check).is_empty());
+        // A denied role is reported.
+        facts.assignments.push(existing("a3", RG, CONTRIBUTOR, "p"));
+        let f = run_live(&m, &default_policy(), &facts, check);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].subject.scope.as_deref(), Some(RG));
+    }
+}

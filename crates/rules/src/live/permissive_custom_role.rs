@@ -106,3 +106,38 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::run_live;
+    use crate::testing::*;
+    use access::catalogue::Permission;
+    use access::live::LiveFacts;
+    use access::RoleDefinition;
+
+    #[test]
+    fn wildcards_in_a_custom_role_are_reported_and_exact_actions_are_not() {
+        let guid = "c0ffee00-0000-4000-8000-000000000005";
+        let mut m = secret_reader_granted(guid, &kv_id("kv1"));
+        let role = |actions: &[&str]| {
+            RoleDefinition::new(
+                guid,
+                "Payments Reader",
+                vec![Permission {
+                    data_actions: actions.iter().map(|a| a.to_string()).collect(),
+                    ..Permission::default()
+                }],
+                RoleSource::Template,
+            )
+        };
+        m.role_definitions
+            .push(role(&["Microsoft.KeyVault/vaults/secrets/*"]));
+        let facts = LiveFacts::default();
+        let f = run_live(&m, &default_policy(), &facts, check);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("Microsoft.KeyVault/vaults/secrets/*"));
+        m.role_definitions[0] = role(&["Microsoft.KeyVault/vaults/secrets/getSecret/action"]);
+        assert!(run_live(&m, &default_policy(), &facts, check).is_empty());
+    }
+}

@@ -117,3 +117,47 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{existing, run_live};
+    use crate::testing::*;
+    use access::live::{LiveFacts, LivePrincipal};
+
+    fn gone(id: &str) -> LivePrincipal {
+        LivePrincipal {
+            id: id.into(),
+            state: PrincipalState::Deleted,
+            display_name: None,
+            app_id: None,
+            kind: None,
+        }
+    }
+
+    #[test]
+    fn only_service_principals_graph_says_are_gone_are_stale() {
+        let m = secret_reader_granted(KV_SECRETS_USER, &kv_id("kv1"));
+        let mut facts = LiveFacts::default();
+        facts.principals.push(gone("p-old"));
+        facts.principals.push(gone("u-1"));
+        facts
+            .assignments
+            .push(existing("a1", &kv_id("kv1"), KV_SECRETS_USER, "p-old"));
+        // A user id is not looked up in servicePrincipals: a 404 there says nothing.
+        let mut user = existing("a2", &kv_id("kv1"), KV_SECRETS_USER, "u-1");
+        user.principal_type = Some("User".into());
+        facts.assignments.push(user);
+        // Above the planned scope: not where this deployment grants.
+        facts
+            .assignments
+            .push(existing("a3", RG, KV_SECRETS_USER, "p-old"));
+        let f = run_live(&m, &default_policy(), &facts, check);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("role assignment a1"),
+            "{}",
+            f[0].message
+        );
+    }
+}
