@@ -14,6 +14,10 @@ use crate::resource_id::ResourceId;
 pub struct LiveFacts {
     /// The credential that was used, in words (`managed-identity (IDENTITY_ENDPOINT)`).
     pub auth: String,
+    /// The ARM base URL read.
+    pub arm_endpoint: String,
+    /// The Microsoft Graph base URL read.
+    pub graph_endpoint: String,
     /// The identity rolegate ran as (the token's `oid`), with its directory name when readable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployer: Option<LivePrincipal>,

@@ -51,6 +51,8 @@ pub fn read(
         .block_on(azure::collect(Arc::new(client), &[&model], catalogue))
         .context("--live")?;
     facts.auth = credential.description;
+    facts.arm_endpoint = args.arm_endpoint.clone();
+    facts.graph_endpoint = args.graph_endpoint.clone();
     facts.errors_are_warnings = args.live_errors == LiveErrors::Warn;
     for r in &facts.role_definitions {
         catalogue.add(r.role.clone());
@@ -73,6 +75,24 @@ fn auth_method(arg: AuthArg) -> azure::AuthMethod {
         AuthArg::WorkloadIdentity => azure::AuthMethod::WorkloadIdentity,
         AuthArg::GithubOidc => azure::AuthMethod::GithubOidc,
         AuthArg::ClientSecret => azure::AuthMethod::ClientSecret,
+    }
+}
+
+/// How the tenant was read, for the report's context and the evidence pack.
+pub fn info(facts: &LiveFacts) -> report::LiveInfo {
+    report::LiveInfo {
+        auth: facts.auth.clone(),
+        arm_endpoint: facts.arm_endpoint.clone(),
+        graph_endpoint: facts.graph_endpoint.clone(),
+        signed_in_as: facts.deployer.as_ref().map(|d| match &d.display_name {
+            Some(name) => format!("{name} ({})", d.id),
+            None => d.id.clone(),
+        }),
+        assignments: facts.assignments.len(),
+        principals: facts.principals.len() + usize::from(facts.deployer.is_some()),
+        resources: facts.workloads.len() + facts.identities.len(),
+        role_definitions: facts.role_definitions.len(),
+        errors: facts.errors.len(),
     }
 }
 

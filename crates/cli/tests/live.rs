@@ -379,12 +379,41 @@ async fn a_clean_tenant_passes_and_the_token_comes_from_identity_endpoint_and_re
         assert!(!text.contains(MARKER), "{p} contains the token");
     }
 
+    // The report says how the tenant was read, and still fits its schema.
+    let live = &r["context"]["live"];
+    assert_eq!(live["auth"], "managed-identity (IDENTITY_ENDPOINT)");
+    assert_eq!(live["arm_endpoint"], t.arm.uri().as_str());
+    assert_eq!(
+        live["signed_in_as"],
+        format!("rolegate-ci ({DEPLOYER})").as_str()
+    );
+    assert_eq!(live["assignments"], 1);
+    assert_eq!(live["errors"], 0);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/report.schema.json"
+        ))
+        .expect("schema file"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("valid schema");
+    let problems: Vec<String> = validator
+        .iter_errors(&r)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+
     // The evidence pack names the real principal id, client id and assignment id.
     let evidence: Value =
         serde_json::from_str(&std::fs::read_to_string(&paths[3]).expect("evidence")).expect("json");
     let identity = &evidence["identities"][0];
     assert_eq!(identity["principal_id"], WF_PRINCIPAL);
     assert_eq!(identity["client_id"], "app-payment-reconciliation");
+    assert_eq!(
+        evidence["context"]["live"]["auth"],
+        "managed-identity (IDENTITY_ENDPOINT)"
+    );
     let grant = &evidence["grants"][0];
     assert_eq!(grant["principal_id"], WF_PRINCIPAL);
     assert_eq!(

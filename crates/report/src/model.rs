@@ -168,6 +168,31 @@ pub struct ContextInfo {
     pub deployment_name: String,
     /// Fields that hold documented placeholders because no value was given.
     pub placeholders: Vec<String>,
+    /// What `check --live` read from the tenant; absent without `--live`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveInfo>,
+}
+
+/// How the live tenant was read (`check --live`): for auditors, who looked and how much was seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveInfo {
+    /// The credential used, e.g. `github-oidc (ACTIONS_ID_TOKEN_REQUEST_URL)`.
+    pub auth: String,
+    pub arm_endpoint: String,
+    pub graph_endpoint: String,
+    /// The object id rolegate signed in as, with its directory name when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_in_as: Option<String>,
+    /// Role assignments read.
+    pub assignments: usize,
+    /// Principals looked up in Microsoft Graph.
+    pub principals: usize,
+    /// Workloads and user-assigned identities read.
+    pub resources: usize,
+    /// Role definitions fetched.
+    pub role_definitions: usize,
+    /// Reads that failed (each one an LV006 finding).
+    pub errors: usize,
 }
 
 impl From<&arm::DeploymentContext> for ContextInfo {
@@ -180,6 +205,7 @@ impl From<&arm::DeploymentContext> for ContextInfo {
             management_group: c.management_group.clone(),
             deployment_name: c.deployment_name.clone(),
             placeholders: c.placeholders.iter().map(|s| s.to_string()).collect(),
+            live: None,
         }
     }
 }

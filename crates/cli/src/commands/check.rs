@@ -279,7 +279,9 @@ pub fn build_report(judged: Judged<'_>, fail_on: Severity, with_plan: bool) -> R
         || policy_info(&policy::Policy::embedded_default(), None),
         |g| g.policy.clone(),
     );
-    let mut input = ReportInput::new(first_policy, ContextInfo::from(judged.context));
+    let mut context = ContextInfo::from(judged.context);
+    context.live = judged.live.map(crate::live::info);
+    let mut input = ReportInput::new(first_policy, context);
     input.fail_on = fail_on;
     input.rules = judged.rules;
     for (index, findings) in judged.findings.into_iter().enumerate() {
