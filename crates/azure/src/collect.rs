@@ -154,6 +154,7 @@ pub async fn collect(
     facts
         .role_definitions
         .sort_by(|a, b| a.role.id.cmp(&b.role.id));
+    collapse_graph_refusals(&mut facts.errors);
     facts
         .errors
         .sort_by(|a, b| (&a.scope, &a.what).cmp(&(&b.scope, &b.what)));
@@ -179,6 +180,25 @@ async fn drain(
             }),
         }
     }
+}
+
+/// Graph refusing one principal lookup refuses them all: one error for the missing permission
+/// instead of one per principal.
+fn collapse_graph_refusals(errors: &mut Vec<LiveError>) {
+    let refused = |e: &LiveError| e.permission == READ_GRAPH && matches!(e.status, Some(401 | 403));
+    let count = errors.iter().filter(|e| refused(e)).count();
+    if count < 2 {
+        return;
+    }
+    let Some(first) = errors.iter().find(|e| refused(e)).cloned() else {
+        return;
+    };
+    errors.retain(|e| !refused(e));
+    errors.push(LiveError {
+        what: format!("{count} principals in Microsoft Graph"),
+        scope: "servicePrincipals".into(),
+        ..first
+    });
 }
 
 /// What the models ask the tenant about.
@@ -336,55 +356,13 @@ impl Outcome {
 async fn read(client: Arc<Client>, what: Read) -> Outcome {
     match what {
         Read::Scope(scope) => {
-            let path = format!(
-                "{}/providers/Microsoft.Authorization/roleAssignments?api-version={AUTHORIZATION_API}&$filter=atScope()",
-                scope.as_str()
-            );
-            let failed = |e: Error| {
-                fail(
-                    format!("role assignments at {scope}"),
-                    &scope,
-                    READ_ASSIGNMENTS,
-                    e,
-                )
-            };
-            match client.list(Api::Arm, &path).await {
-                // The scope does not exist yet (the deployment creates it): nothing is assigned there.
-                Ok(None) => Outcome::Nothing,
-                Ok(Some(items)) => match parse_assignments(&items) {
-                    Ok(a) => Outcome::Assignments(a),
-                    Err(message) => failed(Error::Malformed {
-                        url: path_only(&path),
-                        message,
-                    }),
-                },
-                Err(e) => failed(e),
-            }
+            let what = format!("role assignments at {scope}");
+            list_assignments(&client, &scope, "atScope()", what).await
         }
         Read::HeldBy(principal, scope) => {
-            let path = format!(
-                "{scope}/providers/Microsoft.Authorization/roleAssignments?api-version={AUTHORIZATION_API}&$filter=assignedTo('{principal}')"
-            );
-            let at = ResourceId::parse(&scope);
-            let failed = |e: Error| {
-                fail(
-                    format!("role assignments of principal {principal}"),
-                    &at,
-                    READ_ASSIGNMENTS,
-                    e,
-                )
-            };
-            match client.list(Api::Arm, &path).await {
-                Ok(None) => Outcome::Nothing,
-                Ok(Some(items)) => match parse_assignments(&items) {
-                    Ok(a) => Outcome::Assignments(a),
-                    Err(message) => failed(Error::Malformed {
-                        url: path_only(&path),
-                        message,
-                    }),
-                },
-                Err(e) => failed(e),
-            }
+            let what = format!("role assignments of principal {principal}");
+            let filter = format!("assignedTo('{principal}')");
+            list_assignments(&client, &ResourceId::parse(&scope), &filter, what).await
         }
         Read::Workload(id, api) => {
             let permission = format!(
@@ -496,6 +474,32 @@ async fn read(client: Arc<Client>, what: Read) -> Outcome {
     }
 }
 
+/// Role assignments at `scope` with a `$filter`, every page. A 404 means the scope does not exist
+/// yet (the deployment creates it): nothing is assigned there.
+async fn list_assignments(
+    client: &Client,
+    scope: &ResourceId,
+    filter: &str,
+    what: String,
+) -> Outcome {
+    let path = format!(
+        "{}/providers/Microsoft.Authorization/roleAssignments?api-version={AUTHORIZATION_API}&$filter={filter}",
+        scope.as_str()
+    );
+    let result = match client.list(Api::Arm, &path).await {
+        Ok(None) => return Outcome::Nothing,
+        Ok(Some(items)) => parse_assignments(&items).map_err(|message| Error::Malformed {
+            url: path_only(&path),
+            message,
+        }),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(a) => Outcome::Assignments(a),
+        Err(e) => fail(what, scope, READ_ASSIGNMENTS, e),
+    }
+}
+
 fn fail(what: String, scope: &ResourceId, permission: &str, e: Error) -> Outcome {
     Outcome::Failed(LiveError {
         what,
@@ -601,6 +605,21 @@ fn parse_role(guid: &str, body: &Value) -> Result<LiveRoleDefinition, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn graph_refusals_become_one_error() {
+        let refusal = |id: &str| LiveError {
+            what: format!("principal {id} in Microsoft Graph"),
+            scope: format!("servicePrincipals/{id}"),
+            status: Some(403),
+            permission: READ_GRAPH.into(),
+            message: "Authorization_RequestDenied".into(),
+        };
+        let mut errors = vec![refusal("a"), refusal("b"), refusal("c")];
+        collapse_graph_refusals(&mut errors);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].what, "3 principals in Microsoft Graph");
+    }
 
     #[test]
     fn assignments_without_a_principal_are_malformed() {

@@ -257,17 +257,23 @@ async fn a_retry_after_longer_than_allowed_fails_at_once() {
     assert_eq!(arm.received_requests().await.unwrap_or_default().len(), 1);
 }
 
-#[tokio::test]
-async fn a_slow_server_times_out() {
+/// A server that answers `{}` to every GET after `delay`.
+async fn slow_server(delay: Duration) -> MockServer {
     let arm = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_delay(Duration::from_secs(3))
+                .set_delay(delay)
                 .set_body_json(json!({})),
         )
         .mount(&arm)
         .await;
+    arm
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out() {
+    let arm = slow_server(Duration::from_secs(3)).await;
     let c = client(
         &arm,
         Limits {
@@ -284,15 +290,7 @@ async fn a_slow_server_times_out() {
 
 #[tokio::test]
 async fn requests_in_flight_are_bounded() {
-    let arm = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_delay(Duration::from_millis(300))
-                .set_body_json(json!({})),
-        )
-        .mount(&arm)
-        .await;
+    let arm = slow_server(Duration::from_millis(300)).await;
     let c = Arc::new(client(
         &arm,
         Limits {

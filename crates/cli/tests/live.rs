@@ -726,20 +726,21 @@ async fn custom_roles_are_fetched_and_judged_and_the_deployer_is_answered() {
         .mount(&t.arm)
         .await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/live");
+    let args = [
+        "roles.json",
+        "--policy",
+        "embedded:default",
+        "--subscription-id",
+        SUB,
+        "--resource-group",
+        RG,
+        "--format",
+        "json",
+    ];
     let without_live = Command::new(env!("CARGO_BIN_EXE_rolegate"))
         .current_dir(&dir)
-        .args([
-            "check",
-            "roles.json",
-            "--policy",
-            "embedded:default",
-            "--subscription-id",
-            SUB,
-            "--resource-group",
-            RG,
-            "--format",
-            "json",
-        ])
+        .arg("check")
+        .args(args)
         .output()
         .expect("runs");
     let offline = report(&without_live);
@@ -753,23 +754,7 @@ async fn custom_roles_are_fetched_and_judged_and_the_deployer_is_answered() {
         "{offline_rules:?}"
     );
 
-    let out = t
-        .command(
-            &dir,
-            &[
-                "roles.json",
-                "--policy",
-                "embedded:default",
-                "--subscription-id",
-                SUB,
-                "--resource-group",
-                RG,
-                "--format",
-                "json",
-            ],
-        )
-        .output()
-        .expect("runs");
+    let out = t.command(&dir, &args).output().expect("runs");
     let r = report(&out);
     let live_rules = rules(&r);
     // The custom role is known now: judged, not unknown.
