@@ -404,6 +404,35 @@ async fn a_clean_tenant_passes_and_the_token_comes_from_identity_endpoint_and_re
         .collect();
     assert!(problems.is_empty(), "{problems:?}");
 
+    // The terminal and the PR comment say it too.
+    let text = t
+        .command(
+            &example(),
+            &[
+                "main.json",
+                "-p",
+                "main.parameters.json",
+                "--subscription-id",
+                SUB,
+                "--resource-group",
+                RG,
+                "--markdown",
+                &paths[2],
+            ],
+        )
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains(&format!("live tenant: read as rolegate-ci ({DEPLOYER}) with managed-identity (IDENTITY_ENDPOINT): 1 role assignments")),
+        "{text}"
+    );
+    let markdown = std::fs::read_to_string(&paths[2]).expect("markdown");
+    assert!(
+        markdown.contains("**Live tenant:** read as rolegate-ci"),
+        "{markdown}"
+    );
+
     // The evidence pack names the real principal id, client id and assignment id.
     let evidence: Value =
         serde_json::from_str(&std::fs::read_to_string(&paths[3]).expect("evidence")).expect("json");

@@ -195,6 +195,21 @@ pub struct LiveInfo {
     pub errors: usize,
 }
 
+impl LiveInfo {
+    /// One line for the terminal and the PR comment: who read what, and how much failed.
+    pub fn describe(&self) -> String {
+        let who = self
+            .signed_in_as
+            .as_deref()
+            .map(|w| format!(" as {w}"))
+            .unwrap_or_default();
+        format!(
+            "read{who} with {}: {} role assignments, {} principals, {} workloads and identities, {} role definitions; {} failed reads",
+            self.auth, self.assignments, self.principals, self.resources, self.role_definitions, self.errors
+        )
+    }
+}
+
 impl From<&arm::DeploymentContext> for ContextInfo {
     fn from(c: &arm::DeploymentContext) -> Self {
         ContextInfo {
