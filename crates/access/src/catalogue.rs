@@ -10,9 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::RoleSource;
 
-/// The generated built-in catalogue, committed in the repository.
-const BUILTIN_JSON: &str = include_str!("../data/builtin-roles.json");
-
 /// How dangerous a role is to hand to a workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,17 +43,101 @@ pub struct Permission {
 
 impl Permission {
     fn allows(&self, action: &str) -> bool {
-        self.actions.iter().any(|p| wildcard_match(p, action))
-            && !self.not_actions.iter().any(|p| wildcard_match(p, action))
+        permits(&self.actions, &self.not_actions, action)
     }
 
     fn allows_data(&self, action: &str) -> bool {
-        self.data_actions.iter().any(|p| wildcard_match(p, action))
-            && !self
-                .not_data_actions
-                .iter()
-                .any(|p| wildcard_match(p, action))
+        permits(&self.data_actions, &self.not_data_actions, action)
     }
+}
+
+/// Azure's rule for one permission set: some pattern of `allow` matches and none of `deny` does.
+fn permits<S: AsRef<str>>(allow: &[S], deny: &[S], action: &str) -> bool {
+    allow.iter().any(|p| wildcard_match(p.as_ref(), action))
+        && !deny.iter().any(|p| wildcard_match(p.as_ref(), action))
+}
+
+/// One built-in role, compiled into the binary from `data/builtin-roles.json` by `build.rs`.
+#[derive(Debug)]
+struct StaticRole {
+    id: &'static str,
+    name: &'static str,
+    privilege: PrivilegeClass,
+    permissions: &'static [StaticPermission],
+}
+
+/// One `permissions[]` entry of a [`StaticRole`].
+#[derive(Debug)]
+struct StaticPermission {
+    actions: &'static [&'static str],
+    not_actions: &'static [&'static str],
+    data_actions: &'static [&'static str],
+    not_data_actions: &'static [&'static str],
+}
+
+impl StaticRole {
+    fn allows_all(&self, actions: &[String], data_actions: &[String]) -> bool {
+        actions.iter().all(|a| {
+            self.permissions
+                .iter()
+                .any(|p| permits(p.actions, p.not_actions, a))
+        }) && data_actions.iter().all(|a| {
+            self.permissions
+                .iter()
+                .any(|p| permits(p.data_actions, p.not_data_actions, a))
+        })
+    }
+
+    fn breadth(&self) -> u32 {
+        self.permissions
+            .iter()
+            .map(|p| breadth_score(p.actions, p.data_actions))
+            .sum()
+    }
+
+    fn to_definition(&self) -> RoleDefinition {
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        RoleDefinition {
+            id: self.id.to_string(),
+            name: self.name.to_string(),
+            permissions: self
+                .permissions
+                .iter()
+                .map(|p| Permission {
+                    actions: owned(p.actions),
+                    not_actions: owned(p.not_actions),
+                    data_actions: owned(p.data_actions),
+                    not_data_actions: owned(p.not_data_actions),
+                })
+                .collect(),
+            privilege: self.privilege,
+            source: RoleSource::BuiltIn,
+        }
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtin_roles.rs"));
+
+/// Built-in roles made owned on first use, so a process pays only for the roles it looks at.
+static MATERIALIZED: [OnceLock<RoleDefinition>; BUILTIN_COUNT] =
+    [const { OnceLock::new() }; BUILTIN_COUNT];
+
+fn builtin_definition(index: usize) -> Option<&'static RoleDefinition> {
+    let role = BUILTIN_ROLES.get(index)?;
+    MATERIALIZED
+        .get(index)
+        .map(|cell| cell.get_or_init(|| role.to_definition()))
+}
+
+fn builtin_index_by_guid(guid: &str) -> Option<usize> {
+    BUILTIN_ROLES.binary_search_by(|r| r.id.cmp(guid)).ok()
+}
+
+fn builtin_index_by_name(lower_name: &str) -> Option<usize> {
+    BUILTIN_BY_NAME
+        .binary_search_by(|(n, _)| (*n).cmp(lower_name))
+        .ok()
+        .map(|i| BUILTIN_BY_NAME[i].1 as usize)
 }
 
 /// A role definition.
@@ -167,30 +248,39 @@ impl RoleDefinition {
     /// actions weigh more than control-plane actions, reads least; a wildcard weighs more the fewer
     /// literal segments precede its `*`.
     pub fn breadth(&self) -> u32 {
-        fn score(pattern: &str, data: bool) -> u32 {
-            let p = pattern.trim();
-            if p == "*" {
-                return 100;
-            }
-            let read = p.to_ascii_lowercase().ends_with("/read");
-            let segments = p.split('*').next().unwrap_or("").matches('/').count() as u32;
-            match (p.contains('*'), data, read) {
-                (false, true, _) => 10,
-                (true, true, _) => 50u32.saturating_sub(10 * segments).max(15),
-                (false, false, true) => 1,
-                (true, false, true) => 5,
-                (false, false, false) => 3,
-                (true, false, false) => 40u32.saturating_sub(8 * segments).max(10),
-            }
-        }
         self.permissions
             .iter()
-            .map(|p| {
-                p.actions.iter().map(|a| score(a, false)).sum::<u32>()
-                    + p.data_actions.iter().map(|a| score(a, true)).sum::<u32>()
-            })
+            .map(|p| breadth_score(&p.actions, &p.data_actions))
             .sum()
     }
+}
+
+/// The breadth score of one permission set (see [`RoleDefinition::breadth`]).
+fn breadth_score<S: AsRef<str>>(actions: &[S], data_actions: &[S]) -> u32 {
+    fn score(pattern: &str, data: bool) -> u32 {
+        let p = pattern.trim();
+        if p == "*" {
+            return 100;
+        }
+        let read = p.to_ascii_lowercase().ends_with("/read");
+        let segments = p.split('*').next().unwrap_or("").matches('/').count() as u32;
+        match (p.contains('*'), data, read) {
+            (false, true, _) => 10,
+            (true, true, _) => 50u32.saturating_sub(10 * segments).max(15),
+            (false, false, true) => 1,
+            (true, false, true) => 5,
+            (false, false, false) => 3,
+            (true, false, false) => 40u32.saturating_sub(8 * segments).max(10),
+        }
+    }
+    actions
+        .iter()
+        .map(|a| score(a.as_ref(), false))
+        .sum::<u32>()
+        + data_actions
+            .iter()
+            .map(|a| score(a.as_ref(), true))
+            .sum::<u32>()
 }
 
 /// Azure's action wildcard match: `*` matches any run of characters (including `/`), anywhere in the
@@ -202,18 +292,46 @@ pub fn wildcard_match(pattern: &str, action: &str) -> bool {
 }
 
 fn glob(pattern: &str, action: &str) -> bool {
-    let p: Vec<char> = pattern.trim().to_lowercase().chars().collect();
-    let a: Vec<char> = action.trim().to_lowercase().chars().collect();
+    let (pattern, action) = (pattern.trim(), action.trim());
+    if pattern.is_ascii() && action.is_ascii() {
+        // Action names are ASCII: compare bytes without allocating (this runs for every pattern
+        // of every role when the narrowest role is sought).
+        return glob_units(pattern.as_bytes(), action.as_bytes(), |p, a| {
+            p.eq_ignore_ascii_case(&a)
+        });
+    }
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let a: Vec<char> = action.to_lowercase().chars().collect();
+    glob_units(&p, &a, |p, a| p == a)
+}
+
+trait GlobUnit: Copy {
+    fn is_star(self) -> bool;
+}
+
+impl GlobUnit for u8 {
+    fn is_star(self) -> bool {
+        self == b'*'
+    }
+}
+
+impl GlobUnit for char {
+    fn is_star(self) -> bool {
+        self == '*'
+    }
+}
+
+fn glob_units<T: GlobUnit>(p: &[T], a: &[T], same: impl Fn(T, T) -> bool) -> bool {
     // Iterative glob with backtracking to the last star: linear in practice, no recursion.
     let (mut pi, mut ai) = (0usize, 0usize);
     let mut star: Option<usize> = None;
     let mut mark = 0usize;
     while ai < a.len() {
-        if pi < p.len() && p[pi] == '*' {
+        if pi < p.len() && p[pi].is_star() {
             star = Some(pi);
             mark = ai;
             pi += 1;
-        } else if pi < p.len() && p[pi] == a[ai] {
+        } else if pi < p.len() && same(p[pi], a[ai]) {
             pi += 1;
             ai += 1;
         } else if let Some(s) = star {
@@ -224,7 +342,7 @@ fn glob(pattern: &str, action: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi].is_star() {
         pi += 1;
     }
     pi == p.len()
@@ -366,8 +484,13 @@ pub fn parse_role_list(
 }
 
 /// Built-in, custom and template roles, looked up by GUID or by name.
+///
+/// The built-in roles are static data compiled into the binary; roles added with
+/// [`RoleCatalogue::add`] (custom, template-declared) take precedence over a built-in of the same
+/// GUID or name.
 #[derive(Debug, Clone, Default)]
 pub struct RoleCatalogue {
+    with_builtin: bool,
     roles: Vec<RoleDefinition>,
     by_id: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
@@ -379,22 +502,13 @@ impl RoleCatalogue {
         RoleCatalogue::default()
     }
 
-    /// Azure's built-in roles, from the embedded generated catalogue.
+    /// Azure's built-in roles, from the embedded generated catalogue. Costs nothing until a role
+    /// is looked up.
     pub fn builtin() -> RoleCatalogue {
-        static BUILTIN: OnceLock<RoleCatalogue> = OnceLock::new();
-        BUILTIN
-            .get_or_init(|| {
-                let mut catalogue = RoleCatalogue::empty();
-                // The embedded file is generated and checked by a test; a parse failure is a build
-                // bug, and an empty catalogue (every role unknown) is the fail-closed outcome.
-                if let Ok(roles) = serde_json::from_str::<Vec<RoleDefinition>>(BUILTIN_JSON) {
-                    for role in roles {
-                        catalogue.add(role);
-                    }
-                }
-                catalogue
-            })
-            .clone()
+        RoleCatalogue {
+            with_builtin: true,
+            ..RoleCatalogue::default()
+        }
     }
 
     /// Reads custom roles from an `az role definition list --output json` file.
@@ -429,31 +543,55 @@ impl RoleCatalogue {
 
     /// Looks a role up by GUID or by full role definition id (case-insensitive).
     pub fn get(&self, id_or_definition_id: &str) -> Option<&RoleDefinition> {
-        self.by_id
-            .get(&role_guid(id_or_definition_id))
-            .map(|&i| &self.roles[i])
+        let guid = role_guid(id_or_definition_id);
+        if let Some(&i) = self.by_id.get(&guid) {
+            return self.roles.get(i);
+        }
+        if !self.with_builtin {
+            return None;
+        }
+        builtin_index_by_guid(&guid).and_then(builtin_definition)
     }
 
     /// Looks a role up by name (case-insensitive).
     pub fn by_name(&self, name: &str) -> Option<&RoleDefinition> {
-        self.by_name
-            .get(&name.trim().to_lowercase())
-            .map(|&i| &self.roles[i])
+        let key = name.trim().to_lowercase();
+        if let Some(&i) = self.by_name.get(&key) {
+            return self.roles.get(i);
+        }
+        if !self.with_builtin {
+            return None;
+        }
+        let index = builtin_index_by_name(&key)?;
+        // A role added under the built-in's GUID replaces it.
+        let guid = BUILTIN_ROLES.get(index)?.id;
+        match self.by_id.get(guid) {
+            Some(&i) => self.roles.get(i),
+            None => builtin_definition(index),
+        }
     }
 
-    /// Every role.
-    pub fn roles(&self) -> &[RoleDefinition] {
-        &self.roles
+    /// Every role: the built-ins (unless replaced) and the added ones.
+    pub fn iter(&self) -> impl Iterator<Item = &RoleDefinition> + '_ {
+        self.builtin_indices()
+            .filter_map(|i| -> Option<&RoleDefinition> { builtin_definition(i) })
+            .chain(self.roles.iter())
+    }
+
+    /// Indices of the built-in roles not replaced by an added role.
+    fn builtin_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        let count = if self.with_builtin { BUILTIN_COUNT } else { 0 };
+        (0..count).filter(|&i| !self.by_id.contains_key(BUILTIN_ROLES[i].id))
     }
 
     /// Number of roles.
     pub fn len(&self) -> usize {
-        self.roles.len()
+        self.builtin_indices().count() + self.roles.len()
     }
 
     /// True when there are no roles.
     pub fn is_empty(&self) -> bool {
-        self.roles.is_empty()
+        self.len() == 0
     }
 
     /// The narrowest built-in role that allows every needed action and data action: least
@@ -466,12 +604,24 @@ impl RoleCatalogue {
         if actions.is_empty() && data_actions.is_empty() {
             return None;
         }
-        self.roles
+        // Judged on the static data: no role is made owned except the answer.
+        let builtin = self
+            .builtin_indices()
+            .filter(|&i| BUILTIN_ROLES[i].allows_all(actions, data_actions))
+            .map(|i| {
+                let r = &BUILTIN_ROLES[i];
+                ((r.privilege, r.breadth(), r.name), Err(i))
+            });
+        let added = self
+            .roles
             .iter()
             .filter(|r| r.source == RoleSource::BuiltIn && r.allows_all(actions, data_actions))
-            .min_by(|a, b| {
-                (a.privilege, a.breadth(), &a.name).cmp(&(b.privilege, b.breadth(), &b.name))
-            })
+            .map(|r| ((r.privilege, r.breadth(), r.name.as_str()), Ok(r)));
+        let (_, best) = builtin.chain(added).min_by(|a, b| a.0.cmp(&b.0))?;
+        match best {
+            Ok(role) => Some(role),
+            Err(index) => builtin_definition(index),
+        }
     }
 }
 

@@ -164,3 +164,49 @@ fn committed_catalogue_is_what_the_generator_produces() {
         "crates/access/data/builtin-roles.json is stale: run `cargo run -p rolegate-access --bin role-catalogue -- ../shared/data/builtin-roles.json > crates/access/data/builtin-roles.json`"
     );
 }
+
+#[test]
+fn compiled_builtins_equal_the_committed_catalogue() {
+    // build.rs turns data/builtin-roles.json into static tables; every role must come out of them
+    // exactly as the JSON says, by GUID and by name.
+    let committed: Vec<access::RoleDefinition> =
+        serde_json::from_str(include_str!("../data/builtin-roles.json")).expect("catalogue JSON");
+    let c = RoleCatalogue::builtin();
+    assert_eq!(c.len(), committed.len());
+    for role in &committed {
+        assert_eq!(c.get(&role.id), Some(role), "by GUID: {}", role.name);
+        let by_name = c.by_name(&role.name.to_uppercase()).map(|r| r.id.as_str());
+        assert!(by_name.is_some(), "by name: {}", role.name);
+    }
+    assert_eq!(c.iter().count(), committed.len());
+}
+
+#[test]
+fn an_added_role_replaces_the_builtin_of_its_guid() {
+    let mut c = roles();
+    let before = c.len();
+    let reader = c.by_name("Reader").expect("Reader").clone();
+    c.add(access::RoleDefinition::new(
+        &reader.id,
+        "Reader (tenant copy)",
+        vec![],
+        RoleSource::Custom,
+    ));
+    assert_eq!(c.len(), before, "replaced, not added");
+    assert_eq!(
+        c.get(&reader.id).map(|r| r.source),
+        Some(RoleSource::Custom)
+    );
+    assert_eq!(
+        c.by_name("reader").map(|r| r.name.as_str()),
+        Some("Reader (tenant copy)"),
+        "the built-in's name now finds the replacement"
+    );
+    // A replaced built-in is no longer offered as the narrowest built-in role.
+    let read = vec!["Microsoft.Resources/subscriptions/resourceGroups/read".to_string()];
+    assert_ne!(
+        c.narrowest_builtin_for(&read, &[]).map(|r| r.id.as_str()),
+        Some(reader.id.as_str())
+    );
+    assert!(RoleCatalogue::empty().get(&reader.id).is_none());
+}

@@ -70,9 +70,15 @@ impl Policy {
             "strict" => ("strict", STRICT_POLICY),
             _ => return None,
         };
-        // The embedded texts are validated by this crate's tests, so this only fails on a
-        // broken build; answer None rather than panic.
-        let policy = load::parse_policy(&format!("embedded:{key}.yaml"), text).ok()?;
+        // The embedded texts are validated against the schema by this crate's tests (they are
+        // the files in policies/), so this only fails on a broken build; answer None rather
+        // than panic.
+        let policy = load::parse_policy_checked(
+            &format!("embedded:{key}.yaml"),
+            text,
+            load::SchemaCheck::Trusted,
+        )
+        .ok()?;
         Some(LoadedPolicy {
             policy,
             source: PolicySource::Embedded(key),
