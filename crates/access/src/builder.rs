@@ -51,8 +51,8 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
     };
     // Connections first, from every plan: workflows and Standard projects in one template often use
     // connections declared in another (`connectors-template.json` beside `la-template.json`).
-    for plan in plans {
-        usages::collect_connections(&Ctx::new(plan), &mut model);
+    for (source, plan) in plans.iter().enumerate() {
+        usages::collect_connections(&Ctx::new(plan), source, &mut model);
     }
     for plan in plans {
         let ctx = Ctx::new(plan);

@@ -387,12 +387,24 @@ pub struct Needs {
     pub actions: Vec<String>,
     /// Data-plane actions.
     pub data_actions: Vec<String>,
+    /// What the call needs could not be worked out (its path is a run-time value, or a type
+    /// segment is): the gate reports it rather than assume nothing is needed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
 }
 
 impl Needs {
-    /// True when nothing is needed (or nothing is known).
+    /// True when no action is listed (nothing needed, or [`Needs::unknown`]).
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty() && self.data_actions.is_empty()
+    }
+
+    /// Needs that could not be worked out.
+    pub fn unknown() -> Needs {
+        Needs {
+            unknown: true,
+            ..Needs::default()
+        }
     }
 }
 
@@ -488,6 +500,10 @@ pub struct ApiConnection {
     pub deployed: ConditionStatus,
     /// Where it is declared.
     pub location: Location,
+    /// Index in [`AccessModel::sources`] of the template run that declares it (for a Standard
+    /// `connections.json` entry, the run of the site that holds it). Connections are matched to
+    /// workflows by name only within one run.
+    pub source: usize,
 }
 
 /// What kind of credential was found.

@@ -88,6 +88,29 @@ impl ResourceId {
         self.raw.contains('{')
     }
 
+    /// The part of the id before its first segment known only at run time (`{...}` or a workflow
+    /// expression `@{...}`), when that part is an absolute scope: a call to
+    /// `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf/runs/@{id}`
+    /// lies somewhere under the workflow. `None` when the id is fully known or starts unknown.
+    pub fn known_prefix(&self) -> Option<ResourceId> {
+        let first = self
+            .segments
+            .iter()
+            .position(|s| s.contains('{') || s.contains('@'))?;
+        if !self.is_absolute() {
+            return None;
+        }
+        // The longest known head that is a scope (a collection such as `.../wf/runs` is not).
+        (1..=first).rev().find_map(|n| {
+            let segments: Vec<String> = self.segments[..n].to_vec();
+            let id = ResourceId {
+                raw: format!("/{}", segments.join("/")),
+                segments,
+            };
+            (id.level() != ScopeLevel::Unknown).then_some(id)
+        })
+    }
+
     /// The subscription id, if the id names one.
     pub fn subscription(&self) -> Option<&str> {
         self.value_after("subscriptions", 0)

@@ -375,7 +375,7 @@ fn read_parameter(
         name: name.to_string(),
         declared_type,
         secure,
-        nullable: o.get("nullable").and_then(Json::as_bool).unwrap_or(false),
+        nullable: ref_nullable(definitions, o),
         default: o.get("defaultValue").cloned(),
         allowed_values,
         min_value: int("minValue"),
@@ -384,6 +384,33 @@ fn read_parameter(
         max_length: int("maxLength"),
         pointer,
     })
+}
+
+/// `nullable: true` on the declaration or on the definition its `$ref` names (followed through
+/// chained refs): Bicep writes `param p Type?` as `{"$ref": ..., "nullable": true}`, and a
+/// `type T = {...}?` definition carries the flag itself.
+fn ref_nullable(
+    definitions: &serde_json::Map<String, Json>,
+    decl: &serde_json::Map<String, Json>,
+) -> bool {
+    let mut current = decl;
+    for _ in 0..16 {
+        if let Some(b) = current.get("nullable").and_then(Json::as_bool) {
+            return b;
+        }
+        let Some(name) = current
+            .get("$ref")
+            .and_then(Json::as_str)
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+        else {
+            return false;
+        };
+        match definitions.get(name).and_then(Json::as_object) {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    false
 }
 
 /// The type of a `$ref: "#/definitions/x"` declaration (followed through chained refs).

@@ -1,11 +1,13 @@
 //! Expansion, one test per construct of issue 3.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
-use arm::expand::{expand_document, expand_file, ExpandError, ExpandOptions};
-use arm::plan::{ConditionStatus, DeploymentPlan, DiagnosticLevel, PlannedResource};
-use arm::{Document, Origin, Value};
+use std::path::PathBuf;
+
+use arm::expand::{expand_file, ExpandOptions};
+use arm::plan::{ConditionStatus, DiagnosticLevel, PlannedResource};
+use arm::{Origin, Value};
+use common::{expand, expand_json, find};
 use serde_json::json;
 
 const RG: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg";
@@ -14,40 +16,6 @@ const RG_SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 const SUB_SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
-
-fn expand_json(
-    template: serde_json::Value,
-    options: &ExpandOptions,
-) -> Result<DeploymentPlan, ExpandError> {
-    let text = serde_json::to_string_pretty(&template).unwrap();
-    let doc = Document::parse(Path::new("main.json"), &text).unwrap();
-    expand_document(Arc::new(doc), options)
-}
-
-fn expand(template: serde_json::Value) -> DeploymentPlan {
-    let plan = expand_json(template, &ExpandOptions::default()).expect("expands");
-    let errors: Vec<_> = plan
-        .diagnostics
-        .iter()
-        .filter(|d| d.level == DiagnosticLevel::Error)
-        .collect();
-    assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
-    plan
-}
-
-fn find<'p>(plan: &'p DeploymentPlan, ty: &str, name: &str) -> &'p PlannedResource {
-    plan.resources
-        .iter()
-        .find(|r| r.resource_type.eq_ignore_ascii_case(ty) && r.name == name)
-        .unwrap_or_else(|| {
-            let all: Vec<_> = plan
-                .resources
-                .iter()
-                .map(|r| format!("{} {}", r.resource_type, r.name))
-                .collect();
-            panic!("no {ty} {name} in {all:#?}")
-        })
-}
 
 /// The runtime property an unknown names: (resource id, path).
 fn runtime(v: &Value) -> (String, String) {

@@ -55,3 +55,15 @@ fn explain_prints_the_live_rules() {
         assert!(list.contains(id), "{id} missing from the list");
     }
 }
+
+#[test]
+fn explain_mi008_prints_the_oauth_connection_rule() {
+    let out = rolegate(&["explain", "MI008"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("MI008 oauth-connection-where-mi-possible (default severity: warning)"),
+        "{text}"
+    );
+    assert!(text.contains("parameterValueType"), "{text}");
+}

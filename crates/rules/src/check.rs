@@ -12,7 +12,7 @@ use crate::registry::{lookup, RuleMeta};
 type CheckFn = fn(&Cx, &mut Vec<Finding>);
 
 /// Every rule with its check, in catalogue order.
-fn checks() -> [(&'static RuleMeta, CheckFn); 32] {
+fn checks() -> [(&'static RuleMeta, CheckFn); 33] {
     use crate::{
         evaluation as ev, identity as mi, live as lv, role_assignment as ra, secrets as sc,
     };
@@ -42,6 +42,10 @@ fn checks() -> [(&'static RuleMeta, CheckFn); 32] {
             mi::connector_without_mi_support::check,
         ),
         (&mi::audience_mismatch::RULE, mi::audience_mismatch::check),
+        (
+            &mi::oauth_connection_where_mi_possible::RULE,
+            mi::oauth_connection_where_mi_possible::check,
+        ),
         (&ra::missing_grant::RULE, ra::missing_grant::check),
         (&ra::privileged_role::RULE, ra::privileged_role::check),
         (&ra::scope_too_broad::RULE, ra::scope_too_broad::check),

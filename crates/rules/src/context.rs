@@ -267,7 +267,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Every call a deployed workload with an identity makes with a managed identity and that
-    /// needs known actions, with the identity it authenticates as.
+    /// needs actions (known ones, or ones the gate could not work out), with the identity it
+    /// authenticates as. Calls that need no role assignment are not among them.
     pub fn identity_calls(
         &self,
     ) -> impl Iterator<Item = (&'a Workload, &'a Usage, &'a UsageIdentity)> + 'a {
@@ -276,7 +277,10 @@ impl<'a> Cx<'a> {
             .iter()
             .filter(|w| is_deployed(&w.deployed) && w.identity.has_identity())
             .flat_map(|w| w.usages.iter().map(move |u| (w, u)))
-            .filter(|(_, u)| u.auth == AuthType::ManagedServiceIdentity && !u.needs.is_empty())
+            .filter(|(_, u)| {
+                u.auth == AuthType::ManagedServiceIdentity
+                    && (!u.needs.is_empty() || u.needs.unknown)
+            })
             .filter_map(|(w, u)| u.identity.as_ref().map(|identity| (w, u, identity)))
     }
 

@@ -147,6 +147,7 @@ static REGISTRY: &[RuleMeta] = &[
     crate::identity::shared_user_assigned_identity::RULE,
     crate::identity::connector_without_mi_support::RULE,
     crate::identity::audience_mismatch::RULE,
+    crate::identity::oauth_connection_where_mi_possible::RULE,
     crate::role_assignment::missing_grant::RULE,
     crate::role_assignment::privileged_role::RULE,
     crate::role_assignment::scope_too_broad::RULE,
@@ -264,16 +265,19 @@ mod tests {
             "SC001", "SC002", "SC003", "SC004", "EV001", "EV002", "EV003",
         ];
         // Rules rolegate adds beyond the catalogue (documented in docs/rules/).
-        let added = ["EV004"];
+        let added = ["MI008", "EV004"];
         // The live family (catalogue LV001-LV005, plus LV006 for reads that failed).
         let live = ["LV001", "LV002", "LV003", "LV004", "LV005", "LV006"];
-        let ids: Vec<&str> = registry().iter().map(|r| r.id).collect();
-        let expected: Vec<&str> = expected
+        // Compared as sets: catalogue order (family, then number) is checked above.
+        let mut ids: Vec<&str> = registry().iter().map(|r| r.id).collect();
+        let mut expected: Vec<&str> = expected
             .iter()
             .chain(&added)
             .chain(&live)
             .copied()
             .collect();
+        ids.sort_unstable();
+        expected.sort_unstable();
         assert_eq!(ids, expected);
     }
 }

@@ -149,8 +149,8 @@ pub fn kv_secret_read(action: &str, identity: UsageIdentity, kv: &str) -> Usage 
         "{RG}/providers/Microsoft.KeyVault/vaults/{kv}"
     )));
     u.needs = Needs {
-        actions: Vec::new(),
         data_actions: vec!["Microsoft.KeyVault/vaults/secrets/getSecret/action".into()],
+        ..Needs::default()
     };
     u
 }
@@ -171,6 +171,7 @@ pub fn connection(name: &str, api: &str, auth: ConnectionAuth) -> ApiConnection 
         target_resource: None,
         deployed: ConditionStatus::Deployed,
         location: loc("/resources/3"),
+        source: 0,
     }
 }
 

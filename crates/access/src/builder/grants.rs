@@ -114,7 +114,8 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
     let name = r.name.rsplit('/').next().unwrap_or(&r.name).to_string();
     Grant {
         kind,
-        name_resolved: !name.contains('{'),
+        // The whole name: an unknown part's description may itself contain `/`.
+        name_resolved: !r.name.contains('{'),
         name,
         name_expression: json_get_path(&r.declared, &["name"])
             .and_then(|v| v.as_str())

@@ -212,6 +212,7 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
                 definition_path: vec![format!("{workflow}/workflow.json"), "definition".into()],
                 params,
                 app_settings: settings.clone(),
+                variables: HashMap::new(),
                 connections: managed.clone(),
                 service_providers: providers.clone(),
                 holder: site.id.clone(),
@@ -283,12 +284,13 @@ fn auth_of(
                     s,
                     &HashMap::new(),
                     settings,
+                    &HashMap::new(),
                 )))
             }
             _ => UsageIdentity::SystemAssigned,
         });
     let audience = str_at(a, &["audience"])
-        .map(|s| resolve_workflow_expressions(s, &HashMap::new(), settings));
+        .map(|s| resolve_workflow_expressions(s, &HashMap::new(), settings, &HashMap::new()));
     (t, identity, audience)
 }
 
@@ -306,7 +308,10 @@ fn read_connections(
     model: &mut AccessModel,
 ) {
     let file = doc.file_name();
-    let resolve = |s: &str| resolve_workflow_expressions(s, &HashMap::new(), settings);
+    // The site's template run (pushed before the builder parts run).
+    let source = model.sources.len().saturating_sub(1);
+    let resolve =
+        |s: &str| resolve_workflow_expressions(s, &HashMap::new(), settings, &HashMap::new());
     if let Some(Value::Object(conns)) = value.get("managedApiConnections") {
         for (name, c) in conns {
             let api_id = str_at(c, &["api", "id"]).map(&resolve);
@@ -383,6 +388,9 @@ fn read_connections(
                 .iter()
                 .find(|m| m.id.eq_ignore_ascii_case(&connection_id))
                 .or_else(|| {
+                    // A Standard project's connections.json names connections a sibling
+                    // template deploys: the one connection of that name in the model (never
+                    // a guess between several).
                     let mut same = model.connections.iter().filter(|m| {
                         m.name
                             .rsplit('/')
@@ -445,6 +453,7 @@ fn read_connections(
                     access_policies: Vec::new(),
                     deployed: ctx.deployed(site),
                     location,
+                    source,
                 });
             }
         }

@@ -42,6 +42,9 @@ pub(crate) struct Walk<'a, 'p> {
     pub params: HashMap<String, Value>,
     /// App settings of the Standard site, for `@appsetting('x')`.
     pub app_settings: HashMap<String, Value>,
+    /// Workflow variables known at deployment (see [`known_variables`]), filled by
+    /// [`Walk::definition`]; keys lower case.
+    pub variables: HashMap<String, Value>,
     /// Managed API connections by key (`$connections` key or `referenceName`), lower case.
     pub connections: HashMap<String, ConnInfo>,
     /// Standard service-provider connections by name, lower case.
@@ -57,6 +60,7 @@ pub(crate) struct Walk<'a, 'p> {
 impl Walk<'_, '_> {
     /// Walks `actions` and `triggers` of a definition.
     pub fn definition(&mut self, definition: &Value) {
+        self.variables = known_variables(definition, &self.params, &self.app_settings);
         for (key, element) in [("triggers", "trigger"), ("actions", "action")] {
             if let Some(Value::Object(items)) = definition.get(key) {
                 self.items(items, &[key.to_string()], element);
@@ -156,7 +160,11 @@ impl Walk<'_, '_> {
             if usage.auth == AuthType::ManagedServiceIdentity {
                 usage.identity = Some(self.identity(a.get("identity")));
             }
-            usage.audience = a.get("audience").map(|v| self.resolve(v));
+            // An empty audience is the designer's blank field: the runtime uses the default.
+            usage.audience = a
+                .get("audience")
+                .map(|v| self.resolve(v))
+                .filter(|a| !a.is_empty());
             self.auth_credentials(&usage.auth, a, segs, at);
         }
         let (service, target_resource, needs) = self.target(
@@ -168,6 +176,20 @@ impl Walk<'_, '_> {
         usage.service = service;
         usage.target_resource = target_resource;
         usage.needs = needs;
+        // Fail closed: a managed-identity call the gate cannot place (its URI or host is a run-time
+        // value) still gets a token for its audience; with no audience, or an ARM one, that is Azure
+        // Resource Manager, whose need is then unknown rather than nothing.
+        if usage.auth == AuthType::ManagedServiceIdentity && usage.service.is_none() {
+            let audience = usage.audience.as_deref().map(str::trim);
+            match audience {
+                None => {
+                    usage.service = Some(Service::Arm);
+                    usage.needs = Needs::unknown();
+                }
+                Some(a) if a.contains('@') || a.contains('{') => usage.needs = Needs::unknown(),
+                Some(_) => {}
+            }
+        }
         // Secrets found in this auth block authenticate to the service the call reaches.
         for c in self.credentials.iter_mut().skip(credentials_before) {
             c.service = service;
@@ -308,7 +330,7 @@ impl Walk<'_, '_> {
     }
 
     fn resolve_str(&self, s: &str) -> String {
-        resolve_workflow_expressions(s, &self.params, &self.app_settings)
+        resolve_workflow_expressions(s, &self.params, &self.app_settings, &self.variables)
     }
 
     /// Service, target resource and needs of a call to `uri`.
@@ -525,40 +547,62 @@ fn child_resource(
     Some(ResourceId::parse(&id))
 }
 
-/// The resource an ARM REST path names (a trailing operation segment dropped).
+/// The scope an ARM REST path acts on: the longest head of the path that is a scope (a trailing
+/// collection or operation dropped: `.../workflows/wf/runs` acts on `wf`,
+/// `/subscriptions/s/providers/Microsoft.Security/pricings` on subscription `s`, and a tenant-level
+/// provider call such as `/providers/Microsoft.Management/getEntities` on the tenant root).
 fn arm_target(path: &str) -> Option<ResourceId> {
-    let id = ResourceId::parse(path);
-    if id.level() != ScopeLevel::Unknown && id.is_absolute() {
-        return Some(id);
+    let segs = crate::services::path_segments(path);
+    if !path.starts_with('/') || segs.is_empty() {
+        return None;
     }
-    let trimmed = path.trim_end_matches('/');
-    let (head, _) = trimmed.rsplit_once('/')?;
-    let id = ResourceId::parse(head);
-    (id.level() != ScopeLevel::Unknown).then_some(id)
+    let tenant_call = segs[0].eq_ignore_ascii_case("providers");
+    (0..=segs.len()).rev().find_map(|n| {
+        if n == 0 && !tenant_call {
+            return None;
+        }
+        let id = ResourceId::parse(&format!("/{}", segs[..n].join("/")));
+        (id.level() != ScopeLevel::Unknown).then_some(id)
+    })
 }
 
-/// Substitutes `@{parameters('p')}`, `@{appsetting('s')}` and literal-only calls such as
-/// `@{encodeURIComponent('x')}` in a workflow string; a whole-string `@parameters('p')` becomes the
-/// value. Anything else is kept as written.
+/// Substitutes `@{parameters('p')}`, `@{appsetting('s')}`, `@{variables('v')}` (a variable known at
+/// deployment, see [`known_variables`]), members of them (`variables('api')['subscriptionId']`) and
+/// literal-only calls such as `@{encodeURIComponent('x')}` in a workflow string; a whole-string
+/// `@parameters('p')` becomes the value. Anything else is kept as written.
 pub(crate) fn resolve_workflow_expressions(
     s: &str,
     params: &HashMap<String, Value>,
     settings: &HashMap<String, Value>,
+    variables: &HashMap<String, Value>,
 ) -> String {
     let lookup = |expr: &str| -> Option<String> {
         let e = expr.trim();
-        for (func, map) in [("parameters(", params), ("appsetting(", settings)] {
-            if let Some(rest) = e.strip_prefix(func) {
-                let name = rest
-                    .strip_suffix(')')?
-                    .trim()
-                    .strip_prefix('\'')?
-                    .strip_suffix('\'')?;
-                return map.get(&name.to_ascii_lowercase()).map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_display_string(),
-                });
+        for (func, map) in [
+            ("parameters", params),
+            ("appsetting", settings),
+            ("variables", variables),
+        ] {
+            let Some((name, members)) = member_access(e, func) else {
+                continue;
+            };
+            let mut v = map.get(&name.to_ascii_lowercase())?;
+            for m in &members {
+                v = match v {
+                    Value::Object(o) => o
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(m))
+                        .map(|(_, v)| v)?,
+                    Value::Array(a) => a.get(m.parse::<usize>().ok()?)?,
+                    _ => return None,
+                };
             }
+            return match v {
+                // A member still holding a run-time expression stays as written.
+                Value::String(s) if func == "variables" && has_runtime_expression(s) => None,
+                Value::String(s) => Some(s.clone()),
+                other => Some(other.to_display_string()),
+            };
         }
         // Identity-like calls wrapped around a single literal (encodeURIComponent('x')): the literal.
         literal_through_pure_calls(e)
@@ -572,7 +616,7 @@ pub(crate) fn resolve_workflow_expressions(
     while let Some(i) = rest.find("@{") {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
-        match after.find('}') {
+        match closing_brace(after) {
             Some(j) => {
                 let expr = &after[..j];
                 match lookup(expr) {
@@ -589,6 +633,186 @@ pub(crate) fn resolve_workflow_expressions(
     }
     out.push_str(rest);
     out
+}
+
+/// The offset of the `}` closing an `@{` expression body (quotes and nested braces honoured).
+fn closing_brace(body: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for (i, c) in body.char_indices() {
+        match (c, quoted) {
+            ('\'', _) => quoted = !quoted,
+            ('{', false) => depth += 1,
+            ('}', false) if depth == 0 => return Some(i),
+            ('}', false) => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `func('name')` followed by member accesses (`['a']`, `?['a']`, `[0]`, `.a`): the name and the
+/// members, for `func` one of the workflow lookup functions.
+fn member_access(expr: &str, func: &str) -> Option<(String, Vec<String>)> {
+    let e = expr.trim();
+    if e.len() < func.len() || !e[..func.len()].eq_ignore_ascii_case(func) {
+        return None;
+    }
+    let rest = e[func.len()..].trim_start().strip_prefix('(')?.trim_start();
+    let rest = rest.strip_prefix('\'')?;
+    let close = rest.find('\'')?;
+    let name = rest[..close].to_string();
+    let mut rest = rest[close + 1..].trim_start().strip_prefix(')')?;
+    let mut members = Vec::new();
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return Some((name, members));
+        }
+        rest = rest.strip_prefix('?').unwrap_or(rest);
+        if let Some(r) = rest.strip_prefix('[') {
+            let r = r.trim_start();
+            let (member, after) = if let Some(q) = r.strip_prefix('\'') {
+                let end = q.find('\'')?;
+                (q[..end].to_string(), &q[end + 1..])
+            } else {
+                let end = r.find(']')?;
+                let index = r[..end].trim();
+                index.parse::<usize>().ok()?;
+                (index.to_string(), &r[end..])
+            };
+            rest = after.trim_start().strip_prefix(']')?;
+            members.push(member);
+        } else if let Some(r) = rest.strip_prefix('.') {
+            let end = r
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            if end == 0 {
+                return None;
+            }
+            members.push(r[..end].to_string());
+            rest = &r[end..];
+        } else {
+            return None;
+        }
+    }
+}
+
+/// Workflow variables whose value is known at deployment: initialised once (`InitializeVariable`,
+/// at any depth) from a value with no run-time expression, and never changed afterwards (no
+/// `SetVariable`, `Append…`, `Increment…` or `Decrement…` names it). Keys lower case.
+pub(crate) fn known_variables(
+    definition: &Value,
+    params: &HashMap<String, Value>,
+    settings: &HashMap<String, Value>,
+) -> HashMap<String, Value> {
+    let mut inits: HashMap<String, (usize, Value)> = HashMap::new();
+    let mut changed: Vec<String> = Vec::new();
+    fn walk(items: &Value, inits: &mut HashMap<String, (usize, Value)>, changed: &mut Vec<String>) {
+        let Value::Object(items) = items else { return };
+        for (_, action) in items {
+            let ty = str_at(action, &["type"])
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            match ty.as_str() {
+                "initializevariable" => {
+                    if let Some(Value::Array(vars)) = value_at(action, &["inputs", "variables"]) {
+                        for v in vars {
+                            let Some(name) = str_at(v, &["name"]) else {
+                                continue;
+                            };
+                            let entry = inits
+                                .entry(name.to_ascii_lowercase())
+                                .or_insert((0, Value::Null));
+                            entry.0 += 1;
+                            entry.1 = v.get("value").cloned().unwrap_or(Value::Null);
+                        }
+                    }
+                }
+                "setvariable"
+                | "appendtostringvariable"
+                | "appendtoarrayvariable"
+                | "incrementvariable"
+                | "decrementvariable" => {
+                    if let Some(name) = str_at(action, &["inputs", "name"]) {
+                        changed.push(name.to_ascii_lowercase());
+                    }
+                }
+                _ => {}
+            }
+            if let Some(inner) = action.get("actions") {
+                walk(inner, inits, changed);
+            }
+            for branch in ["else", "default"] {
+                if let Some(inner) = action.get(branch).and_then(|b| b.get("actions")) {
+                    walk(inner, inits, changed);
+                }
+            }
+            if let Some(Value::Object(cases)) = action.get("cases") {
+                for (_, body) in cases {
+                    if let Some(inner) = body.get("actions") {
+                        walk(inner, inits, changed);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(actions) = definition.get("actions") {
+        walk(actions, &mut inits, &mut changed);
+    }
+    let empty = HashMap::new();
+    inits
+        .into_iter()
+        .filter(|(name, (count, _))| *count == 1 && !changed.contains(name))
+        .filter_map(|(name, (_, value))| {
+            let value = resolve_value(&value, params, settings, &empty)?;
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// Whether a workflow string still holds an expression (`@{...}`, or a whole-string `@f(...)`).
+fn has_runtime_expression(s: &str) -> bool {
+    let t = s.trim_start();
+    s.contains("@{") || (t.starts_with('@') && !t.starts_with("@@"))
+}
+
+/// A workflow value with its parameter and app-setting references substituted, or `None` when some
+/// string still holds a run-time expression (`@body(...)`, `@{triggerBody()}`) or a value unknown
+/// at deployment.
+fn resolve_value(
+    v: &Value,
+    params: &HashMap<String, Value>,
+    settings: &HashMap<String, Value>,
+    variables: &HashMap<String, Value>,
+) -> Option<Value> {
+    Some(match v {
+        Value::String(s) => {
+            let r = resolve_workflow_expressions(s, params, settings, variables);
+            if has_runtime_expression(&r) {
+                return None;
+            }
+            Value::String(r)
+        }
+        // Members are judged one by one: a lookup of a run-time member stays unresolved, a lookup
+        // of a known one resolves (`variables('api')['subscriptionId']`).
+        Value::Object(o) => {
+            let mut out = o.clone();
+            for (_, member) in out.iter_mut() {
+                if let Some(v) = resolve_value(member, params, settings, variables) {
+                    *member = v;
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| resolve_value(x, params, settings, variables).unwrap_or_else(|| x.clone()))
+                .collect(),
+        ),
+        Value::Unknown(_) => return None,
+        other => other.clone(),
+    })
 }
 
 /// `x` for `'x'` or pure string calls around it (`encodeURIComponent(encodeURIComponent('x'))`).
@@ -674,7 +898,7 @@ const TARGET_PARAMETERS: &[&str] = &[
 ];
 
 /// Adds `Microsoft.Web/connections` resources.
-pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
+pub(crate) fn collect_connections(ctx: &Ctx, source: usize, model: &mut AccessModel) {
     for r in &ctx.plan.resources {
         if !r
             .resource_type
@@ -785,6 +1009,7 @@ pub(crate) fn collect_connections(ctx: &Ctx, model: &mut AccessModel) {
             access_policies: Vec::new(),
             deployed: ctx.deployed(r),
             location: r.location.clone(),
+            source,
         });
     }
     // `<connection>/<objectId>` access policies name who may use a connection.
@@ -846,7 +1071,7 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             continue;
         };
         let params = workflow_params(&r.body);
-        let connections = consumption_connections(r, model);
+        let connections = consumption_connections(r, model.sources.len().saturating_sub(1), model);
         let locate = |segs: &[String]| {
             let mut path = vec!["properties", "definition"];
             path.extend(segs.iter().map(String::as_str));
@@ -859,6 +1084,7 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             definition_path: vec!["properties".into(), "definition".into()],
             params,
             app_settings: HashMap::new(),
+            variables: HashMap::new(),
             connections,
             service_providers: HashMap::new(),
             holder: r.id.clone(),
@@ -876,7 +1102,11 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
 
 /// `properties.parameters.$connections.value.<key>` of a Consumption workflow, joined with the
 /// `Microsoft.Web/connections` resources of the model.
-fn consumption_connections(r: &PlannedResource, model: &AccessModel) -> HashMap<String, ConnInfo> {
+fn consumption_connections(
+    r: &PlannedResource,
+    source: usize,
+    model: &AccessModel,
+) -> HashMap<String, ConnInfo> {
     let mut out = HashMap::new();
     let Some(Value::Object(conns)) = value_at(
         &r.body,
@@ -896,10 +1126,15 @@ fn consumption_connections(r: &PlannedResource, model: &AccessModel) -> HashMap<
         let resource = model
             .connections
             .iter()
-            .find(|c| {
-                c.id.eq_ignore_ascii_case(connection_id)
-                    || str_at(entry, &["connectionName"])
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+            // By full id anywhere; by bare name only within this template run (names coincide
+            // across templates of a directory: `office365`, `azureblob`).
+            .find(|c| c.id.eq_ignore_ascii_case(connection_id))
+            .or_else(|| {
+                model.connections.iter().find(|c| {
+                    c.source == source
+                        && str_at(entry, &["connectionName"])
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+                })
             })
             .or_else(|| {
                 // The id did not evaluate (a parameter without value): the only connection of
@@ -910,7 +1145,7 @@ fn consumption_connections(r: &PlannedResource, model: &AccessModel) -> HashMap<
                 let mut same = model
                     .connections
                     .iter()
-                    .filter(|c| c.api.as_deref() == Some(api.as_str()));
+                    .filter(|c| c.source == source && c.api.as_deref() == Some(api.as_str()));
                 match (same.next(), same.next()) {
                     (Some(only), None) if connection_id.is_empty() => Some(only),
                     _ => None,
@@ -985,24 +1220,71 @@ mod tests {
         params.insert("vault".to_string(), Value::from("kv1"));
         let settings = HashMap::new();
         assert_eq!(
-            resolve_workflow_expressions("https://@{parameters('vault')}.vault.azure.net/secrets/@{encodeURIComponent('s1')}", &params, &settings),
+            resolve_workflow_expressions("https://@{parameters('vault')}.vault.azure.net/secrets/@{encodeURIComponent('s1')}", &params, &settings, &settings),
             "https://kv1.vault.azure.net/secrets/s1"
         );
         assert_eq!(
-            resolve_workflow_expressions("@parameters('vault')", &params, &settings),
+            resolve_workflow_expressions("@parameters('vault')", &params, &settings, &settings),
             "kv1"
         );
         assert_eq!(
-            resolve_workflow_expressions("@body('x')", &params, &settings),
+            resolve_workflow_expressions("@body('x')", &params, &settings, &settings),
             "@body('x')"
         );
         assert_eq!(
             resolve_workflow_expressions(
                 "/secrets/@{encodeURIComponent(encodeURIComponent('a'))}/value",
                 &params,
+                &settings,
                 &settings
             ),
             "/secrets/a/value"
+        );
+    }
+
+    #[test]
+    fn arm_targets_are_the_scope_a_call_acts_on() {
+        let t = |p: &str| arm_target(p).map(|id| id.as_str().to_string());
+        assert_eq!(
+            t("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf/runs"),
+            Some(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/wf".into()
+            )
+        );
+        assert_eq!(
+            t("/subscriptions/s/providers/Microsoft.Security/assessments"),
+            Some("/subscriptions/s".into())
+        );
+        assert_eq!(
+            t("/providers/Microsoft.Management/getEntities"),
+            Some("/".into())
+        );
+        assert_eq!(t("@{body('x')?['id']}"), None);
+    }
+
+    #[test]
+    fn variables_initialised_once_from_template_values_are_known() {
+        let definition = Value::from_json(&serde_json::json!({"actions": {
+            "Init": {"type": "InitializeVariable", "inputs": {"variables": [
+                {"name": "Api", "type": "Object", "value": {"sub": "s1", "fromTrigger": "@triggerBody()?['x']"}},
+                {"name": "Counter", "type": "Integer", "value": 0}
+            ]}},
+            "Loop": {"type": "Until", "actions": {
+                "Bump": {"type": "IncrementVariable", "inputs": {"name": "Counter", "value": 1}}
+            }}
+        }}));
+        let none = HashMap::new();
+        let vars = known_variables(&definition, &none, &none);
+        assert!(vars.contains_key("api") && !vars.contains_key("counter"));
+        let r = |s: &str| resolve_workflow_expressions(s, &none, &none, &vars);
+        assert_eq!(
+            r("/subscriptions/@{variables('Api')?['sub']}"),
+            "/subscriptions/s1"
+        );
+        // A member that is itself a run-time value stays as written.
+        assert_eq!(
+            r("@{variables('Api')['fromTrigger']}"),
+            "@{variables('Api')['fromTrigger']}"
         );
     }
 

@@ -722,6 +722,21 @@ impl<'a> Deployment<'a> {
                 }
                 format!("{}/providers/{s}", self.scope_id)
             }
+            // A resource path with unknown name parts (`format('Microsoft.Storage/storageAccounts/
+            // {0}', x)`): still a resource of that type, under this deployment's scope if relative.
+            Value::Unknown(u) => match u.origin() {
+                // A full id, or one whose scope part is itself unknown (`{…}/providers/…`); a
+                // relative path starts with its provider namespace.
+                Origin::PartialResourceId { id, .. }
+                    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) =>
+                {
+                    id.trim_end_matches('/').to_string()
+                }
+                Origin::PartialResourceId { id, .. } => {
+                    format!("{}/providers/{}", self.scope_id, id.trim_end_matches('/'))
+                }
+                _ => value.to_display_string(),
+            },
             other => other.to_display_string(),
         }
     }
@@ -957,7 +972,7 @@ impl<'a> Deployment<'a> {
         // templates and symbolic-name (languageVersion 2.0) parents are always inner.
         let inline = props
             .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("template") && v.is_object());
+            .any(|(k, v)| k.eq_ignore_ascii_case("template") && (v.is_object() || v.is_string()));
         let outer = inline
             && !self.template.symbolic
             && !get_ci(props, "expressionEvaluationOptions")
@@ -1035,6 +1050,15 @@ impl<'a> Deployment<'a> {
                 self.link_not_expanded(&inst, &link_pointer, &format!("remote template {uri}"));
                 return not_expanded("remote template not fetched".into());
             }
+        } else if let Some((key, Json::String(text))) = props
+            .iter()
+            .find(|(k, v)| k.eq_ignore_ascii_case("template") && v.is_string())
+        {
+            let p = child(&props_pointer, key);
+            match self.expression_template(&loops, text, &p, &inst.name) {
+                Ok(t) => t,
+                Err(what) => return not_expanded(what),
+            }
         } else {
             self.engine.diagnostic(
                 DiagnosticLevel::Error,
@@ -1065,6 +1089,34 @@ impl<'a> Deployment<'a> {
                     }
                 } else if entry.get("reference").is_some() {
                     supplied.insert_parent_key_vault(name);
+                } else {
+                    // The entry as a whole is an expression (`[if(c, createObject('value', x),
+                    // createObject('value', null()))]`) or built by a property copy loop
+                    // (`{"copy": [{"name": "value", ...}]}`): evaluate it, then read `value`.
+                    match self.eval_tree(&mut loops, entry, &ep, Mode::Lenient, false) {
+                        Ok(Value::Object(o)) => {
+                            if let Some(v) = crate::value::object_get(&o, "value") {
+                                supplied.insert_parent(name, v.clone());
+                            } else if crate::value::object_get(&o, "reference").is_some() {
+                                supplied.insert_parent_key_vault(name);
+                            }
+                        }
+                        Ok(Value::Unknown(u)) => supplied.insert_parent(
+                            name,
+                            Value::Unknown(Unknown::derived("parameter entry", vec![u])),
+                        ),
+                        Ok(other) => self.engine.diagnostic(
+                            DiagnosticLevel::Error,
+                            "invalid-nested-parameter",
+                            format!(
+                                "deployment '{}': parameter '{name}' must be an object with `value` or `reference`, found {}",
+                                inst.name,
+                                other.type_name()
+                            ),
+                            self.locate(&ep),
+                        ),
+                        Err(e) => self.report(e, "expression-error"),
+                    }
                 }
             }
         }
@@ -1119,6 +1171,71 @@ impl<'a> Deployment<'a> {
         };
         child_dep.run();
         child_dep.outputs_object()
+    }
+
+    /// A nested `template` given as an expression (Bicep writes `"template":
+    /// "[variables('$fxv#0')]"` for a template read with `loadJsonContent()`): evaluated here, in
+    /// the parent, then expanded like an inline template. Its locations are those of the evaluated
+    /// JSON, in a document named after the parent file and the `template` property.
+    fn expression_template(
+        &self,
+        loops: &[Loop],
+        text: &str,
+        pointer: &str,
+        deployment: &str,
+    ) -> Result<Arc<Template>, String> {
+        let value = match self.eval_str(loops, text, pointer) {
+            Ok(v) => v,
+            Err(e) => {
+                self.report(
+                    Located {
+                        error: e,
+                        pointer: pointer.to_string(),
+                    },
+                    "expression-error",
+                );
+                return Err("template expression failed".into());
+            }
+        };
+        if !matches!(value, Value::Object(_) | Value::Unknown(_)) {
+            self.engine.diagnostic(
+                DiagnosticLevel::Error,
+                "invalid-nested-template",
+                format!(
+                    "deployment '{deployment}': `template` evaluates to {}, not a template object",
+                    value.to_display_string()
+                ),
+                self.locate(pointer),
+            );
+            return Err("template is not an object".into());
+        }
+        if value.contains_unknown() {
+            // ARM would deploy it; rolegate cannot expand what it cannot know, and says so.
+            self.engine.diagnostic(
+                DiagnosticLevel::Warning,
+                "nested-template-unknown",
+                format!(
+                    "deployment '{deployment}': `template` depends on values known only at deployment ({}); it is not expanded, so its resources are not in the plan",
+                    value.unknowns().first().map(|u| u.to_string()).unwrap_or_default()
+                ),
+                self.locate(pointer),
+            );
+            return Err("template not known".into());
+        }
+        let pretty = serde_json::to_string_pretty(&value.to_json()).unwrap_or_default();
+        let path = format!("{}#{pointer}", self.template.document.file_name());
+        match self.engine.template_text(&path, &pretty) {
+            Ok(t) => Ok(t),
+            Err(e) => {
+                self.engine.diagnostic(
+                    DiagnosticLevel::Error,
+                    "invalid-nested-template",
+                    e.message.clone(),
+                    self.locate(pointer),
+                );
+                Err("invalid template".into())
+            }
+        }
     }
 
     fn link_not_expanded(&self, inst: &Instance, pointer: &str, what: &str) {
@@ -1456,14 +1573,11 @@ impl<'a> Deployment<'a> {
                 }
             },
         };
-        let value = if decl.secure && !value.contains_unknown() {
-            // The value is never kept, so it can never be printed.
-            Value::Unknown(Unknown::new(Origin::NotEvaluated {
-                what: format!("secure parameter '{}'", decl.name),
-            }))
-        } else {
-            value
-        };
+        // A secure value is evaluated like any other (a condition or a name may read it), but
+        // hidden from the plan: the engine redacts it from everything it returns, unless the same
+        // text is also the value of a parameter that is not secure (then it is no secret).
+        self.engine
+            .add_parameter_value(&decl.name, &value, decl.secure);
         Ok((value, source))
     }
 
@@ -1507,6 +1621,14 @@ impl<'a> Deployment<'a> {
                         what: format!("parameter '{}' failed to evaluate", decl.name),
                     }))
                 }
+            };
+            let value = if decl.secure && !matches!(value, Value::Unknown(_)) {
+                // Never listed, so it can never be printed.
+                Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                    what: format!("secure parameter '{}'", decl.name),
+                }))
+            } else {
+                value
             };
             let source = match self.supplied.values.get(&key) {
                 Some((_, _, s)) => *s,
@@ -1675,20 +1797,55 @@ pub(crate) struct InstanceIndex {
     pub by_name: HashMap<String, usize>,
     pub by_type_name: HashMap<(String, String), usize>,
     pub by_symbol: HashMap<String, Vec<usize>>,
+    /// Instances whose condition is false.
+    skipped: std::collections::HashSet<usize>,
+    /// Lower-case ids with unknown parts that more than one deployed declaration renders.
+    pub ambiguous: std::collections::HashSet<String>,
 }
 
 impl InstanceIndex {
+    /// Indexes instance `i`. The first declaration of an id or name wins, except that a deployed
+    /// one replaces one whose condition is false: templates declare the same resource twice under
+    /// opposite conditions (a VM with password or with SSH key), and `reference()` means the one
+    /// that is deployed.
     fn add(&mut self, inst: &Instance, i: usize) {
-        self.by_id.entry(inst.id.to_ascii_lowercase()).or_insert(i);
-        self.by_name
-            .entry(inst.name.to_ascii_lowercase())
-            .or_insert(i);
-        self.by_type_name
-            .entry((
-                inst.resource_type.to_ascii_lowercase(),
-                inst.name.to_ascii_lowercase(),
-            ))
-            .or_insert(i);
+        let skipped = inst.condition == ConditionStatus::Skipped;
+        if skipped {
+            self.skipped.insert(i);
+        }
+        let replaces = |existing: &usize, skipped_set: &std::collections::HashSet<usize>| {
+            !skipped && skipped_set.contains(existing)
+        };
+        let id = inst.id.to_ascii_lowercase();
+        match self.by_id.get(&id) {
+            Some(e) if !replaces(e, &self.skipped) => {
+                // Two declarations render the same id: when it holds unknown parts they may be
+                // different resources whose names merely print alike.
+                if id.contains('{') && !skipped {
+                    self.ambiguous.insert(id);
+                }
+            }
+            _ => {
+                self.by_id.insert(id, i);
+            }
+        }
+        let name = inst.name.to_ascii_lowercase();
+        match self.by_name.get(&name) {
+            Some(e) if !replaces(e, &self.skipped) => {}
+            _ => {
+                self.by_name.insert(name, i);
+            }
+        }
+        let type_name = (
+            inst.resource_type.to_ascii_lowercase(),
+            inst.name.to_ascii_lowercase(),
+        );
+        match self.by_type_name.get(&type_name) {
+            Some(e) if !replaces(e, &self.skipped) => {}
+            _ => {
+                self.by_type_name.insert(type_name, i);
+            }
+        }
         if let Some(symbol) = &inst.symbol {
             self.by_symbol
                 .entry(symbol.to_ascii_lowercase())

@@ -25,7 +25,7 @@ use crate::plan::{
 };
 use crate::source::{Document, LoadError, Location};
 use crate::template::{Template, TemplateError};
-use crate::value::ResourceRef;
+use crate::value::{Origin, ResourceRef, Unknown, Value};
 
 use deployment::{Deployment, Supplied};
 
@@ -134,6 +134,33 @@ pub fn expand_document(
         resources.extend(record.resources);
         deployments.push(record.deployment);
     }
+    let public = engine.public.into_inner();
+    // Several secure parameters may hold the same text: the redacted value names them all.
+    let secrets: Vec<(String, String)> = engine
+        .secrets
+        .into_inner()
+        .into_iter()
+        .filter(|(s, _)| !public.contains(s))
+        .map(|(s, names)| (s, names.join("' or '")))
+        .collect();
+    let mut outputs = outputs;
+    let mut diagnostics = engine.diagnostics.into_inner();
+    let mut unresolved = engine.unresolved.into_inner();
+    if !secrets.is_empty() {
+        for r in &mut resources {
+            redact(&mut r.body, &secrets);
+        }
+        for d in &mut deployments {
+            d.outputs.values_mut().for_each(|v| redact(v, &secrets));
+        }
+        outputs.values_mut().for_each(|v| redact(v, &secrets));
+        for d in &mut diagnostics {
+            d.message = redact_text(&d.message, &secrets);
+        }
+        for u in &mut unresolved {
+            u.depends_on = redact_text(&u.depends_on, &secrets);
+        }
+    }
     Ok(DeploymentPlan {
         template: template.file_name(),
         parameter_files: options
@@ -147,10 +174,48 @@ pub fn expand_document(
         deployments,
         parameters: engine.parameters.into_inner(),
         outputs,
-        unresolved: engine.unresolved.into_inner(),
-        diagnostics: engine.diagnostics.into_inner(),
+        unresolved,
+        diagnostics,
         documents,
     })
+}
+
+/// Strings inside a secure object shorter than this are not taken for secrets.
+const MIN_OBJECT_SECRET: usize = 8;
+
+/// Secrets shorter than this are only redacted where a string is exactly the secret: a short
+/// value (`"a"`, `"1"`) occurs inside too many unrelated strings.
+const MIN_CONTAINED_SECRET: usize = 6;
+
+/// Replaces every string that is, or (for secrets long enough) contains, a secure parameter's
+/// value by an unknown, so neither the plan nor anything rendered from it shows the secret.
+fn redact(value: &mut Value, secrets: &[(String, String)]) {
+    match value {
+        Value::String(s) => {
+            let hit = secrets.iter().find(|(secret, _)| {
+                s == secret || (secret.len() >= MIN_CONTAINED_SECRET && s.contains(secret.as_str()))
+            });
+            if let Some((_, name)) = hit {
+                *value = Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                    what: format!("secure parameter '{name}'"),
+                }));
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| redact(v, secrets)),
+        Value::Object(o) => o.values_mut().for_each(|v| redact(v, secrets)),
+        _ => {}
+    }
+}
+
+/// A message with every secret long enough to search for replaced by `***`.
+fn redact_text(text: &str, secrets: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for (secret, _) in secrets {
+        if secret.len() >= MIN_CONTAINED_SECRET || out == *secret {
+            out = out.replace(secret.as_str(), "***");
+        }
+    }
+    out
 }
 
 /// Parameter values for the root deployment: files in order, then overrides.
@@ -187,6 +252,10 @@ pub(crate) struct Engine<'o> {
     /// Every declared resource by lower-case id, for `reference()` across deployments.
     by_id: RefCell<std::collections::HashMap<String, ResourceRef>>,
     fatal: RefCell<Option<ExpandError>>,
+    /// Values of secure parameters: used in evaluation, redacted from the plan (see [`redact`]).
+    secrets: RefCell<std::collections::BTreeMap<String, Vec<String>>>,
+    /// Values of parameters that are not secure (a secret with the same text is none).
+    public: RefCell<HashSet<String>>,
     /// Nested templates already read, by file and pointer (a module in a copy loop is read once).
     templates: RefCell<std::collections::HashMap<(String, String), Arc<Template>>>,
 }
@@ -203,6 +272,27 @@ impl<'o> Engine<'o> {
             return Ok(t.clone());
         }
         let t = Arc::new(Template::at(document, pointer)?);
+        self.templates.borrow_mut().insert(key, t.clone());
+        Ok(t)
+    }
+
+    /// A template given as evaluated JSON text (a nested `template` expression), named `path`,
+    /// read once per distinct text; its document joins the plan's documents.
+    fn template_text(&self, path: &str, text: &str) -> Result<Arc<Template>, TemplateError> {
+        let key = (path.to_string(), text.to_string());
+        if let Some(t) = self.templates.borrow().get(&key) {
+            return Ok(t.clone());
+        }
+        let document = Document::parse(Path::new(path), text).map_err(|e| TemplateError {
+            message: e.to_string(),
+            location: Location {
+                file: path.to_string(),
+                line: 1,
+                column: 1,
+                pointer: String::new(),
+            },
+        })?;
+        let t = Arc::new(Template::from_document(Arc::new(document))?);
         self.templates.borrow_mut().insert(key, t.clone());
         Ok(t)
     }
@@ -230,7 +320,41 @@ impl<'o> Engine<'o> {
             records: RefCell::new(Vec::new()),
             by_id: RefCell::new(std::collections::HashMap::new()),
             fatal: RefCell::new(None),
+            secrets: RefCell::new(std::collections::BTreeMap::new()),
+            public: RefCell::new(HashSet::new()),
             templates: RefCell::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Remembers the known strings of a parameter's value: those of a secure parameter so the
+    /// plan never shows them, those of any other so that the same text is not taken for a secret.
+    fn add_parameter_value(&self, name: &str, value: &Value, secure: bool) {
+        let mut strings = Vec::new();
+        let mut stack = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) if !s.is_empty() => strings.push(s.clone()),
+                Value::Array(a) => stack.extend(a.iter()),
+                Value::Object(o) => stack.extend(o.values()),
+                _ => {}
+            }
+        }
+        if secure {
+            // Inside a secure object, short strings are names and flags (`"name": "storage"`)
+            // rather than secrets; hiding every equal string elsewhere would blank unrelated
+            // values. A secure string is hidden whatever its length.
+            if !matches!(value, Value::String(_)) {
+                strings.retain(|s| s.len() >= MIN_OBJECT_SECRET);
+            }
+            let mut secrets = self.secrets.borrow_mut();
+            for s in strings {
+                let names = secrets.entry(s).or_default();
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        } else {
+            self.public.borrow_mut().extend(strings);
         }
     }
 

@@ -4,6 +4,7 @@ use super::deployment::{Deployment, Loop, LoopKind};
 use super::ids;
 use crate::context::{DeploymentContext, TargetScope};
 use crate::eval::{EvalError, EvalScope, UserFunction};
+use crate::plan::ConditionStatus;
 use crate::value::{Object, Origin, ResourceRef, Unknown, Value};
 
 /// Suffix of the older way to read a system-assigned identity: `reference(concat(<id>, SUFFIX))`.
@@ -85,6 +86,16 @@ impl Frame<'_, '_> {
         let resource = match target {
             Target::Local(i) => {
                 let inst = self.dep.instances.borrow()[i].clone();
+                if inst.condition == ConditionStatus::Skipped {
+                    // Its condition is false: ARM neither deploys nor evaluates it, so it has no
+                    // state (and a module that is not deployed has no outputs).
+                    return Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                        what: format!(
+                            "{} is not deployed (its condition is false)",
+                            inst.resource_ref()
+                        ),
+                    })));
+                }
                 if inst.is_deployment && !inst.existing && !identity {
                     let outputs = self.dep.ensure_nested(i)?;
                     return Ok(deployment_state(&inst.resource_ref(), outputs, full));
@@ -210,6 +221,23 @@ impl EvalScope for Frame<'_, '_> {
                         Some(owner) => (owner, true),
                         None => (id.as_str(), false),
                     };
+                    // A resource of this deployment whose name holds the same unknown (a module
+                    // named from a parameter without value, or from `utcNow()`) renders the same
+                    // id: it is that resource, so a module's outputs are still read. Only when
+                    // exactly one declaration renders that id; the text of an unknown drops its
+                    // known arguments, so two different names can print alike.
+                    let local = {
+                        let index = self.dep.index.borrow();
+                        let lower = id.to_ascii_lowercase();
+                        index
+                            .by_id
+                            .get(&lower)
+                            .copied()
+                            .filter(|_| !index.ambiguous.contains(&lower))
+                    };
+                    if let Some(i) = local {
+                        return self.reference_to(Target::Local(i), full, identity);
+                    }
                     // For the `.../Identities/default` form the resource is the owner.
                     let (resource_type, name) = crate::expand::ids::type_and_name_from_id(id)
                         .unwrap_or_else(|| (resource_type.clone(), String::new()));

@@ -4,6 +4,7 @@ use crate::context::{managed_identity_key, resource_words, workload_words, Cx};
 use crate::finding::{Finding, Subject};
 use crate::identity::identity_used_but_not_attached::action_name;
 use crate::registry::RuleMeta;
+use crate::role_assignment::missing_grant::satisfied;
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -15,6 +16,17 @@ crate::declare_rule! {
     /// known actions (from its audience and method) but rolegate cannot tell on which resource,
     /// so it cannot check that a role assignment covers it (RA001) or that a grant is no broader
     /// than the calls need (RA005).
+    ///
+    /// The needed action comes from the literal provider and type segments of an ARM path, so
+    /// `/subscriptions/@{...}/providers/Microsoft.Security/tasks` needs
+    /// `Microsoft.Security/tasks/read` wherever it points. A call the gate cannot place at all (a
+    /// URI that is wholly a run-time value, such as a `nextLink`, or a path glued to the host as
+    /// `https://management.azure.com@{...}`) is reported too, saying its need is unknown: the gate
+    /// fails closed. Workflow variables initialised once from template values (and never set
+    /// again) are read as those values. Not flagged: a run-time child of a resource the identity
+    /// holds a role with the needed actions on (`.../workflows/wf/runs/@{...}` under a grant on the
+    /// workflow), and calls that need no role assignment (listing `/subscriptions` or `/tenants`,
+    /// Resource Graph queries, reads of built-in policy and role definitions).
     ///
     /// A warning by default, like EV002: an unknown call target cannot widen anyone's access; the
     /// worst case is a 403 at run time. `unresolved: ignore` in the policy drops it, and the
@@ -57,8 +69,21 @@ pub struct UnresolvedCallTarget {
     pub identity: String,
     /// The target as written (a URI with workflow expressions), or what the call is known by.
     pub target: String,
-    /// The actions the call needs.
+    /// The actions the call needs (empty when the gate could not work them out).
     pub needed: Vec<String>,
+    /// What the gate does not know about the target.
+    pub unknown: UnknownPart,
+}
+
+/// Why a call's target cannot be judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownPart {
+    /// A workflow run-time value (`@{triggerBody()...}`).
+    RunTime,
+    /// A template value unknown before deployment (a parameter without a value).
+    TemplateValue,
+    /// A resource named in full that the checked templates do not deploy.
+    NotDeployed,
 }
 
 impl Violation for UnresolvedCallTarget {
@@ -67,8 +92,19 @@ impl Violation for UnresolvedCallTarget {
     }
 
     fn message(&self) -> String {
+        if self.needed.is_empty() {
+            return format!(
+                "{} calls {} as {}, but what it calls is only known when the workflow runs: the gate cannot tell which actions it needs or on which resource, so it cannot check that a role assignment covers it",
+                self.usage, self.target, self.identity
+            );
+        }
+        let when = match self.unknown {
+            UnknownPart::RunTime => "the target is only known when the workflow runs",
+            UnknownPart::TemplateValue => "the target depends on template values the gate does not have (a parameter without a value, a property known after deployment)",
+            UnknownPart::NotDeployed => "the templates checked do not deploy that resource, so the gate cannot see its role assignments",
+        };
         format!(
-            "{} calls {} as {}, which needs {}, but the target is only known when the workflow runs: the gate cannot check that a role assignment covers it",
+            "{} calls {} as {}, which needs {}, but {when}: the gate cannot check that a role assignment covers it",
             self.usage,
             self.target,
             self.identity,
@@ -88,14 +124,25 @@ impl Violation for UnresolvedCallTarget {
 /// known only at run time.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for (w, u, identity) in cx.identity_calls() {
-        let unresolved = match &u.target_resource {
-            None => true,
-            Some(target) => target.has_unknown_parts() || target.as_str().contains("@{"),
-        };
+        let unresolved = u.needs.unknown
+            || match &u.target_resource {
+                None => true,
+                Some(target) => target.has_unknown_parts() || target.as_str().contains("@{"),
+            };
         if !unresolved {
             continue;
         }
         let (who, kind, principal) = cx.usage_identity(w, identity);
+        // A run-time child of a resource the identity holds a fitting role on (`.../workflows/wf/
+        // runs/@{id}`) is covered by that role wherever the run-time part points.
+        let covered = !u.needs.unknown
+            && u.target_resource
+                .as_ref()
+                .and_then(access::ResourceId::known_prefix)
+                .is_some_and(|prefix| satisfied(cx, w, kind, &principal, &prefix, u));
+        if covered {
+            continue;
+        }
         let target = u
             .target
             .clone()
@@ -111,6 +158,15 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             ),
             identity: who,
             target,
+            unknown: if u.needs.unknown || u.target.as_deref().is_none_or(|t| t.contains('@')) {
+                UnknownPart::RunTime
+            } else if u.target_resource.is_some()
+                || u.target.as_deref().is_some_and(|t| t.contains('{'))
+            {
+                UnknownPart::TemplateValue
+            } else {
+                UnknownPart::NotDeployed
+            },
             needed: u
                 .needs
                 .actions
@@ -152,7 +208,7 @@ mod tests {
         u.target_resource = Some(rid("/subscriptions/@{variables('api')['sub']}/resourceGroups/@{variables('api')['rg']}/providers/Microsoft.Synapse/workspaces/ws/sqlPools/pool"));
         u.needs = Needs {
             actions: vec!["Microsoft.Synapse/workspaces/sqlPools/pause/action".into()],
-            data_actions: Vec::new(),
+            ..Needs::default()
         };
         u
     }

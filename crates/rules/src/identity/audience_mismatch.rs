@@ -16,6 +16,9 @@ crate::declare_rule! {
     /// `https://vault.azure.net` with **no** trailing slash, Storage needs `https://storage.azure.com/`
     /// **with** it, Service Bus `https://servicebus.azure.net`, and so on. A missing audience means
     /// the ARM default `https://management.azure.com/`, which is wrong for any data-plane URI.
+    /// The trailing slash is judged only for services documented to take one form (Key Vault,
+    /// Storage): Azure Resource Manager and Microsoft Graph accept their audience with or
+    /// without it. Whitespace around an audience is always an error.
     ///
     /// ## Why is this bad?
     /// The identity gets a token for the wrong resource, and the service answers 401 or 400 at
@@ -68,6 +71,10 @@ impl Violation for AudienceMismatch {
 
     fn message(&self) -> String {
         match &self.audience {
+            Some(a) if a.trim() != a => format!(
+                "{} calls {} ({}) with token audience '{a}', which has stray whitespace: Entra ID does not trim it, so no token is issued for '{}' and the call fails",
+                self.usage, self.service, self.target, self.expected
+            ),
             Some(a) => format!(
                 "{} calls {} ({}) with token audience '{a}', but {} expects '{}': the call is rejected with 401",
                 self.usage, self.service, self.target, self.service, self.expected

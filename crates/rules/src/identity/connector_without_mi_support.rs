@@ -13,6 +13,12 @@ crate::declare_rule! {
     /// connector does not support managed-identity authentication, so the connection has to hold a
     /// key, password or OAuth token.
     ///
+    /// Trigger-only connectors that hold no credential at all (Microsoft Defender for Cloud's
+    /// alert and recommendation triggers, `ascalert` and `ascassessment`) are not flagged; a
+    /// connection of a connector that does support managed identity but was set up with a
+    /// person's sign-in is MI008's finding. A connection's workflow is looked up in the
+    /// connection's own template run only.
+    ///
     /// ## Why is this bad?
     /// The point of a managed identity is that no secret exists. A connector without managed
     /// identity support forces a stored credential that someone must create, rotate and protect,
@@ -49,6 +55,8 @@ pub struct ConnectorWithoutMiSupport {
     pub connector: String,
     /// The workflow using it, in words, if known.
     pub workload: Option<String>,
+    /// The connection is authorised by a person's sign-in (its credential is their token).
+    pub oauth: bool,
 }
 
 impl Violation for ConnectorWithoutMiSupport {
@@ -63,8 +71,14 @@ impl Violation for ConnectorWithoutMiSupport {
             .map(|w| format!(" used by {w}"))
             .unwrap_or_default();
         format!(
-            "{}{user} uses connector '{}', which does not support managed identity authentication, so it must hold a stored secret",
-            self.connection, self.connector
+            "{}{user} uses connector '{}', which does not support managed identity authentication, so it must hold a stored {}",
+            self.connection,
+            self.connector,
+            if self.oauth {
+                "credential (the token of the person who signs in on it)"
+            } else {
+                "secret"
+            }
         )
     }
 
@@ -100,13 +114,40 @@ pub const MI_CAPABLE_CONNECTORS: &[&str] = &[
     "azurecommunicationservicessms",
     "azureopenai",
     "aisearch",
+    // Microsoft Sentinel: "Managed identity" is one of its connection types (Logic Apps docs).
+    "azuresentinel",
+    // Container Instance, Data Lake, HTTP with Microsoft Entra ID (Logic Apps docs).
+    "aci",
+    "azuredatalake",
+    "webcontents",
 ];
+
+/// Trigger-only connectors whose connections hold no credential at all: Microsoft Defender for
+/// Cloud's alert and recommendation triggers are fired by Defender for Cloud itself (workflow
+/// automation), so the connection is created without parameters and stores no secret.
+pub const NO_CREDENTIAL_CONNECTORS: &[&str] = &["ascalert", "ascassessment"];
 
 /// Whether the managed API named `api` (last segment of its id) supports managed identity.
 pub fn connector_supports_mi(api: &str) -> bool {
     MI_CAPABLE_CONNECTORS
         .iter()
         .any(|c| c.eq_ignore_ascii_case(api))
+}
+
+/// The workload of the connection's own template run whose calls go through it (names coincide
+/// across the templates of a directory, so a bare name never links runs).
+pub(crate) fn connection_user<'a>(
+    cx: &Cx<'a>,
+    c: &access::ApiConnection,
+) -> Option<&'a access::Workload> {
+    cx.model.workloads.iter().find(|w| {
+        w.source == c.source
+            && w.usages.iter().any(|u| {
+                u.connection
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+            })
+    })
 }
 
 /// Every deployed connection whose connector cannot use a managed identity.
@@ -119,20 +160,21 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             continue;
         };
         if connector_supports_mi(api) {
-            // Supported but configured with keys: SC004's finding, not this one.
+            // Supported but configured with keys: SC004's finding (MI008 for OAuth consent).
             continue;
         }
-        let user = cx.model.workloads.iter().find(|w| {
-            w.usages.iter().any(|u| {
-                u.connection
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
-            })
-        });
+        if NO_CREDENTIAL_CONNECTORS
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(api))
+        {
+            continue;
+        }
+        let user = connection_user(cx, c);
         let violation = ConnectorWithoutMiSupport {
             connection: format!("API connection '{}'", c.name),
             connector: api.to_string(),
             workload: user.map(workload_words),
+            oauth: c.auth == ConnectionAuth::OAuthConsent,
         };
         out.push(
             Finding::new(&violation, c.location.clone()).with_subject(Subject {
@@ -156,6 +198,38 @@ mod tests {
         let f = run_rule(&m, &default_policy(), check);
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("connector 'sftpwithssh'"));
+    }
+
+    #[test]
+    fn silent_for_credential_free_defender_triggers_and_sentinel() {
+        let mut m = model();
+        for api in ["ascalert", "ascassessment"] {
+            m.connections
+                .push(connection(api, api, ConnectionAuth::OAuthConsent));
+        }
+        m.connections.push(connection(
+            "sentinel",
+            "azuresentinel",
+            ConnectionAuth::OAuthConsent,
+        ));
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn the_user_is_found_in_the_connection_own_template_run_only() {
+        let mut m = model();
+        let mut c = connection("office365", "office365", ConnectionAuth::OAuthConsent);
+        c.source = 1;
+        m.connections.push(c);
+        // Another template of the directory has a workflow using a connection of the same name.
+        let mut w = workflow("other-template", Some(system()));
+        let mut u = msi_usage("Send", access::UsageIdentity::SystemAssigned);
+        u.connection = Some("office365".into());
+        w.usages.push(u);
+        m.workloads.push(w);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1);
+        assert!(!f[0].message.contains("other-template"), "{}", f[0].message);
     }
 
     #[test]

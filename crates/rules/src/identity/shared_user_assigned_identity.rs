@@ -11,7 +11,10 @@ crate::declare_rule! {
     /// different environments (by their `environment`/`env` tag), unless the policy allows that
     /// identity to be shared. Workloads are compared within one template run (a template with
     /// one parameter file): templates checked together are separate deployments, and without the
-    /// real deployment context their identities' ids can coincide only by placeholder.
+    /// real deployment context their identities' ids can coincide only by placeholder. Each template
+    /// run that shares an identity gets its own finding. A web app and its deployment slots
+    /// (`Microsoft.Web/sites/slots`) are one holder: slots run the site's code under the site's
+    /// identity by design, and a swap moves them between each other.
     ///
     /// ## Why is this bad?
     /// Every workload holding the identity holds all of its roles. A flaw in any one of them (an
@@ -80,9 +83,17 @@ impl Violation for SharedUserAssignedIdentity {
     }
 }
 
-/// Every user-assigned identity attached to several deployed workloads without the policy's leave.
+/// Every user-assigned identity attached to several deployed workloads without the policy's leave:
+/// one finding per template run that shares it.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    // One identity may be declared by several runs (every template of a directory that names it);
+    // each run's sharing is judged once.
+    let mut seen: Vec<&access::ResourceId> = Vec::new();
     for identity in &cx.model.identities {
+        if seen.contains(&&identity.id) {
+            continue;
+        }
+        seen.push(&identity.id);
         // Holders within one template run: separate runs (other templates, other parameter
         // files) are separate deployments whose ids may coincide only through placeholder names.
         let mut by_source: Vec<(usize, Vec<&access::Workload>)> = Vec::new();
@@ -99,16 +110,36 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 None => by_source.push((w.source, vec![w])),
             }
         }
-        let Some(holders) = by_source
-            .into_iter()
-            .map(|(_, holders)| holders)
-            .find(|holders| holders.len() >= 2)
-        else {
-            continue;
-        };
+        for (_, mut holders) in by_source {
+            // A web app's deployment slots run the site's code under the site's identity by
+            // design (swaps move it between them): the site and its slots are one holder.
+            let sites: Vec<access::ResourceId> = holders.iter().map(|w| w.id.clone()).collect();
+            holders.retain(|w| !is_slot_of_one_of(w, &sites));
+            if holders.len() >= 2 {
+                report(cx, identity, &holders, out);
+            }
+        }
+    }
+}
+
+/// Whether `w` is a deployment slot (`Microsoft.Web/sites/slots`) of one of `sites`.
+fn is_slot_of_one_of(w: &access::Workload, sites: &[access::ResourceId]) -> bool {
+    w.resource_type
+        .eq_ignore_ascii_case("Microsoft.Web/sites/slots")
+        && w.id.parent().is_some_and(|p| sites.contains(&p))
+}
+
+/// One finding: `holders` (two or more, one template run) share `identity`.
+fn report(
+    cx: &Cx,
+    identity: &access::UserAssignedIdentity,
+    holders: &[&access::Workload],
+    out: &mut Vec<Finding>,
+) {
+    {
         let decision = cx.policy.shared_identity_allowed(identity.id.as_str());
         if decision.allowed {
-            continue;
+            return;
         }
         let mut environments: Vec<String> = holders
             .iter()
@@ -130,13 +161,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         };
         // The declaration, when it is in the holders' template; else (the identity is declared by
         // another template run) where the first holder attaches it.
-        let location = if holders
-            .iter()
-            .any(|w| w.location.file == identity.location.file)
-        {
-            identity.location.clone()
-        } else {
-            cx.locate_in(&holders[0].location, "/identity")
+        let declared_beside = cx.model.identities.iter().find(|i| {
+            i.id == identity.id && holders.iter().any(|w| w.location.file == i.location.file)
+        });
+        let location = match declared_beside {
+            Some(i) => i.location.clone(),
+            None => cx.locate_in(&holders[0].location, "/identity"),
         };
         let mut finding = Finding::new(&violation, location)
             .with_label(
@@ -147,7 +177,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 identity: Some(identity.id.to_string()),
                 ..Subject::default()
             });
-        for w in holders {
+        for w in holders.iter() {
             finding = finding.with_label(
                 Some(cx.locate_in(&w.location, "/identity")),
                 format!("attached to {}", workload_words(w)),
@@ -207,6 +237,58 @@ mod tests {
         let gateway = workflow("appgw", Some(user(&uami)));
         m.workloads.extend([gateway.clone(), gateway]);
         assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn a_web_app_and_its_slots_are_one_holder() {
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app-id"
+        ));
+        m.identities.push(uami_decl(&uami));
+        let mut site = workflow("app", Some(user(&uami)));
+        site.resource_type = "Microsoft.Web/sites".into();
+        site.id = rid(&format!("{RG}/providers/Microsoft.Web/sites/app"));
+        let mut slot = site.clone();
+        slot.resource_type = "Microsoft.Web/sites/slots".into();
+        slot.id = rid(&format!(
+            "{RG}/providers/Microsoft.Web/sites/app/slots/staging"
+        ));
+        m.workloads.extend([site.clone(), slot]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+        // Another app sharing it is still reported.
+        let mut other = site;
+        other.id = rid(&format!("{RG}/providers/Microsoft.Web/sites/other"));
+        other.name = "other".into();
+        m.workloads.push(other);
+        assert_eq!(run_rule(&m, &default_policy(), check).len(), 1);
+    }
+
+    #[test]
+    fn each_template_run_that_shares_is_reported() {
+        // A directory: two templates each declare 'scratch' and attach it to two scripts.
+        let mut m = model();
+        let uami = rid(&format!(
+            "{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scratch"
+        ));
+        m.identities.push(uami_decl(&uami));
+        let mut second = uami_decl(&uami);
+        second.location.file = "other/azuredeploy.json".into();
+        m.identities.push(second);
+        let a = workflow("a", Some(user(&uami)));
+        let b = workflow("b", Some(user(&uami)));
+        let mut c = workflow("c", Some(user(&uami)));
+        c.source = 1;
+        c.location.file = "other/azuredeploy.json".into();
+        let mut d = workflow("d", Some(user(&uami)));
+        d.source = 1;
+        d.location.file = "other/azuredeploy.json".into();
+        m.workloads.extend([a, b, c, d]);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f
+            .iter()
+            .any(|x| x.location.file == "other/azuredeploy.json"));
     }
 
     #[test]

@@ -111,11 +111,11 @@ impl Violation for MissingGrant {
 /// Every managed-identity call whose identity holds no role allowing what it needs on its target.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for (w, u, identity) in cx.identity_calls() {
-        // A target known only at run time is EV004's.
+        // A target known only at run time, or a need the gate could not work out, is EV004's.
         let Some(target) = &u.target_resource else {
             continue;
         };
-        if target.has_unknown_parts() {
+        if target.has_unknown_parts() || u.needs.unknown {
             continue;
         }
         let (who, kind, principal) = cx.usage_identity(w, identity);
@@ -158,7 +158,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 continue;
             }
         }
-        if satisfied(cx, kind, &principal, target, u) {
+        if satisfied(cx, w, kind, &principal, target, u) {
             continue;
         }
         let suggested = crate::role_assignment::support::suggest_role(
@@ -227,17 +227,23 @@ fn subject(
     }
 }
 
-/// Whether some grant (to this identity, or to a principal the gate could not resolve, which might
-/// be it) gives a role holding the call's needs at the target or above.
-fn satisfied(
+/// Whether some grant (to this identity, or to a principal the gate could not resolve in the
+/// workload's own template run, which might be it) gives a role holding the call's needs at the
+/// target or above. Unresolved grants of other template runs (other templates of a directory) are
+/// separate deployments and never count.
+pub(crate) fn satisfied(
     cx: &Cx,
+    w: &access::Workload,
     kind: PrincipalKind,
     principal: &ResourceId,
     target: &ResourceId,
     u: &access::Usage,
 ) -> bool {
     let mine = cx.grants_to(kind, principal).iter();
-    let maybe_mine = cx.unresolved_grants().iter();
+    let maybe_mine = cx
+        .unresolved_grants()
+        .iter()
+        .filter(|g| g.source == w.source);
     mine.chain(maybe_mine).any(|g| {
         if !is_deployed(&g.deployed) {
             return false;

@@ -4,15 +4,15 @@
 //! `tryIndexFromEnd`.
 
 use super::super::EvalError;
-use super::{f, fu, to_arm_string, values_equal, Call, Def, MANY};
+use super::{f, fs, fu, to_arm_string, values_equal, Call, Def, MANY};
 use crate::value::{object_get, Object, Unknown, Value};
 
 pub(super) const FUNCTIONS: &[Def] = &[
     fu("array", 1, 1, array),
     fu("concat", 0, MANY, concat),
-    f("contains", 2, 2, contains),
+    fu("contains", 2, 2, contains),
     fu("createarray", 0, MANY, create_array),
-    f("empty", 1, 1, empty),
+    fs("empty", 1, 1, empty),
     fu("first", 1, 1, |c| first_last(c, true)),
     fu("last", 1, 1, |c| first_last(c, false)),
     f("indexof", 2, 2, |c| index_of(c, false)),
@@ -21,8 +21,8 @@ pub(super) const FUNCTIONS: &[Def] = &[
     fu("union", 1, MANY, union),
     fu("length", 1, 1, length),
     f("range", 2, 2, range),
-    f("skip", 2, 2, |c| skip_take(c, true)),
-    f("take", 2, 2, |c| skip_take(c, false)),
+    fs("skip", 2, 2, |c| skip_take(c, true)),
+    fs("take", 2, 2, |c| skip_take(c, false)),
     f("flatten", 1, 1, flatten),
     fu("indexfromend", 2, 2, |c| index_from_end(c, false)),
     fu("tryindexfromend", 2, 2, |c| index_from_end(c, true)),
@@ -66,7 +66,14 @@ fn concat(c: &Call<'_, '_>) -> Result<Value, EvalError> {
         return Ok(Value::Array(out));
     }
     if c.args.iter().any(Value::contains_unknown) {
-        return Ok(super::resource::partial_id_concat(&c.args).unwrap_or_else(|| c.derived()));
+        if let Some(partial) = super::resource::partial_id_concat(&c.args) {
+            return Ok(partial);
+        }
+        let unknowns = c.unknowns();
+        return Ok(super::resource::partial_resource_id(
+            c.it, c.name, c.position, concat, &c.args, &unknowns,
+        )
+        .unwrap_or_else(|| c.derived()));
     }
     let mut out = String::new();
     for (i, v) in c.args.iter().enumerate() {
@@ -83,7 +90,25 @@ fn concat(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     c.check_string(out)
 }
 
+/// Known whenever the answer does not depend on an unknown: a key of an object whose values are
+/// unknown, or an array holding a known element equal to the item.
 fn contains(c: &Call<'_, '_>) -> Result<Value, EvalError> {
+    match (c.arg(0), c.arg(1)) {
+        (Value::Unknown(_), _) | (_, Value::Unknown(_)) => return Ok(c.derived()),
+        (Value::Object(_), _) => {}
+        (Value::Array(a), item) => {
+            if a.iter()
+                .any(|v| !v.contains_unknown() && !item.contains_unknown() && values_equal(v, item))
+            {
+                return Ok(Value::Bool(true));
+            }
+            if item.contains_unknown() || a.iter().any(Value::contains_unknown) {
+                return Ok(c.derived());
+            }
+        }
+        _ if c.args.iter().any(Value::contains_unknown) => return Ok(c.derived()),
+        _ => {}
+    }
     Ok(Value::Bool(match (c.arg(0), c.arg(1)) {
         (Value::String(s), item) => s.contains(to_arm_string(item).as_str()),
         (Value::Array(a), item) => a.iter().any(|v| values_equal(v, item)),
@@ -122,6 +147,8 @@ fn first_last(c: &Call<'_, '_>, first: bool) -> Result<Value, EvalError> {
             Ok(Value::String(ch.map(String::from).unwrap_or_default()))
         }
         Value::Unknown(_) => Ok(c.derived()),
+        // Null in, null out (docs/functions.md), as Bicep's `first(p)` over a nullable `p` reads.
+        Value::Null => Ok(Value::Null),
         _ => Err(c.expected(0, "an array or a string")),
     }
 }
@@ -204,6 +231,25 @@ fn intersection(c: &Call<'_, '_>) -> Result<Value, EvalError> {
 fn union(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     if c.args.iter().any(|v| matches!(v, Value::Unknown(_))) {
         return Ok(c.derived());
+    }
+    // A null argument contributes nothing (docs/functions.md); all null gives null.
+    if c.args.iter().any(|v| matches!(v, Value::Null)) {
+        let rest: Vec<Value> = c
+            .args
+            .iter()
+            .filter(|v| !matches!(v, Value::Null))
+            .cloned()
+            .collect();
+        if rest.is_empty() {
+            return Ok(Value::Null);
+        }
+        let call = Call {
+            it: c.it,
+            name: c.name,
+            position: c.position,
+            args: rest,
+        };
+        return union(&call);
     }
     match c.arg(0) {
         Value::Array(_) => {

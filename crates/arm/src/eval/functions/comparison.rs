@@ -25,7 +25,12 @@ pub(super) const FUNCTIONS: &[Def] = &[
 fn coalesce(it: &Interp<'_>, _node: &Expr, name: &str, args: &[Expr]) -> Result<Value, EvalError> {
     let mut unknowns = Vec::new();
     for a in args {
-        match it.eval(a)? {
+        let v = match it.eval(a) {
+            Ok(v) => v,
+            Err(e) if !unknowns.is_empty() => Value::Unknown(super::logical::failed_operand(&e)),
+            Err(e) => return Err(e),
+        };
+        match v {
             Value::Null => {}
             Value::Unknown(u) => unknowns.push(u),
             v if unknowns.is_empty() => return Ok(v),

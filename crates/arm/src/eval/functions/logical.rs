@@ -4,7 +4,7 @@ use super::super::ast::Expr;
 use super::super::interp::{error_at, Interp};
 use super::super::EvalError;
 use super::{f, lazy, Call, Def, MANY};
-use crate::value::{Unknown, Value};
+use crate::value::{Origin, Unknown, Value};
 
 pub(super) const FUNCTIONS: &[Def] = &[
     lazy("and", 1, MANY, and_or),
@@ -27,7 +27,14 @@ fn and_or(it: &Interp<'_>, node: &Expr, name: &str, args: &[Expr]) -> Result<Val
     let is_and = name.eq_ignore_ascii_case("and");
     let mut unknowns = Vec::new();
     for (i, a) in args.iter().enumerate() {
-        match it.eval(a)? {
+        let v = match it.eval(a) {
+            Ok(v) => v,
+            // Only reached at deployment if the unknown operands before it do not decide: its
+            // failure is one possible outcome, not a certain one.
+            Err(e) if !unknowns.is_empty() => Value::Unknown(failed_operand(&e)),
+            Err(e) => return Err(e),
+        };
+        match v {
             Value::Bool(b) if b != is_and => return Ok(Value::Bool(b)),
             Value::Bool(_) => {}
             Value::Unknown(u) => unknowns.push(u),
@@ -48,6 +55,17 @@ fn and_or(it: &Interp<'_>, node: &Expr, name: &str, args: &[Expr]) -> Result<Val
     } else {
         Ok(Value::Unknown(Unknown::derived(name, unknowns)))
     }
+}
+
+/// The unknown standing for an operand that fails to evaluate after an unknown operand that
+/// may make it unnecessary (`and`, `or`, `coalesce`).
+pub(super) fn failed_operand(e: &EvalError) -> Unknown {
+    Unknown::new(Origin::NotEvaluated {
+        what: format!(
+            "an operand reached only if earlier unknown operands do not decide ({})",
+            e.message
+        ),
+    })
 }
 
 fn not(c: &Call<'_, '_>) -> Result<Value, EvalError> {

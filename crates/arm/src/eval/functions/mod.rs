@@ -23,6 +23,7 @@ mod object;
 mod resource;
 mod scope;
 mod string;
+mod uri_parts;
 pub(crate) mod user;
 
 /// How a function receives its arguments.
@@ -44,7 +45,30 @@ pub(crate) struct Def {
     pub max: usize,
     /// True if the function copes with unknown arguments itself (keeps known structure).
     pub handles_unknown: bool,
+    /// True if only the shape of its arguments matters (keys, length, order), not the values
+    /// inside: an argument that is unknown as a whole makes the result unknown, unknown values
+    /// inside a known array or object do not.
+    pub structural: bool,
     pub imp: Imp,
+}
+
+/// An eager function of the given unknown-handling kind.
+const fn eager(
+    name: &'static str,
+    min: usize,
+    max: usize,
+    handles_unknown: bool,
+    structural: bool,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+) -> Def {
+    Def {
+        name,
+        min,
+        max,
+        handles_unknown,
+        structural,
+        imp: Imp::Eager(imp),
+    }
 }
 
 /// Shorthand for an eager function that derives an unknown from unknown arguments.
@@ -54,13 +78,17 @@ pub(crate) const fn f(
     max: usize,
     imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
 ) -> Def {
-    Def {
-        name,
-        min,
-        max,
-        handles_unknown: false,
-        imp: Imp::Eager(imp),
-    }
+    eager(name, min, max, false, false, imp)
+}
+
+/// An eager function that only looks at the shape of its arguments (see [`Def::structural`]).
+pub(crate) const fn fs(
+    name: &'static str,
+    min: usize,
+    max: usize,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+) -> Def {
+    eager(name, min, max, false, true, imp)
 }
 
 /// An eager function that handles unknown arguments itself.
@@ -70,13 +98,7 @@ pub(crate) const fn fu(
     max: usize,
     imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
 ) -> Def {
-    Def {
-        name,
-        min,
-        max,
-        handles_unknown: true,
-        imp: Imp::Eager(imp),
-    }
+    eager(name, min, max, true, false, imp)
 }
 
 /// A lazy function.
@@ -91,6 +113,7 @@ pub(crate) const fn lazy(
         min,
         max,
         handles_unknown: true,
+        structural: false,
         imp: Imp::Lazy(imp),
     }
 }
@@ -114,6 +137,7 @@ fn registry() -> &'static HashMap<&'static str, Def> {
             resource::FUNCTIONS,
             scope::FUNCTIONS,
             string::FUNCTIONS,
+            uri_parts::FUNCTIONS,
         ] {
             for def in family {
                 map.insert(def.name, *def);
@@ -174,9 +198,21 @@ pub(crate) fn call(
         Imp::Lazy(imp) => imp(it, node, name, args),
         Imp::Eager(imp) => {
             let values = eval_args(it, args)?;
-            if !def.handles_unknown && values.iter().any(Value::contains_unknown) {
-                let unknowns: Vec<Unknown> =
-                    values.iter().flat_map(|v| v.unknowns()).cloned().collect();
+            let blocked = if def.structural {
+                values.iter().any(|v| matches!(v, Value::Unknown(_)))
+            } else {
+                values.iter().any(Value::contains_unknown)
+            };
+            if !def.handles_unknown && blocked {
+                let unknowns: Vec<Unknown> = if def.structural {
+                    values
+                        .iter()
+                        .filter_map(Value::as_unknown)
+                        .cloned()
+                        .collect()
+                } else {
+                    values.iter().flat_map(|v| v.unknowns()).cloned().collect()
+                };
                 if let Some(partial) =
                     resource::partial_resource_id(it, name, node.position, imp, &values, &unknowns)
                 {

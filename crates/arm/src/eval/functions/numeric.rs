@@ -77,10 +77,11 @@ fn float(c: &Call<'_, '_>) -> Result<Value, EvalError> {
 
 /// `min`/`max` over integers given as arguments or as one array.
 fn min_max(c: &Call<'_, '_>, min: bool) -> Result<Value, EvalError> {
-    let items: &[Value] = match (c.args.len(), c.arg(0)) {
-        (1, Value::Array(a)) => a,
-        _ => &c.args,
-    };
+    // Arguments are integers or arrays of integers, mixed as given (docs/functions.md).
+    let items = c.args.iter().flat_map(|v| match v {
+        Value::Array(a) => a.iter().collect::<Vec<_>>(),
+        other => vec![other],
+    });
     let mut best: Option<i64> = None;
     for v in items {
         let n = match v {

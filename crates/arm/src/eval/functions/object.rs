@@ -4,15 +4,15 @@
 use super::super::interp::unknown_member;
 use super::super::EvalError;
 use super::comparison::compare_strings;
-use super::{f, fu, Call, Def, MANY};
+use super::{f, fs, fu, Call, Def, MANY};
 use crate::value::{object_get, Object, Value};
 
 pub(super) const FUNCTIONS: &[Def] = &[
     fu("createobject", 0, MANY, create_object),
-    f("items", 1, 1, items),
+    fs("items", 1, 1, items),
     f("json", 1, 1, json),
     f("null", 0, 0, |_| Ok(Value::Null)),
-    f("objectkeys", 1, 1, object_keys),
+    fs("objectkeys", 1, 1, object_keys),
     f("shallowmerge", 1, 1, shallow_merge),
     fu("tryget", 2, MANY, try_get),
 ];
@@ -70,7 +70,14 @@ fn object_keys(c: &Call<'_, '_>) -> Result<Value, EvalError> {
 
 fn shallow_merge(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     let mut out = Object::new();
+    // A null list merges nothing; null entries are skipped (docs/functions.md).
+    if matches!(c.arg(0), Value::Null) {
+        return Ok(Value::Object(out));
+    }
     for (i, v) in c.array(0)?.iter().enumerate() {
+        if matches!(v, Value::Null) {
+            continue;
+        }
         let Value::Object(o) = v else {
             return Err(c.err(format!(
                 "element {i} must be an object, but is of type {}",
@@ -103,12 +110,32 @@ fn try_get(c: &Call<'_, '_>) -> Result<Value, EvalError> {
                 .and_then(|n| a.get(n))
                 .cloned()
                 .unwrap_or(Value::Null),
+            // Bicep's `a.?b[^1]` compiles to the index `{value: 1, fromEnd: true}`.
+            (Value::Array(a), Value::Object(k))
+                if matches!(object_get(k, "value"), Some(Value::Int(_))) =>
+            {
+                let n = match object_get(k, "value") {
+                    Some(Value::Int(n)) => *n,
+                    _ => 0,
+                };
+                let from_end = matches!(object_get(k, "fromEnd"), Some(Value::Bool(true)));
+                let index = if from_end {
+                    usize::try_from(n)
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .and_then(|n| a.len().checked_sub(n))
+                } else {
+                    usize::try_from(n).ok()
+                };
+                index.and_then(|i| a.get(i)).cloned().unwrap_or(Value::Null)
+            }
             (Value::Unknown(u), Value::String(k)) => unknown_member(u, k, format!("tryGet '{k}'")),
             (Value::Unknown(u), Value::Int(n)) => {
                 unknown_member(u, &format!("[{n}]"), format!("tryGet {n}"))
             }
             (_, Value::Unknown(_)) | (Value::Unknown(_), _) => return Ok(c.derived()),
-            (Value::Null, _) => return Ok(Value::Null),
+            // A null key finds nothing, like a missing one (docs/functions.md).
+            (Value::Null, _) | (_, Value::Null) => return Ok(Value::Null),
             (Value::Object(_), _) => return Err(c.expected(i, "a string (a key)")),
             (Value::Array(_), _) => return Err(c.expected(i, "an integer (an index)")),
             (other, _) => {
@@ -164,6 +191,23 @@ mod tests {
         assert!(fails("[json('{nope')]").message.contains("not valid JSON"));
         assert!(fails("[objectKeys(1)]").message.contains("an object"));
         assert!(fails("[createObject(1, 2)]").message.contains("a key"));
+    }
+
+    #[test]
+    fn try_get_index_from_end_object() {
+        // Bicep writes `x.?list[^1]` as tryGet(x, 'list', {value: 1, fromEnd: true}).
+        assert_eq!(
+            ok("[tryGet(createObject('list', createArray('a', 'b')), 'list', createObject('value', 1, 'fromEnd', true()))]"),
+            json!("b")
+        );
+        assert_eq!(
+            ok("[tryGet(createArray('a', 'b'), createObject('value', 0, 'fromEnd', false()))]"),
+            json!("a")
+        );
+        assert_eq!(
+            ok("[tryGet(createArray('a'), createObject('value', 3, 'fromEnd', true()))]"),
+            json!(null)
+        );
     }
 
     #[test]

@@ -146,7 +146,11 @@ pub(super) fn partial_resource_id(
     if unknowns.is_empty() {
         return None;
     }
-    if !ID_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str()) {
+    let lower = name.to_ascii_lowercase();
+    if lower == "format" || lower == "concat" {
+        return partial_path(it, name, position, imp, values, unknowns);
+    }
+    if !ID_FUNCTIONS.contains(&lower.as_str()) {
         return None;
     }
     let resource_type = values
@@ -173,6 +177,112 @@ pub(super) fn partial_resource_id(
         resource_type,
         inputs: unknowns.to_vec(),
     })))
+}
+
+/// Stands for an unknown argument while `format()`/`concat()` text is built, so the literal parts
+/// can be read for a resource type: no unknown's description can contain it.
+const HOLE: char = '\u{1}';
+
+/// `format('Microsoft.Storage/storageAccounts/{0}', x)` or `concat('/subscriptions/', s, ...,
+/// '/providers/Microsoft.Web/sites/', x)` with `x` unknown: the text still names a resource of a
+/// known type (relative `Namespace/type/name` path or full id), so it becomes an
+/// [`Origin::PartialResourceId`] with the unknown parts rendered as `{...}`. `None` when the
+/// literal parts do not spell a resource path (or an unknown sits in the type itself).
+fn partial_path(
+    it: &Interp<'_>,
+    name: &str,
+    position: usize,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+    values: &[Value],
+    unknowns: &[Unknown],
+) -> Option<Value> {
+    // Only whole unknown arguments can be placed; an unknown inside an array or object cannot.
+    if values
+        .iter()
+        .any(|v| !matches!(v, Value::Unknown(_)) && v.contains_unknown())
+    {
+        return None;
+    }
+    let mut holes = Vec::new();
+    let rendered: Vec<Value> = values
+        .iter()
+        .map(|v| match v {
+            Value::Unknown(_) => {
+                holes.push(v.to_display_string());
+                Value::String(format!("{HOLE}{}{HOLE}", holes.len() - 1))
+            }
+            other => other.clone(),
+        })
+        .collect();
+    let call = Call {
+        it,
+        name,
+        position,
+        args: rendered,
+    };
+    let text = imp(&call).ok()?.as_str()?.to_string();
+    let resource_type = path_type(&text)?;
+    // Put each unknown's description back in place of its hole.
+    let mut id = String::with_capacity(text.len());
+    let mut parts = text.split(HOLE);
+    id.push_str(parts.next().unwrap_or_default());
+    while let (Some(index), Some(rest)) = (parts.next(), parts.next()) {
+        let i: usize = index.parse().ok()?;
+        id.push_str(holes.get(i)?);
+        id.push_str(rest);
+    }
+    Some(Value::Unknown(Unknown::new(Origin::PartialResourceId {
+        id,
+        resource_type,
+        inputs: unknowns.to_vec(),
+    })))
+}
+
+/// The resource type a path with holes names: `Namespace/type/name[/type/name...]`, or a full id
+/// whose last `/providers/` is followed by such a path. The namespace and type segments must be
+/// literal; names may hold unknowns.
+fn path_type(text: &str) -> Option<String> {
+    // A full id (or one whose scope is itself unknown): the path after its last `/providers/`.
+    let lower = text.to_ascii_lowercase();
+    let relative = match lower.rfind("/providers/") {
+        Some(at) => &text[at + "/providers/".len()..],
+        None if text.starts_with('/') => return None,
+        None => text,
+    };
+    let segments: Vec<&str> = relative.trim_end_matches('/').split('/').collect();
+    if segments.len() < 3 || segments.len().is_multiple_of(2) {
+        return None;
+    }
+    let literal = |s: &str| {
+        !s.is_empty()
+            && !s.contains(HOLE)
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+    };
+    // A provider namespace: dot-separated words (`Microsoft.Storage`), not a version (`v1.0`).
+    let namespace = segments[0];
+    if !literal(namespace)
+        || !namespace.contains('.')
+        || !namespace
+            .split('.')
+            .all(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+    {
+        return None;
+    }
+    let mut ty = namespace.to_string();
+    for (i, seg) in segments.iter().enumerate().skip(1) {
+        if i % 2 == 1 {
+            if !literal(seg) {
+                return None;
+            }
+            ty.push('/');
+            ty.push_str(seg);
+        } else if seg.is_empty() {
+            return None;
+        }
+    }
+    // At least one unknown must be in the path (else the value would have been known).
+    text.contains(HOLE).then_some(ty)
 }
 
 fn resource_id(c: &Call<'_, '_>) -> Result<Value, EvalError> {
@@ -378,6 +488,30 @@ mod tests {
 
     const RG: &str =
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg";
+
+    #[test]
+    fn path_type_reads_only_resource_paths() {
+        use super::{path_type, HOLE};
+        let hole = format!("{HOLE}0{HOLE}");
+        assert_eq!(
+            path_type(&format!("Microsoft.Web/sites/{hole}/config/appsettings")),
+            Some("Microsoft.Web/sites/config".to_string())
+        );
+        assert_eq!(
+            path_type(&format!("{RG}/providers/Microsoft.KeyVault/vaults/{hole}")),
+            Some("Microsoft.KeyVault/vaults".to_string())
+        );
+        // Not resource paths: a URL, a Graph path, a name, a scope held by the unknown itself.
+        assert_eq!(path_type(&format!("https://{hole}.vault.azure.net/")), None);
+        assert_eq!(path_type(&format!("v1.0/users/{hole}")), None);
+        assert_eq!(path_type(&format!("{hole}-kv")), None);
+        assert_eq!(
+            path_type(&format!("{hole}/providers/Microsoft.Authorization/locks/x")),
+            Some("Microsoft.Authorization/locks".to_string())
+        );
+        // The type itself unknown: no type to keep.
+        assert_eq!(path_type(&format!("Microsoft.Web/{hole}/x")), None);
+    }
 
     #[test]
     fn resource_ids() {

@@ -52,7 +52,11 @@ fn resource_group(c: &Call<'_, '_>) -> Result<Value, EvalError> {
                 not_evaluated("location of another resource group")
             },
         ),
-        ("tags", Value::Object(Object::new())),
+        // The live resource group's tags: not part of the deployment context.
+        (
+            "tags",
+            not_evaluated("tags of the resource group (read from Azure at deployment)"),
+        ),
         (
             "properties",
             obj(vec![("provisioningState", Value::from("Succeeded"))]),
@@ -135,6 +139,15 @@ mod tests {
     use super::super::testing::{ok, TestScope};
     use crate::context::{DeploymentContext, TargetScope};
     use serde_json::json;
+
+    #[test]
+    fn resource_group_tags_are_the_live_groups_so_unknown() {
+        // `resourceGroup().tags['env']` is no error: the tags are read from Azure at deployment.
+        let v = ok("[resourceGroup().tags['env']]");
+        assert!(v["$unknown"]
+            .as_str()
+            .is_some_and(|s| s.contains("tags of the resource group")));
+    }
 
     #[test]
     fn scopes_come_from_the_context() {
