@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod live;
 pub mod model;
 pub mod resource_id;
+pub mod secret_name;
 pub mod services;
 
 mod builder;

@@ -200,6 +200,14 @@ pub struct Grant {
     pub name_resolved: bool,
     /// The `name` as declared (usually a `[guid(...)]` expression).
     pub name_expression: Option<String>,
+    /// The name as evaluated, unknowns kept with their origin: two unknown names are the same
+    /// name only when they are the same value (one `newGuid()` default named both).
+    #[serde(skip)]
+    pub name_value: arm::Value,
+    /// When the name is a `guid()` of known values: its arguments as evaluated, with arguments
+    /// that are themselves such GUIDs replaced by theirs (what the name was made from).
+    #[serde(skip)]
+    pub name_guid_arguments: Option<Vec<String>>,
     /// Planned resource id of the assignment.
     pub id: String,
     /// The role it grants.
@@ -210,6 +218,9 @@ pub struct Grant {
     pub scope_level: ScopeLevel,
     /// Who receives it.
     pub principal: Principal,
+    /// `principalId` as evaluated, unknowns kept with their origin.
+    #[serde(skip)]
+    pub principal_value: arm::Value,
     /// `principalType` as written (`ServicePrincipal`, `User`, ...).
     pub principal_type: Option<String>,
     /// ABAC condition, if any.

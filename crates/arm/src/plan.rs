@@ -3,6 +3,7 @@
 //! This is the contract between expansion and every later stage (access model, rules, reports), and
 //! its JSON form is read by users: change it only by adding fields.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -39,12 +40,24 @@ pub struct DeploymentPlan {
     /// later stages locate pointers in them without reading and parsing them again.
     #[serde(skip)]
     pub documents: Vec<Arc<Document>>,
+    /// The arguments, as evaluated, of every `guid()` computed from known values, by result: a
+    /// known GUID still says what it was made from (e.g. whether a role assignment name follows
+    /// its principal). See [`DeploymentPlan::guid_arguments_of`].
+    #[serde(skip)]
+    pub guid_arguments: HashMap<String, Vec<String>>,
 }
 
 impl DeploymentPlan {
     /// The parsed file `file` (as a [`Location::file`] names it), if the plan was read from it.
     pub fn document(&self, file: &str) -> Option<&Arc<Document>> {
         self.documents.iter().find(|d| d.file_name() == file)
+    }
+
+    /// The arguments `guid()` was given to compute `guid` in this plan, if it was.
+    pub fn guid_arguments_of(&self, guid: &str) -> Option<&[String]> {
+        self.guid_arguments
+            .get(&guid.to_ascii_lowercase())
+            .map(Vec::as_slice)
     }
 }
 
@@ -56,6 +69,10 @@ pub struct PlannedResource {
     pub resource_type: String,
     /// Full name, segments joined with `/` (unknown parts rendered as `{...}`).
     pub name: String,
+    /// The `name` property as evaluated (the last segments as declared, unknowns kept with their
+    /// origin): two names that render alike are equal only when these are.
+    #[serde(skip)]
+    pub name_value: Value,
     /// Full resource id (unknown parts rendered as `{...}`).
     pub id: String,
     /// Id of the scope the resource is deployed into: resource group, subscription, management group,

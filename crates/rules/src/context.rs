@@ -193,6 +193,44 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Whether the resource with this id is deployed: its condition, and those of the deployments
+    /// (modules) around it, are not known false. Unknown resources count as deployed.
+    pub fn resource_deployed(&self, id: &ResourceId) -> bool {
+        let key = id.as_str();
+        for plan in self.plans {
+            let Some(r) = plan
+                .resources
+                .iter()
+                .find(|r| !r.existing && r.id.eq_ignore_ascii_case(key))
+            else {
+                continue;
+            };
+            if !is_deployed(&r.condition) {
+                return false;
+            }
+            return !plan.deployments.iter().any(|d| {
+                !d.path.is_empty()
+                    && !is_deployed(&d.condition)
+                    && (r.deployment == d.path || r.deployment.starts_with(&format!("{}/", d.path)))
+            });
+        }
+        true
+    }
+
+    /// The declared (unevaluated) JSON at `suffix` inside the value at `base`, e.g. a parameter's
+    /// `/allowedValues` or `/defaultValue` as written.
+    pub fn declared_at(&self, base: &Location, suffix: &str) -> Option<serde_json::Value> {
+        let pointer = format!("{}{}", base.pointer, suffix);
+        let mut docs = self.documents.borrow_mut();
+        let doc = docs.entry(base.file.clone()).or_insert_with(|| {
+            self.plans
+                .iter()
+                .find_map(|p| p.document(&base.file).cloned())
+                .or_else(|| Document::load(Path::new(&base.file)).ok().map(Arc::new))
+        });
+        doc.as_ref()?.value.pointer(&pointer).cloned()
+    }
+
     /// The role definition a grant names: catalogue, template-declared roles, Cosmos DB built-ins.
     pub fn role_of(&self, grant: &Grant) -> Option<RoleDefinition> {
         if let Some(r) = self.options.catalogue.get(&grant.role.id) {
@@ -233,7 +271,10 @@ impl<'a> Cx<'a> {
                 "the principal in parameter '{}'",
                 p.parameter.clone().unwrap_or_default()
             ),
-            _ => format!("an unresolved principal ({})", p.provenance),
+            _ => format!(
+                "an unresolved principal ({})",
+                crate::reviewer_words::decided_by(&p.provenance)
+            ),
         }
     }
 
@@ -406,9 +447,18 @@ pub(crate) fn resource_words(id: &ResourceId) -> String {
         ScopeLevel::Resource | ScopeLevel::ChildResource => {
             let ty = id.resource_type().unwrap_or_default();
             let name = id.full_name().unwrap_or_else(|| id.to_string());
+            if name.split('/').all(|part| part == "{...}") {
+                // Every name segment known only at deployment, with nothing to say what decides it.
+                return format!("a {} named only at deployment", friendly_type(&ty));
+            }
             format!("{} '{}'", friendly_type(&ty), name)
         }
-        ScopeLevel::Unknown => format!("'{id}'"),
+        // A scope computed whole at deployment (`format('Microsoft.Storage/…/{0}', …)`): what
+        // decides it is what the reviewer needs, not the placeholder subscription around it.
+        ScopeLevel::Unknown => match id.as_str().find('{') {
+            Some(at) => format!("scope '{}'", &id.as_str()[at..]),
+            None => format!("'{id}'"),
+        },
     }
 }
 

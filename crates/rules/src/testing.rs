@@ -6,7 +6,7 @@ use access::{
     Usage, UsageIdentity, UsageKind, UserAssignedIdentity, Workload, WorkloadPlan,
 };
 use arm::plan::ConditionStatus;
-use arm::Location;
+use arm::{Location, Value};
 use policy::{Date, Policy};
 
 use crate::context::{CheckOptions, Cx};
@@ -50,6 +50,42 @@ pub fn catalogue() -> &'static RoleCatalogue {
 
 pub fn today() -> Date {
     Date::new(2026, 11, 26).expect("a real date")
+}
+
+/// A plan with nothing in it, for rules that read parameters.
+pub fn empty_plan() -> arm::plan::DeploymentPlan {
+    arm::plan::DeploymentPlan {
+        template: "main.json".into(),
+        parameter_files: Vec::new(),
+        context: arm::DeploymentContext::default(),
+        target_scope: arm::TargetScope::ResourceGroup,
+        resources: Vec::new(),
+        deployments: Vec::new(),
+        parameters: Vec::new(),
+        outputs: Default::default(),
+        unresolved: Vec::new(),
+        diagnostics: Vec::new(),
+        documents: Vec::new(),
+        guid_arguments: Default::default(),
+    }
+}
+
+/// Runs one rule's check over a model and plans.
+pub fn run_rule_on_plans(
+    model: &AccessModel,
+    plans: &[arm::plan::DeploymentPlan],
+    policy: &Policy,
+    rule: fn(&Cx, &mut Vec<Finding>),
+) -> Vec<Finding> {
+    let cx = Cx::new(
+        model,
+        plans,
+        policy,
+        CheckOptions::new(today(), catalogue()),
+    );
+    let mut out = Vec::new();
+    rule(&cx, &mut out);
+    out
 }
 
 /// Runs one rule's check over a model with no plans.
@@ -188,6 +224,18 @@ pub fn grant(role_guid: &str, scope: &str, principal: Principal) -> Grant {
         kind: GrantKind::Rbac,
         name: "5f0c1d9e-0000-4000-8000-000000000001".into(),
         name_resolved: true,
+        name_value: Value::String("5f0c1d9e-0000-4000-8000-000000000001".into()),
+        // As `guid(scope, principal, role)` computes it: the name follows the principal.
+        name_guid_arguments: Some(vec![
+            scope.to_string(),
+            principal
+                .resource
+                .as_ref()
+                .map(|r| r.to_string())
+                .or_else(|| principal.id.clone())
+                .unwrap_or_default(),
+            role_guid.to_string(),
+        ]),
         name_expression: Some("[guid(resourceGroup().id, reference(variables('wf'), '2019-05-01', 'full').identity.principalId, variables('role'))]".into()),
         id: format!("{scope}/providers/Microsoft.Authorization/roleAssignments/x"),
         role: RoleRef {
@@ -199,6 +247,7 @@ pub fn grant(role_guid: &str, scope: &str, principal: Principal) -> Grant {
         scope_level: scope.level(),
         scope,
         principal,
+        principal_value: Value::Null,
         principal_type: Some("ServicePrincipal".into()),
         condition: None,
         description: None,

@@ -25,10 +25,13 @@ impl Finding {
             rule: rule.id.to_string(),
             name: rule.name.to_string(),
             severity: rule.default_severity,
-            message: violation.message(),
+            // Provenance chains stay in the plan JSON and `-v`; messages say what decides a value.
+            message: crate::reviewer_words::reviewer_text(&violation.message()),
             location,
             labels: Vec::new(),
-            fix: violation.fix(),
+            fix: violation
+                .fix()
+                .map(|f| crate::reviewer_words::reviewer_text(&f)),
             subject: Subject::default(),
             suppressed: None,
             resource: None,

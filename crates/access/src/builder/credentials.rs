@@ -167,10 +167,28 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             let segs: Vec<&str> = path.iter().map(String::as_str).collect();
             let value = value_at(&r.body, &segs);
             // The declared text may hold a key only in a branch this deployment does not take
-            // (`if(useIdentity, ..., listKeys(...))`): a fully known value without a key is no key.
-            if value.is_some_and(|v| !v.contains_unknown() && !known_value_carries_key(v)) {
+            // (`if(useIdentity, ..., listKeys(...))`): the evaluated value decides. A fully known
+            // value without a key is no key; an unknown one holds a `list*()` result only when
+            // it was made from one; no evaluated value at all is nothing deployed.
+            let Some(value) = value else {
+                continue;
+            };
+            if !value.contains_unknown() && !known_value_carries_key(value) {
                 continue;
             }
+            if let Value::Unknown(u) = value {
+                let from_list_call = u
+                    .roots()
+                    .iter()
+                    .any(|o| matches!(o, Origin::ListCall { .. }));
+                let calls_list = json_get_path(&r.declared, &segs)
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|t| list_function(&t.to_ascii_lowercase()).is_some());
+                if calls_list && !from_list_call {
+                    continue;
+                }
+            }
+            let value = Some(value);
             let source = source_of(ctx, Some(r), &segs, value);
             model.credentials.push(CredentialUse {
                 kind,

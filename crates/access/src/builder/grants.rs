@@ -111,12 +111,14 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
     let role = role_ref(roles, props("roleDefinitionId"), kind);
     let raw_principal = json_get_path(&r.declared, &["properties", "principalId"]);
     let principal = classify_principal(ctx, r, props("principalId"), raw_principal);
-    let name = r.name.rsplit('/').next().unwrap_or(&r.name).to_string();
+    let name = last_segment(&r.name).to_string();
     Grant {
         kind,
         // The whole name: an unknown part's description may itself contain `/`.
         name_resolved: !r.name.contains('{'),
+        name_guid_arguments: guid_arguments(ctx, &name),
         name,
+        name_value: r.name_value.clone(),
         name_expression: json_get_path(&r.declared, &["name"])
             .and_then(|v| v.as_str())
             .map(str::to_string),
@@ -125,7 +127,15 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         scope_level: scope.level(),
         scope,
         principal,
-        principal_type: prop_str("principalType"),
+        principal_value: props("principalId").cloned().unwrap_or_default(),
+        // An unknown type is kept rendered (`{...}`): unknown, not missing.
+        principal_type: props("principalType")
+            .filter(|v| !matches!(v, Value::Null))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_display_string())
+            }),
         condition: prop_str("condition"),
         description: prop_str("description"),
         deployed: ctx.deployed(r),
@@ -134,6 +144,43 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         source: 0,
         location: r.location.clone(),
     }
+}
+
+/// The last `/`-separated segment of a rendered name, not splitting inside a rendered unknown
+/// (`{format of resource id /subscriptions/…}` is one segment).
+fn last_segment(name: &str) -> &str {
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in name.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => start = i + 1,
+            _ => {}
+        }
+    }
+    &name[start..]
+}
+
+/// The arguments `guid()` made `name` from, following arguments that are themselves GUIDs made
+/// in this plan (`guid(guid(a, b), c)` gives `a, b, c`); `None` when `name` is no such GUID.
+fn guid_arguments(ctx: &Ctx, name: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut pending: Vec<String> = ctx.plan.guid_arguments_of(name)?.to_vec();
+    pending.reverse();
+    // Each GUID is expanded once: a bound on work whatever the ledger holds.
+    let mut seen = vec![name.to_ascii_lowercase()];
+    while let Some(arg) = pending.pop() {
+        let lower = arg.to_ascii_lowercase();
+        match ctx.plan.guid_arguments_of(&lower) {
+            Some(inner) if !seen.contains(&lower) => {
+                seen.push(lower);
+                pending.extend(inner.iter().rev().cloned());
+            }
+            _ => out.push(arg),
+        }
+    }
+    Some(out)
 }
 
 /// The scope of an RBAC assignment: the legacy name form, else the plan's scope, else the id.
@@ -154,13 +201,19 @@ fn rbac_scope(ctx: &Ctx, r: &PlannedResource) -> ResourceId {
             .unwrap_or(names.len().saturating_sub(1));
         let types: Vec<&str> = target_type.split('/').collect();
         if let Some((ns, types)) = types.split_first() {
+            let mut id = format!("{}/providers/{ns}", r.scope.trim_end_matches('/'));
             if types.len() == cut {
-                let mut id = format!("{}/providers/{ns}", r.scope.trim_end_matches('/'));
                 for (t, n) in types.iter().zip(&names[..cut]) {
                     id.push_str(&format!("/{t}/{n}"));
                 }
                 return ResourceId::parse(&id);
             }
+            // A name known only at deployment (one unknown for all its segments): the target
+            // is a resource of that type whose name is unknown, never the deployment's scope.
+            for t in types {
+                id.push_str(&format!("/{t}/{{...}}"));
+            }
+            return ResourceId::parse(&id);
         }
     }
     let planned = ResourceId::parse(&r.scope);

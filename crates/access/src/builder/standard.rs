@@ -482,7 +482,7 @@ fn read_connections(
                 for (k, v) in vals {
                     let Some(s) = v.as_str() else { continue };
                     let lk = k.to_ascii_lowercase();
-                    if lk.contains("connectionstring") || super::usages::is_secret_name(k) {
+                    if lk.contains("connectionstring") || crate::secret_name::looks_secret(k) {
                         has_key = true;
                         model.credentials.push(CredentialUse {
                             kind: CredentialKind::ConnectionParameter,

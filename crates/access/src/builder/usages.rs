@@ -856,31 +856,6 @@ pub(crate) fn workflow_params(body: &Value) -> HashMap<String, Value> {
     out
 }
 
-/// Names of connection parameters that carry secrets.
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    if n.ends_with("name")
-        || n.ends_with("uri")
-        || n.ends_with("url")
-        || n.ends_with("endpoint")
-        || n.contains("public")
-    {
-        return false;
-    }
-    [
-        "key",
-        "secret",
-        "password",
-        "pwd",
-        "connectionstring",
-        "sas",
-        "token",
-        "credential",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-}
-
 /// Parameters that name the resource a connection reaches.
 const TARGET_PARAMETERS: &[&str] = &[
     "vaultName",
@@ -956,11 +931,11 @@ pub(crate) fn collect_connections(ctx: &Ctx, source: usize, model: &mut AccessMo
                     // A `list*()` value under a name that does not sound secret (e.g. a
                     // connection string built in a variable, passed as `endpoint`).
                     .or_else(|| {
-                        (!is_secret_name(k))
+                        (!crate::secret_name::looks_secret(k))
                             .then(|| super::credentials::list_call_value_kind(v))
                             .flatten()
                     });
-                if is_secret_name(k) || literal_key.is_some() {
+                if crate::secret_name::looks_secret(k) || literal_key.is_some() {
                     secret_parameters.push(k.clone());
                     let source = source_of(ctx, Some(r), &path, Some(v));
                     model.credentials.push(CredentialUse {
@@ -1297,14 +1272,5 @@ mod tests {
         let v =
             Value::from_json(&serde_json::json!({"host": {"connection": {"referenceName": "kv"}}}));
         assert_eq!(connection_key(&v).as_deref(), Some("kv"));
-    }
-
-    #[test]
-    fn secret_names() {
-        assert!(is_secret_name("accessKey"));
-        assert!(is_secret_name("connectionString"));
-        assert!(!is_secret_name("sharedAccessKeyName"));
-        assert!(!is_secret_name("vaultName"));
-        assert!(!is_secret_name("sshPublicKey"));
     }
 }

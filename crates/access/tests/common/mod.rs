@@ -116,6 +116,7 @@ impl PlanBuilder {
                 unresolved: vec![],
                 diagnostics: vec![],
                 documents: vec![],
+                guid_arguments: Default::default(),
             },
         }
     }
@@ -149,6 +150,7 @@ impl PlanBuilder {
         self.plan.resources.push(PlannedResource {
             resource_type: ty.into(),
             name: name.into(),
+            name_value: to_value(&serde_json::Value::String(name.into())),
             id,
             scope: scope.into(),
             symbol: None,

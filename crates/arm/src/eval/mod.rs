@@ -84,6 +84,11 @@ pub trait EvalScope {
     fn user_functions_read_variables(&self) -> bool {
         false
     }
+    /// Called with every `guid()` the evaluator computes from known arguments: the result and
+    /// its arguments as evaluated. A GUID is a one-way hash, so this is how a known name keeps
+    /// saying which inputs it was made from (rules ask whether a role assignment name changes
+    /// with its principal). Scopes that do not keep them ignore it.
+    fn record_guid(&self, _guid: &str, _arguments: &[&str]) {}
     /// Functions the scope provides itself (e.g. a future `resourceInfo()`); `None` means not provided.
     fn call_extension(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, EvalError>> {
         None

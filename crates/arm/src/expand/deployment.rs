@@ -124,6 +124,8 @@ pub(crate) struct Instance {
     pub existing: bool,
     pub is_deployment: bool,
     pub condition: ConditionStatus,
+    /// The `name` property as evaluated, unknowns kept (see [`PlannedResource::name_value`]).
+    pub name_value: Value,
 }
 
 impl Instance {
@@ -590,19 +592,23 @@ impl<'a> Deployment<'a> {
         let condition = self.condition(decl, obj, parent, &mut loops);
         let quiet = condition == ConditionStatus::Skipped;
         let existing = matches!(get_ci(obj, "existing"), Some(Json::Bool(true)));
-        let text = |key: &str, loops: &mut Vec<Loop>| -> Option<String> {
+        let value = |key: &str, loops: &mut Vec<Loop>| -> Option<Value> {
             let json = get_ci(obj, key)?;
             let p = child(&decl.pointer, key);
             match self.eval_tree(loops, json, &p, Mode::Strict, !quiet) {
-                Ok(v) => Some(v.to_display_string()),
+                Ok(v) => Some(v),
                 Err(e) => {
                     self.report_header(e, quiet, existing);
-                    Some("{error}".into())
+                    Some(Value::String("{error}".into()))
                 }
             }
         };
+        let text = |key: &str, loops: &mut Vec<Loop>| -> Option<String> {
+            value(key, loops).map(|v| v.to_display_string())
+        };
         let ty = text("type", &mut loops).unwrap_or_default();
-        let name = text("name", &mut loops).unwrap_or_default();
+        let name_value = value("name", &mut loops).unwrap_or_else(|| Value::String(String::new()));
+        let name = name_value.to_display_string();
         let api_version = text("apiVersion", &mut loops);
         // An existing resource in another subscription or resource group (Bicep's
         // `existing` with `scope: resourceGroup(...)` in languageVersion 2.0 output).
@@ -664,6 +670,7 @@ impl<'a> Deployment<'a> {
             existing,
             is_deployment,
             condition,
+            name_value,
         };
         self.engine
             .by_id
@@ -824,6 +831,7 @@ impl<'a> Deployment<'a> {
             self.resources.borrow_mut().push(PlannedResource {
                 resource_type: inst.resource_type,
                 name: inst.name,
+                name_value: inst.name_value,
                 id: inst.id,
                 scope: inst.scope,
                 symbol: inst.symbol,

@@ -177,6 +177,7 @@ pub fn expand_document(
         unresolved,
         diagnostics,
         documents,
+        guid_arguments: engine.guids.into_inner(),
     })
 }
 
@@ -258,6 +259,8 @@ pub(crate) struct Engine<'o> {
     public: RefCell<HashSet<String>>,
     /// Nested templates already read, by file and pointer (a module in a copy loop is read once).
     templates: RefCell<std::collections::HashMap<(String, String), Arc<Template>>>,
+    /// Every `guid()` computed from known arguments (see [`DeploymentPlan::guid_arguments`]).
+    guids: RefCell<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl<'o> Engine<'o> {
@@ -323,6 +326,7 @@ impl<'o> Engine<'o> {
             secrets: RefCell::new(std::collections::BTreeMap::new()),
             public: RefCell::new(HashSet::new()),
             templates: RefCell::new(std::collections::HashMap::new()),
+            guids: RefCell::new(std::collections::HashMap::new()),
         }
     }
 

@@ -160,6 +160,15 @@ impl EvalScope for Frame<'_, '_> {
         self.dep.template.symbolic
     }
 
+    fn record_guid(&self, guid: &str, arguments: &[&str]) {
+        self.dep
+            .engine
+            .guids
+            .borrow_mut()
+            .entry(guid.to_string())
+            .or_insert_with(|| arguments.iter().map(|a| a.to_string()).collect());
+    }
+
     fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, EvalError> {
         match loop_name {
             Some(name) => self

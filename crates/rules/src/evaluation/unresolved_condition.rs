@@ -94,7 +94,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             }
             let violation = UnresolvedCondition {
                 resource: format!("{} '{}'", r.resource_type, r.name),
-                depends_on: depends_on.clone(),
+                depends_on: crate::reviewer_words::decided_by(depends_on),
             };
             out.push(Finding::new(
                 &violation,

@@ -94,7 +94,11 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         let violation = UnresolvedGrant {
             grant: format!("role assignment '{}'", g.name),
             parts,
-            depends_on: depends.join("; "),
+            depends_on: depends
+                .iter()
+                .map(|d| crate::reviewer_words::decided_by(d))
+                .collect::<Vec<_>>()
+                .join("; "),
         };
         let unresolved = cx.policy.unresolved();
         out.push(

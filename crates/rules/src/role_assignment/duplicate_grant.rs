@@ -1,9 +1,10 @@
 //! RA009: the same grant twice, or two assignments with one name.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use access::Grant;
-use arm::Location;
+use access::{Grant, PrincipalKind};
+use arm::{Location, Origin, Unknown, Value};
 
 use crate::context::{identity_key, is_deployed, resource_words, Cx};
 use crate::finding::Finding;
@@ -79,6 +80,8 @@ pub enum Collision {
     DeclaredTwice,
     /// The same name for different grants: the second deployment cannot update the first.
     SameName(String),
+    /// The same name, known only at deployment but one value (in words), for different grants.
+    SameUnknownName(String),
 }
 
 impl Violation for DuplicateGrant {
@@ -90,6 +93,10 @@ impl Violation for DuplicateGrant {
         match &self.collision {
             Collision::SameName(name) => format!(
                 "this role assignment has the same name '{name}' as the one at {}, for a different principal, role or scope: Azure cannot change an assignment's principal, role or scope, so the deployment fails",
+                self.first
+            ),
+            Collision::SameUnknownName(what) => format!(
+                "this role assignment is named by {what}, like the one at {}, for a different principal, role or scope: role assignment names are unique, and Azure cannot change an assignment's principal, role or scope, so the deployment fails with RoleAssignmentUpdateNotPermitted",
                 self.first
             ),
             Collision::DeclaredTwice => format!(
@@ -113,13 +120,14 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     // Keyed by the plan that declares the grant too: two templates of a directory, or one template
     // with two parameter files, are separate deployments, not one deployment granting twice.
     let mut by_triple: HashMap<(usize, String, String, String), &Grant> = HashMap::new();
-    let mut by_name: HashMap<(usize, String), &Grant> = HashMap::new();
+    let mut named: Vec<&Grant> = Vec::new();
     for g in &cx.model.grants {
         if !is_deployed(&g.deployed) {
             continue;
         }
         let mut reported = false;
-        if let Some(principal) = identity_key(g) {
+        if let Some(principal) = principal_key(g) {
+            // Every part known: an unknown rendered into the text is no proof of equality.
             let resolved = !g.scope.has_unknown_parts() && !g.role.id.contains('{');
             if resolved {
                 let key = (
@@ -129,10 +137,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     g.scope.as_str().to_ascii_lowercase(),
                 );
                 if let Some(first) = by_triple.get(&key) {
-                    let same_resource = g.name_resolved
-                        && first.name_resolved
-                        && g.name.eq_ignore_ascii_case(&first.name);
-                    if !same_resource {
+                    if !same_name(g, first) {
                         push(cx, out, g, first, Collision::SameGrant);
                     } else if g.deployment == first.deployment {
                         push(cx, out, g, first, Collision::DeclaredTwice);
@@ -145,18 +150,56 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 }
             }
         }
-        if g.name_resolved {
-            let key = (g.source, g.name.to_ascii_lowercase());
-            match by_name.get(&key) {
-                Some(first) if !reported => {
-                    push(cx, out, g, first, Collision::SameName(g.name.clone()))
-                }
-                Some(_) => {}
-                None => {
-                    by_name.insert(key, g);
-                }
+        match named
+            .iter()
+            .find(|first| first.source == g.source && same_name(g, first))
+        {
+            Some(first) if !reported => {
+                let collision = match g.name_value.as_unknown() {
+                    Some(u) => Collision::SameUnknownName(unknown_name_words(u)),
+                    None => Collision::SameName(g.name.clone()),
+                };
+                push(cx, out, g, first, collision)
             }
+            Some(_) => {}
+            None => named.push(g),
         }
+    }
+}
+
+/// Who a grant is to, for comparison: a managed identity of the deployment by its (fully known)
+/// resource, a literal object id, a parameter by its value. A parameter with no value is equal
+/// only to the very same value (a module's parameter of the same name is another value).
+fn principal_key(g: &Grant) -> Option<String> {
+    match g.principal.kind {
+        PrincipalKind::Parameter => match &g.principal_value {
+            Value::Unknown(u) => Some(format!("unknown value {:p}", Arc::as_ptr(&u.0))),
+            Value::String(s) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        },
+        _ => identity_key(g).filter(|k| !k.contains('{')),
+    }
+}
+
+/// Whether two assignments have the same name: both known and equal, or both the very same
+/// unknown value (one `newGuid()` parameter default naming both). Different unknowns are not
+/// the same name, however alike they print.
+fn same_name(a: &Grant, b: &Grant) -> bool {
+    match (&a.name_value, &b.name_value) {
+        (Value::Unknown(x), Value::Unknown(y)) => Arc::ptr_eq(&x.0, &y.0),
+        _ => a.name_resolved && b.name_resolved && a.name.eq_ignore_ascii_case(&b.name),
+    }
+}
+
+/// An unknown name in words, for a reviewer: what makes it.
+fn unknown_name_words(u: &Unknown) -> String {
+    let new_guid = u.roots().iter().any(
+        |o| matches!(o, Origin::NonDeterministic { function } if function.eq_ignore_ascii_case("newGuid")),
+    );
+    if new_guid {
+        "one newGuid() value".to_string()
+    } else {
+        "one value known only at deployment".to_string()
     }
 }
 
@@ -179,6 +222,7 @@ fn push(cx: &Cx, out: &mut Vec<Finding>, g: &Grant, first: &Grant, collision: Co
 mod tests {
     use super::*;
     use crate::testing::*;
+    use access::{Principal, ResourceId};
 
     #[test]
     fn fires_for_the_same_triple_and_for_the_same_name() {
@@ -243,6 +287,81 @@ mod tests {
         from_module.deployment = "build-image-2".into();
         let mut m = model();
         m.grants.extend([a, from_module]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    fn unknown(origin: Origin) -> Value {
+        Value::Unknown(Unknown::new(origin))
+    }
+
+    fn parameter(name: &str) -> Origin {
+        Origin::Parameter {
+            name: name.into(),
+            key_vault_reference: false,
+        }
+    }
+
+    #[test]
+    fn one_new_guid_naming_two_assignments_at_different_scopes() {
+        let w = workflow("recon", Some(system()));
+        let name = unknown(Origin::NonDeterministic {
+            function: "newGuid".into(),
+        });
+        let mut a = grant(KV_SECRETS_USER, &kv_id("kv1"), system_principal(&w));
+        a.name_value = name.clone();
+        a.name_resolved = false;
+        let mut b = grant(KV_SECRETS_USER, &kv_id("kv2"), system_principal(&w));
+        b.name_value = name;
+        b.name_resolved = false;
+        b.location = loc("/resources/3");
+        let mut m = model();
+        m.grants.extend([a.clone(), b]);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].message.contains("named by one newGuid() value"),
+            "{}",
+            f[0].message
+        );
+
+        // Two newGuid() calls are two names.
+        let mut c = grant(KV_SECRETS_USER, &kv_id("kv2"), system_principal(&w));
+        c.name_value = unknown(Origin::NonDeterministic {
+            function: "newGuid".into(),
+        });
+        c.name_resolved = false;
+        let mut m = model();
+        m.grants.extend([a, c]);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn different_unknowns_that_print_alike_are_not_the_same() {
+        // Two module instances, each naming its assignment and its principal by its own
+        // parameter 'name' with no value: the names and principals render alike, but are not
+        // known to be equal.
+        let wf = ResourceId::parse(&format!(
+            "{RG}/providers/Microsoft.Web/sites/{{parameter 'name' (no value given)}}"
+        ));
+        let principal = Principal {
+            kind: PrincipalKind::SystemAssigned,
+            resource: Some(wf),
+            id: None,
+            parameter: None,
+            provenance: "runtime".into(),
+        };
+        let mut grants = Vec::new();
+        for i in 0..2 {
+            let mut g = grant(KV_SECRETS_USER, &kv_id("kv1"), principal.clone());
+            g.name = "{parameter 'name' (no value given)}".into();
+            g.name_resolved = false;
+            g.name_value = unknown(parameter("name"));
+            g.deployment = format!("module-{i}");
+            g.location = loc(&format!("/resources/{i}"));
+            grants.push(g);
+        }
+        let mut m = model();
+        m.grants.extend(grants);
         assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }

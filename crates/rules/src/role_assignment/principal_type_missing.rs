@@ -1,6 +1,6 @@
 //! RA007: a grant to a managed identity without `principalType: ServicePrincipal`.
 
-use access::PrincipalKind;
+use access::{GrantKind, PrincipalKind};
 
 use crate::context::{is_deployed, resource_words, Cx};
 use crate::finding::Finding;
@@ -12,7 +12,12 @@ crate::declare_rule! {
     /// Flags a role assignment to a managed identity (system- or user-assigned, from this
     /// deployment) that does not set `principalType: 'ServicePrincipal'`, or sets another type. A
     /// principal written as a literal GUID or a parameter is flagged too when `principalType` is
-    /// absent, since nothing in the template shows it is not a freshly created identity.
+    /// absent, since nothing in the template shows it is not a freshly created identity. Cosmos DB
+    /// SQL role assignments (`sqlRoleAssignments`) have no `principalType` and are not judged; a
+    /// `principalType` computed from a value known only at deployment is unknown, not missing, and
+    /// is not flagged either. The identity of a resource this deployment does not create (an
+    /// existing Arc machine, an `existing` user-assigned identity) is long replicated: it is only
+    /// flagged when `principalType` is written and wrong.
     ///
     /// ## Why is this bad?
     /// A new identity takes a while to replicate in Microsoft Entra ID. Without `principalType`, ARM
@@ -83,11 +88,18 @@ impl Violation for PrincipalTypeMissing {
 /// a literal or parameter principal with no `principalType`.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for g in &cx.model.grants {
-        if !is_deployed(&g.deployed) {
+        // Cosmos DB SQL role assignments have no `principalType` property at all.
+        if !is_deployed(&g.deployed) || g.kind != GrantKind::Rbac {
             continue;
         }
         let actual = g.principal_type.as_deref().map(str::trim);
         let flag = match g.principal.kind {
+            // An identity this deployment does not create (an existing Arc machine's, an
+            // `existing` identity) has long been replicated: no PrincipalNotFound to fear, and a
+            // wrong type is judged only where the type is written.
+            PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned if !created_here(cx, g) => {
+                actual.is_some_and(|t| !t.eq_ignore_ascii_case("ServicePrincipal"))
+            }
             PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => {
                 !actual.is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal"))
             }
@@ -119,6 +131,23 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether the grant's managed identity is created by the deployment that grants it: its
+/// workload (system-assigned) or the identity resource (user-assigned) is declared, not
+/// `existing`, in the plans.
+fn created_here(cx: &Cx, g: &access::Grant) -> bool {
+    let Some(id) = &g.principal.resource else {
+        return false;
+    };
+    match g.principal.kind {
+        PrincipalKind::SystemAssigned => cx.workload(id).is_some_and(|w| !w.existing),
+        _ => cx
+            .model
+            .identities
+            .iter()
+            .any(|i| &i.id == id && i.declared && !i.existing),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +162,7 @@ mod tests {
         m.grants.push(g.clone());
         g.principal_type = Some("User".into());
         m.grants.push(g);
+        m.workloads.push(w);
         let mut ext = grant(
             BLOB_CONTRIBUTOR,
             RG,
@@ -159,6 +189,32 @@ mod tests {
         );
         ext.principal_type = Some("Group".into());
         m.grants.push(ext);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn silent_for_cosmos_sql_assignments_and_unknown_types() {
+        let mut m = model();
+        let w = workflow("export", Some(system()));
+        let mut cosmos = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        cosmos.kind = GrantKind::CosmosSql;
+        cosmos.principal_type = None;
+        m.grants.push(cosmos);
+        let mut computed = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        computed.principal_type = Some("{parameter 'principalType' (no value given)}".into());
+        m.grants.push(computed);
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn silent_for_identities_this_deployment_does_not_create() {
+        let mut m = model();
+        let mut arc = workflow("node1", Some(system()));
+        arc.existing = true;
+        let mut g = grant(BLOB_CONTRIBUTOR, RG, system_principal(&arc));
+        g.principal_type = None;
+        m.grants.push(g);
+        m.workloads.push(arc);
         assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 }

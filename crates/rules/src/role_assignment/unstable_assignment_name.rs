@@ -1,6 +1,7 @@
 //! RA008: a role assignment name that is not a deterministic guid of scope, principal and role.
 
 use access::{Grant, GrantKind, PrincipalKind};
+use arm::{Origin, Unknown, Value};
 
 use crate::context::{is_deployed, resource_words, Cx};
 use crate::finding::Finding;
@@ -11,7 +12,11 @@ crate::declare_rule! {
     /// ## What it does
     /// Flags a role assignment whose `name` is not a deterministic `guid()` over its scope,
     /// principal and role: `newGuid()` (a new name every deployment), a parameter or literal GUID
-    /// (the same name whatever the principal), or a `guid()` that leaves out the principal.
+    /// (the same name whatever the principal), or a `guid()` that leaves out the principal. The
+    /// name is judged from its evaluated value, however it is built (in a variable, a module
+    /// parameter, a user function): what it was made from, and whether the principal (its object
+    /// id, or the id or name of the identity's resource) is among it. A name made from values the
+    /// gate cannot see (another resource's runtime state) is not judged.
     ///
     /// ## Why is this bad?
     /// Role assignment names are GUIDs that must be unique and cannot be updated in place. A new
@@ -93,7 +98,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if !is_deployed(&g.deployed) || g.kind != GrantKind::Rbac {
             continue;
         }
-        let Some(problem) = name_problem(cx, g) else {
+        let Some(problem) = name_problem(g) else {
             continue;
         };
         let violation = UnstableAssignmentName {
@@ -109,45 +114,186 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
-/// What is wrong with the grant's name expression, if anything can be told from it.
-fn name_problem(cx: &Cx, g: &Grant) -> Option<NameProblem> {
-    let Some(expr) = g.name_expression.as_deref() else {
-        // No expression: the name was written literally.
-        return Some(NameProblem::Fixed("a literal GUID".to_string()));
-    };
-    let text = expr.trim();
-    if !text.starts_with('[') || text.starts_with("[[") {
-        // Legacy `<resource>/Microsoft.Authorization/<guid>` names written literally.
-        return Some(NameProblem::Fixed("a literal GUID".to_string()));
+/// What is wrong with the grant's name, judged from its evaluated value: what it was made from
+/// (`newGuid()`, parameters, the principal, `guid()` arguments) and whether that follows the
+/// principal. `None` when the name is fine or nothing can be told.
+fn name_problem(g: &Grant) -> Option<NameProblem> {
+    match &g.name_value {
+        Value::Unknown(u) => unknown_name_problem(g, u),
+        // A name whose expression failed to evaluate is reported as a template error.
+        Value::String(_) if !g.name_resolved => None,
+        Value::String(_) => match &g.name_guid_arguments {
+            Some(arguments) => {
+                let follows = arguments.iter().any(|a| names_principal(g, a));
+                (!follows && principal_comparable(g)).then_some(NameProblem::GuidWithoutPrincipal)
+            }
+            None => Some(NameProblem::Fixed(fixed_words(g))),
+        },
+        _ => None,
     }
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("newguid(") {
+}
+
+/// An unknown name: `newGuid()` anywhere in it, or inputs none of which is the principal.
+fn unknown_name_problem(g: &Grant, name: &Unknown) -> Option<NameProblem> {
+    let roots = leaf_origins(name);
+    if roots.iter().any(
+        |o| matches!(o, Origin::NonDeterministic { function } if function.eq_ignore_ascii_case("newGuid")),
+    ) {
         return Some(NameProblem::NewGuid);
     }
-    if let Some(param) = whole_parameter(text) {
-        return Some(NameProblem::Fixed(format!("parameter '{param}'")));
-    }
-    if !lower.contains("guid(") {
-        // A variable or other indirection: cannot tell from the text.
+    if g.principal.kind == PrincipalKind::Unresolved {
         return None;
     }
-    let mentions =
-        |needle: &str| !needle.is_empty() && lower.contains(&needle.to_ascii_lowercase());
-    let p = &g.principal;
-    let includes_principal = mentions("principalId")
-        || match (p.kind, &p.resource) {
-            (PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned, Some(id)) => {
-                // Bicep's `guid(scope.id, workload.id, role.id)` names the identity's resource.
-                let symbol = cx.workload(id).and_then(|w| w.symbol.clone());
-                mentions(&id.resource_type().unwrap_or_default())
-                    || id.name().is_some_and(&mentions)
-                    || symbol.is_some_and(|s| mentions(&s))
+    let principal_roots: Vec<&Origin> = g
+        .principal_value
+        .as_unknown()
+        .map(leaf_origins)
+        .unwrap_or_default();
+    let follows = roots
+        .iter()
+        .any(|o| principal_roots.contains(o) || origin_names_principal(g, o));
+    if follows {
+        return None;
+    }
+    // The identity's own name is unknown (`resourceId(..., parameters('name'))`): a parameter
+    // among the name's inputs may be that name.
+    let principal_named_by_unknown = g
+        .principal
+        .resource
+        .as_ref()
+        .is_some_and(|r| r.has_unknown_parts());
+    if principal_named_by_unknown && roots.iter().any(|o| matches!(o, Origin::Parameter { .. })) {
+        return None;
+    }
+    // Only parameters (and resource ids built from them) decide the name: it stays the same
+    // whatever the principal. Anything else (another resource's runtime state) cannot be judged.
+    let parameters: Vec<&str> = roots
+        .iter()
+        .filter_map(|o| match o {
+            Origin::Parameter { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !roots
+        .iter()
+        .all(|o| matches!(o, Origin::Parameter { .. }) || is_resource_id(o))
+    {
+        return None;
+    }
+    if made_by_guid(name) {
+        return Some(NameProblem::GuidWithoutPrincipal);
+    }
+    match parameters.as_slice() {
+        [one] => Some(NameProblem::Fixed(format!("parameter '{one}'"))),
+        _ => None,
+    }
+}
+
+/// The origins an unknown is made from, looking through resource ids built from unknowns.
+fn leaf_origins(u: &Unknown) -> Vec<&Origin> {
+    let mut out = Vec::new();
+    let mut pending = vec![u];
+    while let Some(u) = pending.pop() {
+        match u.origin() {
+            Origin::Derived { inputs, .. } => pending.extend(inputs.iter()),
+            o @ Origin::PartialResourceId { inputs, .. } => {
+                out.push(o);
+                pending.extend(inputs.iter());
             }
-            (PrincipalKind::Parameter, _) => p.parameter.as_deref().is_some_and(&mentions),
-            (PrincipalKind::External, _) => p.id.as_deref().is_some_and(&mentions),
-            _ => true,
-        };
-    (!includes_principal).then_some(NameProblem::GuidWithoutPrincipal)
+            o => out.push(o),
+        }
+    }
+    out
+}
+
+fn is_resource_id(o: &Origin) -> bool {
+    matches!(o, Origin::PartialResourceId { .. })
+}
+
+/// Whether `guid()` computed the unknown (at its top, or under string operations).
+fn made_by_guid(u: &Unknown) -> bool {
+    match u.origin() {
+        Origin::Derived { operation, inputs } => {
+            operation.eq_ignore_ascii_case("guid") || inputs.iter().any(made_by_guid)
+        }
+        _ => false,
+    }
+}
+
+/// Whether an unknown input is the principal or its identity's resource.
+fn origin_names_principal(g: &Grant, o: &Origin) -> bool {
+    let Some(resource) = &g.principal.resource else {
+        return false;
+    };
+    match o {
+        Origin::RuntimeProperty { resource: r, .. } => {
+            r.id.eq_ignore_ascii_case(resource.as_str())
+                || resource
+                    .resource_type()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(&r.resource_type))
+                    && resource
+                        .name()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&r.name))
+        }
+        Origin::PartialResourceId { resource_type, .. } => resource
+            .resource_type()
+            .is_some_and(|t| t.eq_ignore_ascii_case(resource_type)),
+        _ => false,
+    }
+}
+
+/// Whether a known name can be checked against the principal: the principal is known well
+/// enough to be found among the name's arguments, or is only known at deployment (so a name
+/// known now cannot follow it). An empty placeholder (`principalId: ""` in a parameter file)
+/// could be among any arguments: it cannot be told.
+fn principal_comparable(g: &Grant) -> bool {
+    let p = &g.principal;
+    match p.kind {
+        PrincipalKind::Unresolved => false,
+        PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => p.resource.is_some(),
+        PrincipalKind::Parameter | PrincipalKind::External => match &g.principal_value {
+            Value::Unknown(_) => true,
+            Value::String(s) => !s.trim().is_empty(),
+            _ => p.id.is_some(),
+        },
+    }
+}
+
+/// Whether a known `guid()` argument names the principal: its object id, or the id or name of
+/// the identity's resource (Bicep's `guid(scope.id, workload.id, role.id)`).
+fn names_principal(g: &Grant, argument: &str) -> bool {
+    let a = argument.to_ascii_lowercase();
+    let contains = |needle: &str| !needle.is_empty() && a.contains(&needle.to_ascii_lowercase());
+    let p = &g.principal;
+    if p.id.as_deref().is_some_and(contains) || g.principal_value.as_str().is_some_and(contains) {
+        return true;
+    }
+    // The identity's id, or its name (`guid(concat(identityName, rg.id))`): names shorter than
+    // three characters would be found in anything.
+    p.resource.as_ref().is_some_and(|id| {
+        contains(id.as_str())
+            || id
+                .name()
+                .is_some_and(|n| n.eq_ignore_ascii_case(argument) || (n.len() >= 3 && contains(n)))
+    })
+}
+
+/// What a name that is no `guid()` is, in words.
+fn fixed_words(g: &Grant) -> String {
+    let text = g.name_expression.as_deref().map(str::trim).unwrap_or("");
+    if !arm::eval::is_expression(text) {
+        let guid = g.name.len() == 36 && g.name.chars().filter(|c| *c == '-').count() == 4;
+        return if guid {
+            "a literal GUID"
+        } else {
+            "a literal name"
+        }
+        .to_string();
+    }
+    match whole_parameter(text) {
+        Some(param) => format!("parameter '{param}'"),
+        None => format!("the fixed value '{}'", g.name),
+    }
 }
 
 /// `name` when the expression is exactly `[parameters('name')]`.
@@ -167,34 +313,105 @@ mod tests {
     use super::*;
     use crate::testing::*;
 
-    fn named(expr: Option<&str>) -> Vec<Finding> {
+    fn judged(name: Value, expr: Option<&str>, guid_arguments: Option<&[&str]>) -> Vec<Finding> {
         let mut m = model();
         let w = workflow("export", Some(system()));
         let mut g = grant(BLOB_CONTRIBUTOR, RG, system_principal(&w));
+        g.name_value = name;
         g.name_expression = expr.map(str::to_string);
+        g.name_guid_arguments = guid_arguments.map(|a| a.iter().map(|s| s.to_string()).collect());
         m.grants.push(g);
         m.workloads.push(w);
         run_rule(&m, &default_policy(), check)
     }
 
+    fn known(guid: &str) -> Value {
+        Value::String(guid.into())
+    }
+
+    fn new_guid() -> Unknown {
+        Unknown::new(Origin::NonDeterministic {
+            function: "newGuid".into(),
+        })
+    }
+
+    const NAME: &str = "5f0c1d9e-0000-4000-8000-000000000001";
+
     #[test]
-    fn fires_for_new_guid_parameters_literals_and_guids_without_the_principal() {
-        assert!(named(Some("[newGuid()]"))[0].message.contains("newGuid()"));
-        assert!(named(Some("[parameters('raName')]"))[0]
-            .message
-            .contains("parameter 'raName'"));
-        assert!(named(None)[0].message.contains("a literal GUID"));
-        let f = named(Some("[guid(resourceGroup().id, variables('roleId'))]"));
-        assert!(f[0].message.contains("does not include the principal"));
+    fn new_guid_names_fail_with_role_assignment_exists() {
+        // Directly, or through a guid() over a newGuid() parameter default.
+        for name in [
+            Value::Unknown(new_guid()),
+            Value::Unknown(Unknown::derived("guid", vec![new_guid()])),
+        ] {
+            let f = judged(name, Some("[variables('name')]"), None);
+            assert_eq!(f.len(), 1, "{f:#?}");
+            assert!(f[0].message.contains("newGuid()"), "{}", f[0].message);
+            assert!(f[0].message.contains("RoleAssignmentExists"));
+        }
     }
 
     #[test]
-    fn silent_for_guids_over_the_principal_or_its_resource() {
-        assert!(named(Some("[guid(resourceGroup().id, reference(resourceId('Microsoft.Logic/workflows', 'export'), '2019-05-01', 'full').identity.principalId, variables('r'))]")).is_empty());
-        assert!(named(Some("[guid(resourceId('Microsoft.Storage/storageAccounts', 's'), resourceId('Microsoft.Logic/workflows', parameters('n')), variables('r'))]")).is_empty());
+    fn stable_names_without_the_principal_fail_with_update_not_permitted() {
+        let p = judged(known(NAME), Some("[parameters('raName')]"), None);
         assert!(
-            named(Some("[variables('assignmentName')]")).is_empty(),
-            "indirection: cannot tell"
+            p[0].message.contains("parameter 'raName'"),
+            "{}",
+            p[0].message
+        );
+        assert!(p[0].message.contains("RoleAssignmentUpdateNotPermitted"));
+        let l = judged(known(NAME), None, None);
+        assert!(l[0].message.contains("a literal GUID"), "{}", l[0].message);
+        // A guid() of known values, none of which is the principal, built in a variable.
+        let g = judged(
+            known(NAME),
+            Some("[variables('assignmentName')]"),
+            Some(&[RG, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"]),
+        );
+        assert!(
+            g[0].message.contains("does not include the principal"),
+            "{}",
+            g[0].message
+        );
+        assert!(g[0].message.contains("RoleAssignmentUpdateNotPermitted"));
+    }
+
+    #[test]
+    fn silent_for_names_that_follow_the_principal() {
+        let wf = format!("{RG}/providers/Microsoft.Logic/workflows/export");
+        // guid(scope, workload.id, role), the Bicep way, whatever the expression looked like.
+        assert!(judged(known(NAME), Some("[variables('n')]"), Some(&[RG, &wf, "r"])).is_empty());
+        // guid(scope, reference(workload).identity.principalId, role): unknown, made from the
+        // principal.
+        let principal = Unknown::new(Origin::RuntimeProperty {
+            resource: arm::ResourceRef {
+                id: wf.clone(),
+                resource_type: "Microsoft.Logic/workflows".into(),
+                name: "export".into(),
+                symbol: None,
+            },
+            path: "identity.principalId".into(),
+        });
+        let name = Value::Unknown(Unknown::derived("guid", vec![principal]));
+        assert!(judged(name, Some("[variables('n')]"), None).is_empty());
+    }
+
+    #[test]
+    fn different_unknowns_are_not_the_principal() {
+        // guid() over a parameter with no value that is not the principal: stable whatever
+        // the principal.
+        let param = Unknown::new(Origin::Parameter {
+            name: "storageName".into(),
+            key_vault_reference: false,
+        });
+        let f = judged(
+            Value::Unknown(Unknown::derived("guid", vec![param])),
+            Some("[guid(parameters('storageName'))]"),
+            None,
+        );
+        assert!(
+            f[0].message.contains("does not include the principal"),
+            "{f:#?}"
         );
     }
 }

@@ -19,7 +19,8 @@ crate::declare_rule! {
     /// access key, SAS or connection string to a service that supports managed identities: Azure
     /// Storage (blob, queue, table, file), Service Bus, Event Hubs, Event Grid, Cosmos DB, App
     /// Configuration. This includes `listKeys()` / `listConnectionStrings()` calls feeding a
-    /// connection or setting.
+    /// connection or setting. Only what deploys is judged: the evaluated value (an `if()` branch
+    /// not taken holds no key), in resources whose condition is not false.
     ///
     /// ## Why is this bad?
     /// A key grants full access to the whole account or namespace, not just the queue or container
@@ -70,8 +71,8 @@ impl Violation for KeyBasedAuthWhereMiPossible {
 
     fn message(&self) -> String {
         format!(
-            "{} authenticates to {} with {}; {} supports managed identities, and a key grants access to the whole account or namespace",
-            self.place, self.service, self.how, self.service
+            "{} authenticates to {} with {}, though it accepts managed identities: a key grants access to the whole account or namespace",
+            self.place, self.service, self.how
         )
     }
 
@@ -146,7 +147,18 @@ fn holder_words(cx: &Cx, resource: &str) -> String {
 /// The app setting a credential sits in: `siteConfig.appSettings[i].value` (its `name`), or a member
 /// of a `Microsoft.Web/sites/config` `appsettings` resource (the member holding the key).
 fn app_setting_name(cx: &Cx, cred: &CredentialUse) -> Option<String> {
-    let r = cx.plan_resource(&ResourceId::parse(&cred.resource))?;
+    // The resource of the template the credential was found in: two templates of a directory
+    // may deploy resources with the same (placeholder) id and different settings.
+    let r = cx
+        .plans
+        .iter()
+        .flat_map(|p| p.resources.iter())
+        .find(|r| {
+            !r.existing
+                && r.location.file == cred.location.file
+                && r.id.eq_ignore_ascii_case(&cred.resource)
+        })
+        .or_else(|| cx.plan_resource(&ResourceId::parse(&cred.resource)))?;
     let segs: Vec<&str> = cred.path.split('/').collect();
     match segs.as_slice() {
         ["properties", "siteConfig", "appSettings", i, "value"] => {
@@ -229,6 +241,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         };
         // One finding per connection: its credentials are the same mistake.
         if !keyed || seen.contains(&cred.resource.to_ascii_lowercase()) {
+            continue;
+        }
+        // A resource whose condition is false deploys no key.
+        if !cx.resource_deployed(&ResourceId::parse(&cred.resource)) {
             continue;
         }
         let setting = app_setting_name(cx, cred);

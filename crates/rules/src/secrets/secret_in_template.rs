@@ -1,5 +1,6 @@
 //! SC001: a literal credential written into the template.
 
+use access::secret_name::looks_secret;
 #[cfg(test)]
 use access::CredentialUse;
 use access::{CredentialKind, CredentialSource};
@@ -7,7 +8,6 @@ use access::{CredentialKind, CredentialSource};
 use crate::context::Cx;
 use crate::finding::Finding;
 use crate::registry::RuleMeta;
-use crate::secrets::secret_parameter_not_secure::name_looks_secret;
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -87,7 +87,11 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
     for plan in cx.plans {
         for p in &plan.parameters {
-            if !p.has_default || !name_looks_secret(&p.name) {
+            if !p.has_default || !looks_secret(&p.name) {
+                continue;
+            }
+            // One of a few fixed values is no secret.
+            if cx.declared_at(&p.location, "/allowedValues").is_some() {
                 continue;
             }
             let Some(default) = declared_default(cx, &p.location) else {
@@ -102,17 +106,44 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
-/// Where a parameter's default is written, when it is a non-empty literal string (not an expression).
+/// Where a parameter's default is written, when it is a literal string that could be a secret:
+/// not an expression, not empty, not a placeholder asking for the value.
 fn declared_default(cx: &Cx, param: &arm::Location) -> Option<arm::Location> {
-    let doc = arm::Document::load(std::path::Path::new(&param.file)).ok()?;
-    let value = doc
-        .value
-        .pointer(&format!("{}/defaultValue", param.pointer))?;
+    let value = cx.declared_at(param, "/defaultValue")?;
     let text = value.as_str()?;
-    if text.trim().is_empty() || (text.starts_with('[') && !text.starts_with("[[")) {
+    if text.trim().is_empty() || arm::eval::is_expression(text) || is_placeholder(text) {
         return None;
     }
     Some(cx.locate_in(param, "/defaultValue"))
+}
+
+/// A default that asks for the value instead of holding it: `Enter the key`, `<your-password>`,
+/// `changeme`, `xxxxxxxx`.
+fn is_placeholder(text: &str) -> bool {
+    let t = text.trim().to_ascii_lowercase();
+    const ASKING: &[&str] = &[
+        "enter ", "your ", "your-", "your_", "insert ", "replace ", "provide ", "put ", "add ",
+        "specify ", "type ",
+    ];
+    const FILLERS: &[&str] = &[
+        "changeme",
+        "change-me",
+        "change_me",
+        "placeholder",
+        "todo",
+        "tbd",
+        "n/a",
+        "none",
+        "null",
+    ];
+    ASKING.iter().any(|a| t.starts_with(a))
+        || (t.starts_with('<') && t.ends_with('>'))
+        || (t.starts_with('{') && t.ends_with('}'))
+        || t.contains("placeholder")
+        || FILLERS.contains(&t.as_str())
+        || (t.len() >= 3
+            && t.chars()
+                .all(|c| c == 'x' || c == '*' || c == '.' || c == '-'))
 }
 
 /// What a credential kind is, for messages.
@@ -177,5 +208,22 @@ mod tests {
             CredentialSource::KeyVaultReference { name: "pw".into() },
         ));
         assert!(run_rule(&m, &default_policy(), check).is_empty());
+    }
+
+    #[test]
+    fn placeholders_ask_for_the_secret_instead_of_holding_it() {
+        for t in [
+            "Enter the key",
+            "<your-password>",
+            "changeme",
+            "xxxxxxxx",
+            "{storage key}",
+            "your_api_key_here",
+        ] {
+            assert!(is_placeholder(t), "{t}");
+        }
+        for t in ["Winter2024!", "P@ssw0rd123", "sv=2022-11-02&sig=abc"] {
+            assert!(!is_placeholder(t), "{t}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! SC002: a parameter that carries a secret but is not `securestring`/`secureobject`.
 
+use access::secret_name::looks_secret;
 use access::CredentialSource;
 
 use crate::context::Cx;
@@ -11,8 +12,14 @@ use crate::violation::Violation;
 crate::declare_rule! {
     /// ## What it does
     /// Flags a template parameter of type `string` or `object` that carries a secret: its name says
-    /// so (`password`, `secret`, `key`, `connectionString`, `token`, `sas`, ...), or it is used
-    /// where a secret goes (an authentication password, a connection's key parameter).
+    /// so, or it is used where a secret goes (an authentication password, a connection's key
+    /// parameter). Names are judged as Bicep's `secure-secrets-in-params` linter rule does
+    /// (`password`, `pwd`, `secret`, `accountKey`, `acctKey`, not `secretName`, `secretUri`,
+    /// `secretVersion`, `secretPermissions`), plus whole words such as `token`, `key`, `sas` and
+    /// `connectionString` as the name's last word. Names about a secret are not one: lengths,
+    /// paths, URIs, names, tags, settings objects, expiry dates, key references such as
+    /// `customerManagedKey`, and data keys such as `partitionKey`. `bool` and `int` parameters,
+    /// and parameters restricted by `allowedValues`, cannot hold a secret.
     ///
     /// ## Why is this bad?
     /// ARM stores the values of plain parameters in the deployment history, where anyone with read
@@ -75,52 +82,6 @@ impl Violation for SecretParameterNotSecure {
     }
 }
 
-/// Words that mark a parameter name as carrying a secret (compared case-insensitively).
-const SECRET_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "accountkey",
-    "accesskey",
-    "apikey",
-    "sharedaccesskey",
-    "primarykey",
-    "secondarykey",
-    "connectionstring",
-    "token",
-    "sastoken",
-    "credential",
-    "privatekey",
-    "clientsecret",
-];
-
-/// Whether a parameter name says it carries a secret.
-pub fn name_looks_secret(name: &str) -> bool {
-    let lower: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    // Names *about* secrets, not holding one (`keyVaultName`, `secretName`, `tokenExpiry`).
-    const NOT_SECRET_SUFFIXES: &[&str] = &[
-        "name",
-        "uri",
-        "url",
-        "id",
-        "version",
-        "expiry",
-        "expiration",
-        "enabled",
-        "type",
-    ];
-    // A public key (`sshRSAPublicKey`, `adminPublicKey`) is meant to be shared.
-    if NOT_SECRET_SUFFIXES.iter().any(|s| lower.ends_with(s)) || lower.contains("public") {
-        return false;
-    }
-    SECRET_WORDS.iter().any(|w| lower.contains(w)) || lower.ends_with("key") || lower == "sas"
-}
-
 /// Plain-typed parameters that carry secrets, by name or by use.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     let mut seen: Vec<(String, String)> = Vec::new();
@@ -138,7 +99,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             });
             let because = match by_use {
                 Some(c) => format!("it is used as {}", kind_words(c.kind)),
-                None if name_looks_secret(&p.name) => "its name says so".to_string(),
+                // A parameter with `allowedValues` picks one of a few fixed values: no secret.
+                None if looks_secret(&p.name)
+                    && cx.declared_at(&p.location, "/allowedValues").is_none() =>
+                {
+                    "its name says so".to_string()
+                }
                 None => continue,
             };
             let key = (p.deployment.clone(), p.name.to_ascii_lowercase());
@@ -159,35 +125,45 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::*;
+    use arm::plan::{ParameterSource, PlannedParameter};
+    use arm::Value;
 
-    #[test]
-    fn names_that_hold_secrets() {
-        for n in [
-            "sftpPassword",
-            "storageAccountKey",
-            "sbConnectionString",
-            "apiKey",
-            "client_secret",
-            "githubToken",
-        ] {
-            assert!(name_looks_secret(n), "{n}");
+    fn parameter(name: &str, ty: &str) -> PlannedParameter {
+        PlannedParameter {
+            deployment: String::new(),
+            name: name.into(),
+            declared_type: ty.into(),
+            secure: false,
+            has_default: false,
+            source: ParameterSource::Missing,
+            value: Value::Null,
+            location: loc(&format!("/parameters/{name}")),
         }
     }
 
     #[test]
-    fn names_about_secrets_are_not_secrets() {
-        for n in [
-            "keyVaultName",
-            "secretName",
-            "location",
-            "tokenExpiry",
-            "passwordSecretUri",
-            "keyVaultId",
-            "monkey_business_enabled",
-            "aksClusterSshPublicKey",
-            "adminPublicKey",
-        ] {
-            assert!(!name_looks_secret(n), "{n}");
-        }
+    fn fires_for_plain_parameters_named_as_secrets() {
+        let mut plan = empty_plan();
+        plan.parameters.push(parameter("adminPassword", "string"));
+        plan.parameters.push(parameter("githubToken", "string"));
+        let f = run_rule_on_plans(&model(), &[plan], &default_policy(), check);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f[0]
+            .message
+            .contains("parameter 'adminPassword' carries a secret"));
+    }
+
+    #[test]
+    fn silent_for_types_that_cannot_hold_one_and_names_about_secrets() {
+        let mut plan = empty_plan();
+        plan.parameters.push(parameter("enablePassword", "bool"));
+        plan.parameters.push(parameter("passwordLength", "int"));
+        plan.parameters.push(parameter("TokenGeneration", "string"));
+        plan.parameters
+            .push(parameter("customerManagedKey", "object"));
+        plan.parameters
+            .push(parameter("secretsExportConfiguration", "object"));
+        assert!(run_rule_on_plans(&model(), &[plan], &default_policy(), check).is_empty());
     }
 }

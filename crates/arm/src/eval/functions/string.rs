@@ -147,7 +147,10 @@ fn string_args<'v>(c: &Call<'_, '_>, args: &'v [Value]) -> Result<Vec<&'v str>, 
 }
 
 fn guid(c: &Call<'_, '_>) -> Result<Value, EvalError> {
-    Ok(Value::String(hash::guid(&string_args(c, &c.args)?)))
+    let args = string_args(c, &c.args)?;
+    let out = hash::guid(&args);
+    c.it.scope.record_guid(&out, &args);
+    Ok(Value::String(out))
 }
 
 fn unique_string(c: &Call<'_, '_>) -> Result<Value, EvalError> {

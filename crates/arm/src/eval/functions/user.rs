@@ -49,6 +49,9 @@ impl EvalScope for FunctionScope<'_> {
     fn user_functions_read_variables(&self) -> bool {
         self.outer.user_functions_read_variables()
     }
+    fn record_guid(&self, guid: &str, arguments: &[&str]) {
+        self.outer.record_guid(guid, arguments)
+    }
     fn copy_index(&self, _loop_name: Option<&str>) -> Result<i64, EvalError> {
         Err(EvalError::new(format!(
             "user function '{}' cannot use copyIndex()",
