@@ -112,13 +112,27 @@ function childEnv(env, token) {
   return out;
 }
 
+/**
+ * The `bicep` input as rolegate's `ROLEGATE_BICEP`: `auto` (or empty) lets rolegate find `bicep`,
+ * then `az` (Microsoft-hosted agents ship the Azure CLI with Bicep); `off` or a Bicep CLI path is
+ * passed on.
+ */
+function bicepEnv(env, childEnvironment) {
+  const out = { ...childEnvironment };
+  const setting = getInput(env, 'bicep');
+  if (!setting || setting === 'auto') delete out.ROLEGATE_BICEP;
+  else out.ROLEGATE_BICEP = setting;
+  return out;
+}
+
 /** `##vso[task.logissue]` lines for the report's unsuppressed errors and warnings. */
 function issueCommands(report, limit, cwd) {
   const findings = ((report && report.findings) || []).filter(
     (f) => !f.suppressed && (f.severity === 'error' || f.severity === 'warning'),
   );
   const lines = findings.slice(0, limit).map((f) => {
-    const loc = f.location || {};
+    // The Bicep line when the template was compiled from Bicep: the file in the PR diff.
+    const loc = (f.location && f.location.bicep) || f.location || {};
     const file = loc.file ? path.resolve(cwd || process.cwd(), loc.file) : undefined;
     return command(
       'task.logissue',
@@ -174,7 +188,7 @@ function run(env, io) {
 
   // The check never needs the token: keep it out of the child's environment.
   log(`rolegate ${args.join(' ')}`);
-  const check = childProcess.spawnSync(binary, args, { cwd, env: childEnv(env, ''), stdio: 'inherit' });
+  const check = childProcess.spawnSync(binary, args, { cwd, env: bicepEnv(env, childEnv(env, '')), stdio: 'inherit' });
   if (check.error) {
     const done = { result: 'Failed', message: `cannot run ${binary}: ${check.error.message}` };
     log(command('task.complete', { result: done.result }, done.message));
@@ -238,6 +252,7 @@ module.exports = {
   checkArgs,
   accessToken,
   childEnv,
+  bicepEnv,
   issueCommands,
   completion,
   run,

@@ -32,6 +32,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Show the access model: each workload's identities, grants (identity → role → scope) and usages.
     Plan(PlanArgs),
+    /// Map every JSON value of a compiled template to the Bicep file, line and column that produced it.
+    Sourcemap(SourcemapArgs),
 }
 
 /// The deployment target; absent values use documented placeholders.
@@ -308,5 +310,17 @@ pub struct PlanArgs {
     pub roles: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SourcemapArgs {
+    /// The compiled template (`bicep build` output).
+    pub template: PathBuf,
+    /// Its Bicep source (default: the `.bicep` file of the same stem beside the template).
+    #[arg(long, value_name = "FILE.bicep")]
+    pub bicep: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
 }

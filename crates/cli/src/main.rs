@@ -28,7 +28,10 @@ fn main() -> ExitCode {
         Command::Policy(args) => commands::policy::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Plan(args) => commands::plan::run(args),
+        Command::Sourcemap(args) => commands::sourcemap::run(args),
     };
+    // Compiled `.bicepparam` files may hold secrets: never leave them behind.
+    rolegate::bicep::cleanup();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

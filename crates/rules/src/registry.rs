@@ -167,6 +167,7 @@ static REGISTRY: &[RuleMeta] = &[
     crate::evaluation::unresolved_condition::RULE,
     crate::evaluation::template_error::RULE,
     crate::evaluation::unresolved_call_target::RULE,
+    crate::evaluation::unused_suppression::RULE,
     crate::live::stale_assignment::RULE,
     crate::live::identity_drift::RULE,
     crate::live::assignment_conflict::RULE,
@@ -265,7 +266,7 @@ mod tests {
             "SC001", "SC002", "SC003", "SC004", "EV001", "EV002", "EV003",
         ];
         // Rules rolegate adds beyond the catalogue (documented in docs/rules/).
-        let added = ["MI008", "EV004"];
+        let added = ["MI008", "EV004", "EV005"];
         // The live family (catalogue LV001-LV005, plus LV006 for reads that failed).
         let live = ["LV001", "LV002", "LV003", "LV004", "LV005", "LV006"];
         // Compared as sets: catalogue order (family, then number) is checked above.

@@ -60,14 +60,19 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     // cross-template links are seen only within a group) and its own exceptions and severities.
     let mut findings = Vec::with_capacity(choices.len());
     let mut groups = Vec::with_capacity(choices.len());
+    let mut bicep_maps = Vec::new();
     for (choice, plans) in choices.iter().zip(split_plans(plans, &choices)) {
-        let (group, group_findings) =
+        let (group, mut group_findings) =
             judge_group(plans, &choice.loaded, choice.info.clone(), &check_options);
+        // Templates from Bicep: findings point at Bicep lines, inline suppressions apply.
+        let maps = crate::bicep::source_maps(&group.plans);
+        crate::bicep::attach(&mut group_findings, &maps, &choice.loaded.policy);
+        bicep_maps.extend(maps);
         findings.push(group_findings);
         groups.push(group);
     }
     let with_plan = args.format == OutputFormat::Json || args.json.is_some();
-    let report = build_report(
+    let mut report = build_report(
         Judged {
             groups: &groups,
             findings,
@@ -78,10 +83,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         threshold(args.fail_on),
         with_plan,
     );
+    crate::bicep::locate_rows(&mut report, &bicep_maps);
     // Labels can point into any policy that judged, and the embedded one is no file on disk.
     let sources = SourceCache::new();
     for choice in &choices {
         sources.insert(choice.loaded.policy.name(), choice.loaded.policy.text());
+    }
+    // Templates compiled from Bicep in memory have no file on disk either.
+    for (name, text) in crate::bicep::compiled_text() {
+        sources.insert(&name, &text);
     }
     let code = emit(&report, &args, &sources)?;
     // Judged and reported (EV003), but the input itself is broken: nothing passes on it.
@@ -544,6 +554,7 @@ fn redact_strings(value: &mut serde_json::Value) {
 pub fn emit(report: &Report, args: &CheckArgs, sources: &SourceCache) -> anyhow::Result<u8> {
     let markdown_options = MarkdownOptions {
         full_report: args.markdown_artifact.clone(),
+        source_link: crate::bicep::source_link_from_env(|k| std::env::var(k).ok()),
         ..MarkdownOptions::default()
     };
     if let Some(path) = &args.json {

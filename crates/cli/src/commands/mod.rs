@@ -6,3 +6,4 @@ pub mod expand;
 pub mod explain;
 pub mod plan;
 pub mod policy;
+pub mod sourcemap;
