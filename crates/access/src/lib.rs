@@ -5,9 +5,11 @@
 //! - [`catalogue`]: the role catalogue (built-in, custom, template roles) and wildcard semantics.
 //! - [`resource_id`]: typed resource ids and scope arithmetic.
 //! - [`services`]: audience → service → needed actions table.
+//! - [`live`]: facts read from the live tenant (`check --live`), judged by the LV rules.
 //! - [`build`]: builds the model from one plan, [`build_all`] from several.
 
 pub mod catalogue;
+pub mod live;
 pub mod model;
 pub mod resource_id;
 pub mod secret_name;

@@ -179,6 +179,9 @@ pub struct CheckArgs {
     /// tree, so a pull request cannot weaken the gate that judges it.
     #[arg(long, value_name = "REF")]
     pub policy_ref: Option<String>,
+    /// Boxed: the live flags would make `check` the one large variant of [`Command`].
+    #[command(flatten)]
+    pub live: Box<LiveArgs>,
 }
 
 /// Where `check --publish` posts.
@@ -231,6 +234,68 @@ pub struct PublishArgs {
     /// Do not print Azure Pipelines logging commands (the caller prints its own).
     #[arg(long)]
     pub no_logging_commands: bool,
+}
+
+/// Live tenant verification (`check --live`): read-only, see docs/live.md.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LiveArgs {
+    /// Also verify against the live tenant (read-only): stale assignments, identity drift,
+    /// assignment conflicts, existing grants outside the policy, custom roles (LV001-LV006).
+    /// Needs --subscription-id.
+    #[arg(long)]
+    pub live: bool,
+    /// How --live authenticates; `auto` uses the first method whose environment is present.
+    #[arg(long, value_enum, default_value_t = AuthArg::Auto, value_name = "METHOD")]
+    pub auth: AuthArg,
+    /// ARM endpoint (sovereign clouds, e.g. https://management.usgovcloudapi.net).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://management.azure.com"
+    )]
+    pub arm_endpoint: String,
+    /// Microsoft Graph endpoint (sovereign clouds, e.g. https://graph.microsoft.us).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph_endpoint: String,
+    /// Entra authority for sovereign clouds (default: AZURE_AUTHORITY_HOST, else the public cloud).
+    #[arg(long, value_name = "URL")]
+    pub authority_host: Option<String>,
+    /// What a failed tenant read does: fail the gate (default) or only warn.
+    #[arg(long, value_enum, default_value_t = LiveErrors::Fail, value_name = "MODE")]
+    pub live_errors: LiveErrors,
+}
+
+/// `--auth` methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuthArg {
+    /// The first method whose environment is present (GitHub OIDC, workload identity, client
+    /// secret, managed identity), else the Azure CLI.
+    #[default]
+    Auto,
+    /// Azure CLI (`az login` or `azure/login`).
+    Cli,
+    /// Managed identity (IDENTITY_ENDPOINT/IDENTITY_HEADER, else IMDS); AZURE_CLIENT_ID picks a user-assigned one.
+    ManagedIdentity,
+    /// Workload identity federation (AZURE_FEDERATED_TOKEN_FILE, or an Azure Pipelines service connection).
+    WorkloadIdentity,
+    /// GitHub Actions OIDC (`permissions: id-token: write`, AZURE_CLIENT_ID, AZURE_TENANT_ID).
+    GithubOidc,
+    /// Client secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET).
+    ClientSecret,
+}
+
+/// `--live-errors` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LiveErrors {
+    /// A read that failed fails the gate (LV006 is an error).
+    #[default]
+    Fail,
+    /// A read that failed is a warning.
+    Warn,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ pub mod args;
 pub mod bicep;
 pub mod commands;
 pub mod inputs;
+pub mod live;
 
 /// Exit code: the gate passed / the command succeeded.
 pub const EXIT_OK: u8 = 0;

@@ -43,6 +43,20 @@ fn unknown_rule_exits_2_and_lists_ids() {
 }
 
 #[test]
+fn explain_prints_the_live_rules() {
+    let out = rolegate(&["explain", "LV001"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("LV001 stale-assignment (default severity: error)"));
+    assert!(text.contains("az role assignment delete --ids"));
+    let list = rolegate(&["explain"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    for id in ["LV001", "LV002", "LV003", "LV004", "LV005", "LV006"] {
+        assert!(list.contains(id), "{id} missing from the list");
+    }
+}
+
+#[test]
 fn explain_mi008_prints_the_oauth_connection_rule() {
     let out = rolegate(&["explain", "MI008"]);
     assert_eq!(out.status.code(), Some(0));

@@ -194,6 +194,9 @@ fn header(report: &Report) -> String {
             report.context.placeholders.join(", ")
         );
     }
+    if let Some(live) = &report.context.live {
+        let _ = writeln!(out, "<br>**Live tenant:** {}", live.describe());
+    }
     out
 }
 

@@ -168,6 +168,46 @@ pub struct ContextInfo {
     pub deployment_name: String,
     /// Fields that hold documented placeholders because no value was given.
     pub placeholders: Vec<String>,
+    /// What `check --live` read from the tenant; absent without `--live`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveInfo>,
+}
+
+/// How the live tenant was read (`check --live`): for auditors, who looked and how much was seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveInfo {
+    /// The credential used, e.g. `github-oidc (ACTIONS_ID_TOKEN_REQUEST_URL)`.
+    pub auth: String,
+    pub arm_endpoint: String,
+    pub graph_endpoint: String,
+    /// The object id rolegate signed in as, with its directory name when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_in_as: Option<String>,
+    /// Role assignments read.
+    pub assignments: usize,
+    /// Principals looked up in Microsoft Graph.
+    pub principals: usize,
+    /// Workloads and user-assigned identities read.
+    pub resources: usize,
+    /// Role definitions fetched.
+    pub role_definitions: usize,
+    /// Reads that failed (each one an LV006 finding).
+    pub errors: usize,
+}
+
+impl LiveInfo {
+    /// One line for the terminal and the PR comment: who read what, and how much failed.
+    pub fn describe(&self) -> String {
+        let who = self
+            .signed_in_as
+            .as_deref()
+            .map(|w| format!(" as {w}"))
+            .unwrap_or_default();
+        format!(
+            "read{who} with {}: {} role assignments, {} principals, {} workloads and identities, {} role definitions; {} failed reads",
+            self.auth, self.assignments, self.principals, self.resources, self.role_definitions, self.errors
+        )
+    }
 }
 
 impl From<&arm::DeploymentContext> for ContextInfo {
@@ -180,6 +220,7 @@ impl From<&arm::DeploymentContext> for ContextInfo {
             management_group: c.management_group.clone(),
             deployment_name: c.deployment_name.clone(),
             placeholders: c.placeholders.iter().map(|s| s.to_string()).collect(),
+            live: None,
         }
     }
 }
@@ -240,6 +281,9 @@ pub struct IdentityRow {
     pub workloads: Vec<String>,
     /// The principal (object) id when known before deployment, else what it depends on.
     pub principal_id: Option<String>,
+    /// The client (application) id, when the live tenant gave it (`check --live`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
 }
@@ -289,6 +333,9 @@ pub struct GrantRow {
     /// rate it. `None` when one policy judged everything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<usize>,
+    /// The id of the same assignment in the tenant, when it already exists (`check --live`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment_id: Option<String>,
 }
 
 /// Counts for the headline.
@@ -685,6 +732,7 @@ mod tests {
             verdict: RowVerdict::Pass,
             rules: vec![],
             policy: None,
+            assignment_id: None,
         }
     }
 

@@ -264,6 +264,9 @@ fn render_footer(out: &mut String, report: &Report, style: &Style) {
             report.context.placeholders.join(", ")
         );
     }
+    if let Some(live) = &report.context.live {
+        let _ = writeln!(out, "live tenant: {}", live.describe());
+    }
     if !report.grants.is_empty() {
         out.push('\n');
         let rows: Vec<[String; 4]> = report

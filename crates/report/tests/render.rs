@@ -181,6 +181,7 @@ fn fixture(fail_on: Severity) -> Report {
         principal_id: Some(
             "runtime property identity.principalId of Microsoft.Logic/workflows/wf-payments".into(),
         ),
+        client_id: None,
         location: Some(loc(TEMPLATE, 12, 7, "/resources/0/identity")),
     }];
     input.grants = vec![
@@ -197,6 +198,7 @@ fn fixture(fail_on: Severity) -> Report {
             verdict: RowVerdict::Pass,
             rules: vec![],
             policy: None,
+            assignment_id: None,
         },
         GrantRow {
             identity: system_identity(),
@@ -211,6 +213,7 @@ fn fixture(fail_on: Severity) -> Report {
             verdict: RowVerdict::Pass,
             rules: vec![],
             policy: None,
+            assignment_id: None,
         },
     ];
     input.findings = findings();

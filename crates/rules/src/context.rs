@@ -24,12 +24,26 @@ pub struct CheckOptions<'a> {
     pub today: Date,
     /// Role definitions (built-in plus `--roles`), for what a role allows and narrower suggestions.
     pub catalogue: &'a RoleCatalogue,
+    /// What `--live` read from the tenant; the LV rules run only with it.
+    pub live: Option<&'a access::live::LiveFacts>,
 }
 
 impl<'a> CheckOptions<'a> {
     /// Options for `today` with this catalogue.
     pub fn new(today: Date, catalogue: &'a RoleCatalogue) -> CheckOptions<'a> {
-        CheckOptions { today, catalogue }
+        CheckOptions {
+            today,
+            catalogue,
+            live: None,
+        }
+    }
+
+    /// The same options with facts read from the live tenant.
+    pub fn with_live(self, live: &'a access::live::LiveFacts) -> CheckOptions<'a> {
+        CheckOptions {
+            live: Some(live),
+            ..self
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! rolegate's rules: one file per rule, a registry, and the [`Finding`] every rule reports.
 //!
 //! - [`registry`]: every rule's id, name, family, default severity and documentation.
-//! - [`identity`] (MI), [`role_assignment`] (RA), [`secrets`] (SC), [`evaluation`] (EV): one module
+//! - [`identity`] (MI), [`role_assignment`] (RA), [`secrets`] (SC), [`evaluation`] (EV), [`live`] (LV): one module
 //!   per rule, holding its documentation, its violation and its check.
 //! - [`check()`]: runs every rule over an access model, plans and policy, with [`CheckOptions`].
 //! - [`docs`]: the generated `docs/rules/` pages.
@@ -14,6 +14,7 @@ pub mod docs;
 pub mod evaluation;
 pub mod finding;
 pub mod identity;
+pub mod live;
 pub mod registry;
 mod resource_context;
 mod reviewer_words;

@@ -138,7 +138,7 @@ macro_rules! declare_rule {
     };
 }
 
-/// Every rule, in catalogue order (family, then number). The LV family joins here when the live checks land.
+/// Every rule, in catalogue order (family, then number).
 static REGISTRY: &[RuleMeta] = &[
     crate::identity::workload_without_identity::RULE,
     crate::identity::identity_used_but_not_attached::RULE,
@@ -168,6 +168,12 @@ static REGISTRY: &[RuleMeta] = &[
     crate::evaluation::template_error::RULE,
     crate::evaluation::unresolved_call_target::RULE,
     crate::evaluation::unused_suppression::RULE,
+    crate::live::stale_assignment::RULE,
+    crate::live::identity_drift::RULE,
+    crate::live::assignment_conflict::RULE,
+    crate::live::out_of_policy_existing_grant::RULE,
+    crate::live::permissive_custom_role::RULE,
+    crate::live::live_check_failed::RULE,
 ];
 
 /// Every rule, in catalogue order (family, then number).
@@ -261,9 +267,16 @@ mod tests {
         ];
         // Rules rolegate adds beyond the catalogue (documented in docs/rules/).
         let added = ["MI008", "EV004", "EV005"];
+        // The live family (catalogue LV001-LV005, plus LV006 for reads that failed).
+        let live = ["LV001", "LV002", "LV003", "LV004", "LV005", "LV006"];
         // Compared as sets: catalogue order (family, then number) is checked above.
         let mut ids: Vec<&str> = registry().iter().map(|r| r.id).collect();
-        let mut expected: Vec<&str> = expected.iter().chain(&added).copied().collect();
+        let mut expected: Vec<&str> = expected
+            .iter()
+            .chain(&added)
+            .chain(&live)
+            .copied()
+            .collect();
         ids.sort_unstable();
         expected.sort_unstable();
         assert_eq!(ids, expected);

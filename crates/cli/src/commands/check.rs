@@ -50,7 +50,21 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             .load_custom(file)
             .with_context(|| format!("{}: cannot read role definitions", file.display()))?;
     }
+    // `--live`: read the tenant before judging; roles it defines join the catalogue.
+    let live = match args.live.live {
+        true => Some(crate::live::read(
+            &args.live,
+            &args.context,
+            &plans,
+            &mut catalogue,
+        )?),
+        false => None,
+    };
     let check_options = rules::CheckOptions::new(policy::Date::today_utc(), &catalogue);
+    let check_options = match &live {
+        Some(facts) => check_options.with_live(facts),
+        None => check_options,
+    };
     // Each policy judges its own templates as one deployment unit: its own access model (so
     // cross-template links are seen only within a group) and its own exceptions and severities.
     let mut findings = Vec::with_capacity(choices.len());
@@ -73,6 +87,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             findings,
             rules: rule_catalogue(),
             context: &context,
+            live: live.as_ref(),
         },
         threshold(args.fail_on),
         with_plan,
@@ -105,7 +120,11 @@ pub fn judge_group(
     info: PolicyInfo,
     options: &rules::CheckOptions<'_>,
 ) -> (PolicyRun, Vec<Finding>) {
-    let model = access::build_all(&plans, options.catalogue);
+    let mut model = access::build_all(&plans, options.catalogue);
+    // What the tenant answers (the deployer's object id) is no longer unresolved.
+    if let Some(live) = options.live {
+        live.enrich(&mut model);
+    }
     let findings = rules::check(&model, &plans, loaded, options);
     (
         PolicyRun {
@@ -134,6 +153,7 @@ pub fn judge_one(
             findings: vec![findings],
             rules: rule_catalogue(),
             context,
+            live: None,
         },
         Severity::Error,
         with_plan,
@@ -279,6 +299,8 @@ pub struct Judged<'a> {
     pub findings: Vec<Vec<Finding>>,
     pub rules: Vec<RuleInfo>,
     pub context: &'a arm::DeploymentContext,
+    /// What `--live` read from the tenant, for the rows' real ids.
+    pub live: Option<&'a access::live::LiveFacts>,
 }
 
 /// Builds the report: templates, identities and the identity → role → scope rows come from each
@@ -289,7 +311,9 @@ pub fn build_report(judged: Judged<'_>, fail_on: Severity, with_plan: bool) -> R
         || policy_info(&policy::Policy::embedded_default(), None),
         |g| g.policy.clone(),
     );
-    let mut input = ReportInput::new(first_policy, ContextInfo::from(judged.context));
+    let mut context = ContextInfo::from(judged.context);
+    context.live = judged.live.map(crate::live::info);
+    let mut input = ReportInput::new(first_policy, context);
     input.fail_on = fail_on;
     input.rules = judged.rules;
     for (index, findings) in judged.findings.into_iter().enumerate() {
@@ -330,6 +354,9 @@ pub fn build_report(judged: Judged<'_>, fail_on: Severity, with_plan: bool) -> R
             })
         })
         .collect();
+    if let Some(facts) = judged.live {
+        crate::live::enrich_rows(&mut input.identities, &mut input.grants, facts);
+    }
     if with_plan {
         input.plan = Some(plan_view(groups));
     }
@@ -373,6 +400,7 @@ fn identities(model: &access::AccessModel) -> Vec<IdentityRow> {
             workloads: vec![workload.id.as_str().to_string()],
             // A system-assigned principal id only exists once Azure creates the identity.
             principal_id: None,
+            client_id: None,
             location: Some(workload.location.clone()),
         });
     }
@@ -387,6 +415,7 @@ fn identities(model: &access::AccessModel) -> Vec<IdentityRow> {
                 .map(|w| w.as_str().to_string())
                 .collect(),
             principal_id: None,
+            client_id: None,
             location: Some(identity.location.clone()),
         });
     }
@@ -453,6 +482,7 @@ fn grants(model: &access::AccessModel) -> Vec<GrantRow> {
                 verdict: Default::default(),
                 rules: Vec::new(),
                 policy: None,
+                assignment_id: None,
             }
         })
         .collect()
