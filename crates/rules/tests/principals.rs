@@ -130,6 +130,27 @@ fn ra006_a_first_party_service_principal_or_a_user_named_by_the_parameter() {
 }
 
 #[test]
+fn ra006_a_parameter_that_may_be_a_user_group_or_identity_is_said_to_be_one_of_them() {
+    // AVM's role-assignment modules: "(user/group/identity)", principalType left to the caller.
+    let t = template(
+        json!({"principalId": string_parameter(Some(
+            "Required. The principal ID of the principal (user/group/identity) to assign the role to."
+        ))}),
+        vec![assignment("p", "[parameters('principalId')]", None)],
+    );
+    let f = findings(t, "RA006");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].message.contains(
+            "granted to a user, group or managed identity given by parameter 'principalId'"
+        ),
+        "{}",
+        f[0].message
+    );
+    assert!(!f[0].message.contains("recreated"), "{}", f[0].message);
+}
+
+#[test]
 fn ra006_managed_identity_like_principals_keep_the_stale_grant_wording() {
     let t = template(
         json!({

@@ -16,10 +16,12 @@ crate::declare_rule! {
     ///
     /// What the principal is decides the message. Its `principalType` (`User`, `Group`,
     /// `ForeignGroup`, `Device`), else the words of the parameter's name and description ("user",
-    /// "security group", "service principal", "application", "client", "resource provider"; "managed
-    /// identity" and "user-assigned" mean an identity) say whether it is a person, a group or an
-    /// external service principal such as a Microsoft first-party one; anything else (including
-    /// `principalType: ServicePrincipal` with no other hint) is taken for a managed identity.
+    /// "security group", "service principal", "application", "client", "resource provider";
+    /// "managed identity", "user-assigned", "identity") say whether it is a person, a group, an
+    /// external service principal such as a Microsoft first-party one, or a managed identity, or
+    /// one of several ("user/group/identity"). Only a principal that is nothing but a managed
+    /// identity (including `principalType: ServicePrincipal` with no other hint, or no hint at all)
+    /// gets the stale-grant message.
     ///
     /// ## Why is this bad?
     /// A copied managed-identity principal id is a snapshot. When the workflow or identity is
@@ -74,6 +76,8 @@ pub struct PrincipalNature {
     /// A service principal that is not a managed identity: an application registration, a
     /// resource provider or another Microsoft first-party service.
     pub service_principal: bool,
+    /// The words say it may be a managed identity (alone, it keeps the stale-grant wording).
+    pub managed_identity: bool,
 }
 
 impl PrincipalNature {
@@ -89,6 +93,7 @@ impl PrincipalNature {
             (self.group, "group"),
             (self.device, "device"),
             (self.service_principal, "external service principal"),
+            (self.managed_identity, "managed identity"),
         ]
         .into_iter()
         .filter_map(|(on, w)| on.then_some(w))
@@ -254,17 +259,16 @@ fn nature(cx: &Cx, g: &Grant) -> PrincipalNature {
     let words = access::secret_name::words(&text);
     let has = |w: &str| words.iter().any(|x| x == w);
     let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
-    // A managed identity named as such keeps the stale-grant wording, whatever else is said.
-    if pair("managed", "identity")
-        || pair("managed", "identities")
+    // "identity" alone, as in AVM's "(user/group/identity)", may be a managed identity; "your
+    // Azure AD user identity" is a person.
+    let lower = text.to_lowercase().replace("user identity", "");
+    n.managed_identity = pair("managed", "identity")
         || pair("user", "assigned")
         || pair("system", "assigned")
         || has("msi")
-    {
-        return n;
-    }
+        || lower.contains("identit");
     // Not a bare "app": `functionAppPrincipalId` is a function app's managed identity.
-    let service_principal_words = pair("service", "principal")
+    n.service_principal = pair("service", "principal")
         || pair("resource", "provider")
         || pair("first", "party")
         || pair("ad", "app")
@@ -272,14 +276,14 @@ fn nature(cx: &Cx, g: &Grant) -> PrincipalNature {
         || ["spn", "sp", "application", "client"]
             .iter()
             .any(|w| has(w));
-    n.service_principal = service_principal_words;
     // `principalType: ServicePrincipal` rules out a user or group, whatever the words say.
     if written.is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal")) {
         return n;
     }
-    n.user = ["user", "users", "developer", "developers", "upn"]
-        .iter()
-        .any(|w| has(w));
+    n.user = words.iter().enumerate().any(|(i, w)| {
+        ["user", "users", "developer", "developers", "upn"].contains(&w.as_str())
+            && words.get(i + 1).is_none_or(|next| next != "assigned")
+    });
     n.group = words.iter().enumerate().any(|(i, w)| {
         (w == "group" || w == "groups")
             && !i
