@@ -3,7 +3,7 @@
 # job summary, emits annotations for the first findings, and sets the step outputs. It never fails
 # the step itself: the action's last step ("Gate") does, after the summary and comment are written.
 #
-# Environment: INPUT_PATH, INPUT_POLICY, INPUT_PARAMETERS, INPUT_FORMAT, INPUT_FAIL_ON, INPUT_SARIF,
+# Environment: INPUT_PATH, INPUT_POLICY, INPUT_POLICY_REF, INPUT_PARAMETERS, INPUT_BICEP, INPUT_FORMAT, INPUT_FAIL_ON, INPUT_SARIF,
 # RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY. ROLEGATE (optional) overrides the binary.
 set -uo pipefail
 
@@ -43,9 +43,16 @@ read -r -a params <<< "$(printf '%s' "${INPUT_PARAMETERS:-}" | tr '\r\n' '  ')"
 args=(check "${paths[@]}")
 for p in "${params[@]}"; do args+=(-p "$p"); done
 [ -n "${INPUT_POLICY:-}" ] && args+=(--policy "$INPUT_POLICY")
+[ -n "${INPUT_POLICY_REF:-}" ] && args+=(--policy-ref "$INPUT_POLICY_REF")
 args+=(--format "${INPUT_FORMAT:-text}" --fail-on "${INPUT_FAIL_ON:-error}")
 args+=(--markdown "$md" --markdown-artifact "the job log" --json "$json")
 [ -n "${INPUT_SARIF:-}" ] && args+=(--sarif "$INPUT_SARIF")
+
+# `bicep`: auto (rolegate looks for `bicep`, then `az`), off, or the path of a Bicep CLI.
+case "${INPUT_BICEP:-auto}" in
+  "" | auto) unset ROLEGATE_BICEP ;;
+  *) export ROLEGATE_BICEP="$INPUT_BICEP" ;;
+esac
 
 echo "::group::rolegate ${args[*]}"
 "$rolegate_bin" "${args[@]}"
@@ -89,7 +96,9 @@ if [ -s "$json" ] && command -v jq >/dev/null 2>&1; then
       def data: gsub("%"; "%25") | gsub("\r"; "%0D") | gsub("\n"; "%0A");
       def prop: data | gsub(":"; "%3A") | gsub(","; "%2C");
       [.findings[]? | select(.severity == $l and (.suppressed == null))][:$n][]
-      | "::\($l) file=\(.location.file | prop),line=\(.location.line),col=\(.location.column),title=\((.rule + " " + .name) | prop)::\(.message | data)"
+      # The Bicep line when the template was compiled from Bicep: the file in the PR diff.
+      | (.location.bicep // .location) as $at
+      | "::\($l) file=\($at.file | prop),line=\($at.line),col=\($at.column),title=\((.rule + " " + .name) | prop)::\(.message | data)"
     ' "$json" 2>/dev/null || true
     if [ "${total:-0}" -gt "$annotation_limit" ]; then
       echo "::notice title=rolegate::$((total - annotation_limit)) more ${level}s are in the job summary and the SARIF report"

@@ -22,6 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/rolegate" <<'STUB'
 #!/usr/bin/env bash
 printf '%s\n' "$@" > "$STUB_ARGV"
+printf '%s\n' "${ROLEGATE_BICEP:-unset}" > "$STUB_ARGV.bicep"
 [ "$1" = "publish" ] && { [ "${STUB_PUBLISH:-no}" = yes ] && exit 0 || exit 2; }
 md="" json="" sarif=""
 while [ $# -gt 0 ]; do
@@ -76,6 +77,9 @@ jq -n '{verdict: "fail", findings: (
   [{rule: "RA002", name: "privileged-role", severity: "error",
     message: "Contributor, on /subscriptions/x\nsecond line 100%",
     location: {file: "examples/a/main.json", line: 183, column: 13, pointer: "/resources/2"}}]
+  + [{rule: "RA006", name: "hardcoded-principal", severity: "error", message: "from bicep",
+      location: {file: "main.json", line: 142, column: 13, pointer: "/resources/4/properties/principalId",
+                 bicep: {file: "infra/main.bicep", line: 116, column: 5}}}]
   + [{rule: "RA003", name: "scope-too-broad", severity: "error", message: "suppressed one",
       location: {file: "main.json", line: 1, column: 1, pointer: ""}, suppressed: {reason: "r"}}]
   + [range(12) | {rule: "RA007", name: "principal-type-missing", severity: "warning", message: "w\(.)",
@@ -85,8 +89,14 @@ expect_contains "$tmp/fail/out" "exit-code=1" fail
 expect_contains "$tmp/fail/out" "verdict=fail" fail
 expect_contains "$tmp/fail/log" "::error file=examples/a/main.json,line=183,col=13,title=RA002 privileged-role::Contributor, on /subscriptions/x%0Asecond line 100%25" fail
 expect_not_contains "$tmp/fail/log" "suppressed one" fail
+expect_contains "$tmp/fail/log" "::error file=infra/main.bicep,line=116,col=5,title=RA006 hardcoded-principal::from bicep" "fail bicep"
 [ "$(grep -c '^::warning file=' "$tmp/fail/log")" = 10 ] || fail "fail: expected 10 warning annotations"
 expect_contains "$tmp/fail/log" "2 more warnings" fail
+
+# 2b. bicep input: `auto` leaves the choice to rolegate, anything else reaches it as ROLEGATE_BICEP.
+expect_contains "$tmp/pass/argv.bicep" "unset" "bicep auto"
+run_check bicepoff 0 pass "$tmp/pass.json" INPUT_BICEP=off
+expect_contains "$tmp/bicepoff/argv.bicep" "off" "bicep off"
 
 # 3. bad input: nothing judged, summary says so, no verdict.
 run_check bad 2 "" "$tmp/pass.json"
@@ -117,9 +127,17 @@ run_comment push EVENT_NAME=push
 expect_contains "$tmp/push.log" "has no pull request" push
 run_comment nopublish EVENT_NAME=pull_request HEAD_REPO=org/repo BASE_REPO=org/repo
 expect_contains "$tmp/nopublish.log" "no 'publish' command" nopublish
-run_comment publish EVENT_NAME=pull_request HEAD_REPO=org/repo BASE_REPO=org/repo STUB_PUBLISH=yes
+run_comment publish EVENT_NAME=pull_request HEAD_REPO=org/repo BASE_REPO=org/repo STUB_PUBLISH=yes \
+  JSON_REPORT="$tmp/pass.json" COMMENT_KEY=prod
 expect_contains "$tmp/publish.argv" "github" publish
 expect_contains "$tmp/publish.argv" "--markdown" publish
+expect_contains "$tmp/publish.argv" "--no-summary" publish
+expect_contains "$tmp/publish.argv" "prod" publish
+expect_contains "$tmp/fork.log" "workflow_run" fork
+# check.sh passes policy-ref through.
+run_check policyref 0 pass "$tmp/pass.json" INPUT_POLICY_REF=origin/main
+expect_contains "$tmp/policyref/argv" "--policy-ref" policyref
+expect_contains "$tmp/policyref/argv" "origin/main" policyref
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures action test(s) failed"

@@ -73,6 +73,8 @@ function checkArgs(env, outDir) {
   for (const p of getList(env, 'parameters')) args.push('-p', p);
   const policy = getInput(env, 'policy');
   if (policy) args.push('--policy', policy);
+  const policyRef = getInput(env, 'policyRef');
+  if (policyRef) args.push('--policy-ref', policyRef);
   const failOn = getInput(env, 'failOn') || 'error';
   args.push('--fail-on', failOn);
   const files = {
@@ -112,13 +114,27 @@ function childEnv(env, token) {
   return out;
 }
 
+/**
+ * The `bicep` input as rolegate's `ROLEGATE_BICEP`: `auto` (or empty) lets rolegate find `bicep`,
+ * then `az` (Microsoft-hosted agents ship the Azure CLI with Bicep); `off` or a Bicep CLI path is
+ * passed on.
+ */
+function bicepEnv(env, childEnvironment) {
+  const out = { ...childEnvironment };
+  const setting = getInput(env, 'bicep');
+  if (!setting || setting === 'auto') delete out.ROLEGATE_BICEP;
+  else out.ROLEGATE_BICEP = setting;
+  return out;
+}
+
 /** `##vso[task.logissue]` lines for the report's unsuppressed errors and warnings. */
 function issueCommands(report, limit, cwd) {
   const findings = ((report && report.findings) || []).filter(
     (f) => !f.suppressed && (f.severity === 'error' || f.severity === 'warning'),
   );
   const lines = findings.slice(0, limit).map((f) => {
-    const loc = f.location || {};
+    // The Bicep line when the template was compiled from Bicep: the file in the PR diff.
+    const loc = (f.location && f.location.bicep) || f.location || {};
     const file = loc.file ? path.resolve(cwd || process.cwd(), loc.file) : undefined;
     return command(
       'task.logissue',
@@ -174,7 +190,7 @@ function run(env, io) {
 
   // The check never needs the token: keep it out of the child's environment.
   log(`rolegate ${args.join(' ')}`);
-  const check = childProcess.spawnSync(binary, args, { cwd, env: childEnv(env, ''), stdio: 'inherit' });
+  const check = childProcess.spawnSync(binary, args, { cwd, env: bicepEnv(env, childEnv(env, '')), stdio: 'inherit' });
   if (check.error) {
     const done = { result: 'Failed', message: `cannot run ${binary}: ${check.error.message}` };
     log(command('task.complete', { result: done.result }, done.message));
@@ -218,9 +234,14 @@ function publish(env, io, binary, cwd, files) {
     return;
   }
   // The token reaches rolegate only through its environment, never on a command line or in the log.
-  const args = ['publish', 'azure-devops', '--markdown', files.markdown, '--json', files.json];
+  // The task prints its own logging commands and completes the task itself.
+  const args = ['publish', 'azure-devops', '--markdown', files.markdown, '--json', files.json, '--no-logging-commands'];
+  const key = getInput(env, 'commentKey');
+  if (key) args.push('--comment-key', key);
   const posted = childProcess.spawnSync(binary, args, { cwd, env: childEnv(env, token), stdio: 'inherit' });
-  if (posted.status !== 0) {
+  // publish exits with the report's verdict (0 pass, 1 fail) and warns about what it could not
+  // post; 2 or a signal means it could not run.
+  if (posted.status !== 0 && posted.status !== 1) {
     log(
       command('task.logissue', { type: 'warning' }, 'rolegate: the PR comment could not be posted (does the build service have Contribute to pull requests?)'),
     );
@@ -238,6 +259,7 @@ module.exports = {
   checkArgs,
   accessToken,
   childEnv,
+  bicepEnv,
   issueCommands,
   completion,
   run,

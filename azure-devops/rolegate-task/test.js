@@ -68,6 +68,19 @@ test('tokens never reach the check, and reach publish only by env', () => {
   assert.strictEqual(task.accessToken({ ENDPOINT_AUTH_SYSTEMVSSCONNECTION: 'not json' }), '');
 });
 
+test('issues point at the Bicep line when there is one; the bicep input reaches rolegate', () => {
+  const report = { findings: [
+    { rule: 'RA006', name: 'hardcoded-principal', severity: 'error', message: 'm',
+      location: { file: 'main.json', line: 142, column: 13, bicep: { file: 'infra/main.bicep', line: 116, column: 5 } } },
+    { rule: 'RA007', name: 'principal-type-missing', severity: 'warning', message: 'w',
+      location: { file: 'main.json', line: 135, column: 5 } } ] };
+  const lines = task.issueCommands(report, 10, '/repo');
+  assert.ok(lines[0].includes(`sourcepath=${path.resolve('/repo', 'infra/main.bicep')};linenumber=116;columnnumber=5;`), lines[0]);
+  assert.ok(lines[1].includes('linenumber=135;'), lines[1]);
+  assert.strictEqual(task.bicepEnv({ INPUT_BICEP: 'off' }, { PATH: '/bin' }).ROLEGATE_BICEP, 'off');
+  assert.ok(!('ROLEGATE_BICEP' in task.bicepEnv({ INPUT_BICEP: 'auto' }, { ROLEGATE_BICEP: 'x' })));
+});
+
 test('binary resolution: input, bundled, PATH', () => {
   assert.strictEqual(task.resolveBinary({ INPUT_ROLEGATEPATH: '/opt/rolegate' }, '/t', 'linux', 'x64', () => true), '/opt/rolegate');
   assert.strictEqual(task.resolveBinary({}, '/t', 'linux', 'x64', () => true), path.join('/t', 'bin', 'linux-x64', 'rolegate'));
@@ -160,6 +173,8 @@ if (process.platform !== 'win32') {
       assert.strictEqual(publish.length, 1);
       assert.strictEqual(publish[0].token, 'tok-secret');
       assert.ok(!publish[0].args.some((a) => a.includes('tok-secret')));
+      // The task prints its own ##vso lines: publish must not print a second set.
+      assert.ok(publish[0].args.includes('--no-logging-commands'));
       assert.ok(pr.calls.filter((c) => c.args[0] !== 'publish' || c.args[1] === '--help').every((c) => c.token === null));
       assert.ok(!pr.lines.some((l) => l.includes('tok-secret')));
       const noPublish = runStub(dir, stub, { STUB_EXIT: '1', INPUT_COMMENT: 'true', SYSTEM_PULLREQUEST_PULLREQUESTID: '42' });

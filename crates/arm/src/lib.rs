@@ -12,7 +12,7 @@ pub mod source;
 pub mod value;
 
 pub use context::{DeploymentContext, TargetScope};
-pub use source::{Document, LoadError, Location};
+pub use source::{Document, LoadError, Location, SourcePosition};
 pub use value::{Origin, ResourceRef, Unknown, Value};
 pub mod discover;
 pub mod eval;

@@ -22,6 +22,27 @@ pub struct Location {
     pub column: u32,
     /// RFC 6901 JSON pointer of the value inside the file (`""` is the root).
     pub pointer: String,
+    /// For a template compiled from Bicep: the Bicep line that produced this value (set from the
+    /// `rolegate-bicep` source map), in the file the author edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bicep: Option<SourcePosition>,
+}
+
+/// A position in a source file a JSON value was compiled from (a `.bicep` file).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct SourcePosition {
+    /// The file as the user would type it.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl fmt::Display for SourcePosition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
 }
 
 impl fmt::Display for Location {
@@ -57,6 +78,7 @@ impl LoadError {
                 line: *line,
                 column: *column,
                 pointer: String::new(),
+                bicep: None,
             }),
             _ => None,
         }
@@ -157,6 +179,7 @@ impl Document {
             line,
             column,
             pointer: pointer.to_string(),
+            bicep: None,
         }
     }
 
@@ -171,8 +194,13 @@ pub fn escape_pointer_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn unescape_pointer_segment(segment: &str) -> String {
-    segment.replace("~1", "/").replace("~0", "~")
+fn unescape_pointer_segment(segment: &str) -> std::borrow::Cow<'_, str> {
+    // Most segments hold no `~`: no copy (locating every value of a template walks many).
+    if segment.contains('~') {
+        std::borrow::Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(segment)
+    }
 }
 
 /// Byte offsets of line starts, for offset → (line, column).

@@ -16,16 +16,23 @@ pub fn options(parameters: &ParameterArgs, context: &ContextArgs) -> anyhow::Res
         .iter()
         .map(|p| arm::params::parse_override(p).map_err(anyhow::Error::from))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    if let Some(hint) = parameters
-        .parameter_files
-        .iter()
-        .find_map(|f| bicep_source_hint(f))
-    {
-        bail!("{hint}");
+    // `-p x.bicepparam` is compiled (`bicep build-params`) when a Bicep compiler is on PATH.
+    let mut parameter_files = Vec::with_capacity(parameters.parameter_files.len());
+    for file in &parameters.parameter_files {
+        if crate::bicep::is_bicepparam(file) {
+            parameter_files.push(crate::bicep::compile_parameters(file)?);
+        } else if crate::bicep::is_bicep(file) {
+            bail!(
+                "{}: this is a Bicep template, not a parameters file; pass it as PATH",
+                file.display()
+            );
+        } else {
+            parameter_files.push(file.clone());
+        }
     }
     Ok(ExpandOptions {
         context: context.to_context(),
-        parameter_files: parameters.parameter_files.clone(),
+        parameter_files,
         overrides,
         ..ExpandOptions::default()
     })
@@ -63,16 +70,57 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
         let meta =
             std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
         if !meta.is_dir() {
-            if let Some(hint) = bicep_source_hint(path) {
-                bail!("{hint}");
+            if crate::bicep::is_bicepparam(path) {
+                bail!(
+                    "{}: this is a Bicep parameters file; pass the template it is for as PATH and this file with -p",
+                    path.display()
+                );
             }
+            // A `.bicep` file is compiled through the Bicep CLI (bad input when there is none).
+            let template = if crate::bicep::is_bicep(path) {
+                crate::bicep::compile_template(path)?
+            } else {
+                path.clone()
+            };
             out.push(TemplateInput {
-                template: path.clone(),
+                template,
                 parameter_files: Vec::new(),
             });
             continue;
         }
-        let found = arm::discover::find_templates(path);
+        let mut found = arm::discover::find_templates(path);
+        // `.bicep` entry points without their compiled JSON beside them (a `.bicep` whose JSON
+        // is there is checked once, through the JSON).
+        let uncompiled = crate::bicep::uncompiled_entry_points(path);
+        if !uncompiled.is_empty() {
+            if crate::bicep::compiler_available() {
+                for source in &uncompiled {
+                    found.push(TemplateInput {
+                        template: crate::bicep::compile_template(source)?,
+                        parameter_files: Vec::new(),
+                    });
+                }
+            } else if found.is_empty() {
+                bail!(
+                    "{}: no ARM template found in this directory, and no Bicep compiler on PATH to compile its Bicep files ({}): install the Bicep CLI, or run `bicep build` and check the JSON",
+                    path.display(),
+                    uncompiled
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            } else {
+                eprintln!(
+                    "note: not checked, no Bicep compiler on PATH: {} (install the Bicep CLI, or commit the JSON `bicep build` writes)",
+                    uncompiled
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
         if found.is_empty() {
             bail!(
                 "{}: no ARM template found in this directory",
@@ -82,31 +130,6 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
         out.extend(found);
     }
     Ok(out)
-}
-
-/// A `.bicep` / `.bicepparam` file given as a template: say what to pass instead (rolegate reads
-/// the ARM JSON Bicep compiles to; there is no Bicep compiler in the gate).
-fn bicep_source_hint(path: &std::path::Path) -> Option<String> {
-    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-    let shown = path.display();
-    match extension.as_str() {
-        "bicep" => {
-            let output = path.with_extension("json");
-            let present = if output.is_file() {
-                format!(" ({} is there already)", output.display())
-            } else {
-                String::new()
-            };
-            Some(format!(
-                "{shown}: this is Bicep source; rolegate checks the ARM JSON it compiles to: run `bicep build {shown}` (or `az bicep build --file {shown}`) and pass {}{present}",
-                output.display()
-            ))
-        }
-        "bicepparam" => Some(format!(
-            "{shown}: this is a Bicep parameters file; run `bicep build-params {shown}` (or `az bicep build-params --file {shown}`) and pass the JSON it writes with -p"
-        )),
-        _ => None,
-    }
 }
 
 /// Expands every input in parallel, keeping argument order; `options.parameter_files` (the `-p`
@@ -129,8 +152,31 @@ pub fn expand(
             }
         }
     }
-    arm::discover::expand_all(inputs, options)
+    // Templates compiled from Bicep in this run are expanded from memory, the rest from disk.
+    let (compiled, on_disk): (Vec<_>, Vec<_>) = inputs
+        .iter()
+        .enumerate()
+        .partition(|(_, i)| crate::bicep::compiled_document(&i.template).is_some());
+    let disk_inputs: Vec<TemplateInput> = on_disk.iter().map(|(_, i)| (*i).clone()).collect();
+    let mut results: Vec<Option<Result<DeploymentPlan, arm::ExpandError>>> =
+        (0..inputs.len()).map(|_| None).collect();
+    for ((index, _), result) in on_disk
+        .iter()
+        .zip(arm::discover::expand_all(&disk_inputs, options))
+    {
+        results[*index] = Some(result);
+    }
+    for (index, input) in compiled {
+        if let Some(document) = crate::bicep::compiled_document(&input.template) {
+            let mut opts = options.clone();
+            opts.parameter_files
+                .extend(input.parameter_files.iter().cloned());
+            results[index] = Some(arm::expand_document(document, &opts));
+        }
+    }
+    results
         .into_iter()
+        .flatten()
         .map(|result| {
             result.map_err(|e| {
                 let text = e.to_string();

@@ -3,6 +3,7 @@
 //! and tests drive the same pipeline through these modules.
 
 pub mod args;
+pub mod bicep;
 pub mod commands;
 pub mod inputs;
 

@@ -21,6 +21,8 @@ fn rolegate(args: &[&str]) -> Output {
         .env_remove("BUILD_SOURCEVERSION")
         .env_remove("CI_COMMIT_SHA")
         .env("NO_COLOR", "1")
+        // A Bicep compiler on the machine running the tests must not change what they see.
+        .env("ROLEGATE_BICEP", "off")
         .output()
         .expect("the rolegate binary runs")
 }
@@ -51,14 +53,21 @@ fn example_dirs() -> Vec<String> {
     out
 }
 
-/// A rule that must be reported: (rule, file, [(pointer, line)] any of which is right, and the
-/// fields its `resource` context must have: `null` for a field that must be absent).
+/// A rule that must be reported: (rule, file, [(pointer, line, Bicep file and line)] any of which
+/// is right, and the fields its `resource` context must have: `null` for a field that must be
+/// absent).
 type ExpectedFinding = (
     String,
     String,
-    Vec<(String, u64)>,
+    Vec<(String, u64, Option<(String, u64)>)>,
     serde_json::Map<String, Value>,
 );
+
+/// `"bicep": {"file": "modules/x.bicep", "line": 10}` of an expected place.
+fn expected_bicep(v: &Value) -> Option<(String, u64)> {
+    let b = v.get("bicep")?;
+    Some((b["file"].as_str()?.to_string(), b["line"].as_u64()?))
+}
 
 struct Expected {
     verdict: String,
@@ -80,11 +89,13 @@ fn expected(dir: &str) -> Expected {
             let mut at = vec![(
                 f["pointer"].as_str().unwrap_or_default().to_string(),
                 f["line"].as_u64().unwrap_or_default(),
+                expected_bicep(f),
             )];
             for alt in f["also_at"].as_array().cloned().unwrap_or_default() {
                 at.push((
                     alt["pointer"].as_str().unwrap_or_default().to_string(),
                     alt["line"].as_u64().unwrap_or_default(),
+                    expected_bicep(&alt),
                 ));
             }
             (
@@ -185,9 +196,15 @@ fn check_example(dir: &str) -> Result<(), String> {
                     && f["location"]["file"]
                         .as_str()
                         .is_some_and(|p| p.ends_with(&format!("/{file}")) || p == file)
-                    && at.iter().any(|(pointer, line)| {
+                    && at.iter().any(|(pointer, line, bicep)| {
                         f["location"]["pointer"] == pointer.as_str()
                             && f["location"]["line"].as_u64() == Some(*line)
+                            // The Bicep line the author edits (the module's own file for a
+                            // module's resource).
+                            && bicep.as_ref().is_none_or(|(file, line)| {
+                                f["location"]["bicep"]["file"] == format!("{dir}/{file}").as_str()
+                                    && f["location"]["bicep"]["line"].as_u64() == Some(*line)
+                            })
                     })
             })
             .collect();
@@ -279,9 +296,19 @@ fn check_example(dir: &str) -> Result<(), String> {
     for (rule, file, at, resource) in &want.findings {
         let pointed = at
             .iter()
-            .any(|(_, line)| text.contains(&format!("{dir}/{file}:{line}:")));
+            .any(|(_, line, _)| text.contains(&format!("{dir}/{file}:{line}:")));
         if !text.contains(&format!("[{rule}]")) || !pointed {
             problems.push(format!("text output lacks {rule} at {file}:{at:?}"));
+        }
+        // A compiled template's finding leads with its Bicep line.
+        let at_bicep = at
+            .iter()
+            .filter_map(|(_, _, b)| b.as_ref())
+            .any(|(file, line)| text.contains(&format!("--> {dir}/{file}:{line}:")));
+        if at.iter().any(|(_, _, b)| b.is_some()) && !at_bicep {
+            problems.push(format!(
+                "text output does not point {rule} at its Bicep line"
+            ));
         }
         if let Some(module) = resource.get("module").and_then(Value::as_str) {
             if !text.contains(&format!(" in module '{module}')")) {

@@ -75,6 +75,7 @@ impl DraftGrant {
                     line: 1,
                     column: 1,
                     pointer: String::new(),
+                    bicep: None,
                 },
                 explicit: false,
             }

@@ -45,6 +45,7 @@ impl Ctx<'_> {
             line: pos.line.max(1),
             column: pos.column.max(1),
             pointer: self.index.pointer_at(pos),
+            bicep: None,
         }
     }
 
@@ -59,6 +60,7 @@ impl Ctx<'_> {
             line: pos.line.max(1),
             column: pos.column.max(1),
             pointer: pointer.to_owned(),
+            bicep: None,
         }
     }
 
@@ -188,6 +190,7 @@ fn yaml_diagnostic(file: &str, error: &serde_saphyr::Error) -> Diagnostic {
             line: pos.line.max(1),
             column: pos.column.max(1),
             pointer: String::new(),
+            bicep: None,
         },
         kind: DiagnosticKind::Syntax,
         message: format!("invalid YAML: {message}"),
@@ -624,6 +627,7 @@ pub(crate) fn builtin_fallback() -> Policy {
         line: 1,
         column: 1,
         pointer: String::new(),
+        bicep: None,
     };
     let setting = |value| Setting {
         value,

@@ -139,9 +139,14 @@ fn failing_rules(findings: &[&Finding], rules: &[RuleInfo], report: &Report) -> 
 }
 
 fn describe(finding: &Finding) -> String {
+    // The Bicep line first when there is one (the file the author edits).
+    let at = match &finding.location.bicep {
+        Some(bicep) => format!("{bicep} (compiled: {})", finding.location),
+        None => finding.location.to_string(),
+    };
     let mut s = format!(
         "{}: {} [{}] {}",
-        finding.location,
+        at,
         severity_name(finding.severity),
         finding.rule,
         finding.message

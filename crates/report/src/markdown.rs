@@ -24,6 +24,9 @@ pub struct MarkdownOptions {
     pub full_report: Option<String>,
     /// Include the Mermaid graph.
     pub graph: bool,
+    /// Base URL of the source tree at the checked commit (e.g.
+    /// `https://github.com/o/r/blob/<sha>/`): locations become links to their line.
+    pub source_link: Option<String>,
 }
 
 impl Default for MarkdownOptions {
@@ -32,6 +35,7 @@ impl Default for MarkdownOptions {
             max_chars: GITHUB_COMMENT_LIMIT - 1_536,
             full_report: None,
             graph: true,
+            source_link: None,
         }
     }
 }
@@ -54,7 +58,7 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     let items: Vec<String> = report
         .findings
         .iter()
-        .map(|f| finding_item(f, report.fail_on))
+        .map(|f| finding_item(f, report.fail_on, options.source_link.as_deref()))
         .collect();
 
     // Priority when space runs out: header, table rows, (small) graph, findings.
@@ -212,7 +216,7 @@ fn table_row(g: &crate::model::GrantRow) -> String {
     )
 }
 
-fn finding_item(f: &Finding, fail_on: Severity) -> String {
+fn finding_item(f: &Finding, fail_on: Severity, link: Option<&str>) -> String {
     let icon = if f.suppressed.is_some() {
         "🔕"
     } else if fails(f, fail_on) {
@@ -223,11 +227,11 @@ fn finding_item(f: &Finding, fail_on: Severity) -> String {
         "⚠️"
     };
     let mut out = format!(
-        "- {icon} **{}** `{}`: {}\n  <br>`{}`",
+        "- {icon} **{}** `{}`: {}\n  <br>{}",
         f.rule,
         f.name,
         text(&f.message),
-        inline(&f.location.to_string())
+        location_link(&f.location, link)
     );
     if let Some(resource) = &f.resource {
         let _ = write!(out, " in {}", text(&resource.describe()));
@@ -235,15 +239,23 @@ fn finding_item(f: &Finding, fail_on: Severity) -> String {
     for label in &f.labels {
         let _ = write!(
             out,
-            " · {} `{}`",
+            " · {} {}",
             text(&label.message),
-            inline(&label.location.to_string())
+            location_link(&label.location, link)
         );
     }
     if let Some(fix) = &f.fix {
         let _ = write!(out, "\n  <br>**Fix:** {}", text(fix));
     }
-    if let Some(s) = &f.suppressed {
+    if let Some(s) = f.suppressed.as_ref().filter(|s| s.directive.is_some()) {
+        let _ = write!(
+            out,
+            "\n  <br>Suppressed in the source by `#disable-next-line {}` at {}: {}",
+            inline(s.directive.as_deref().unwrap_or_default()),
+            location_link(&s.location, link),
+            text(&s.reason)
+        );
+    } else if let Some(s) = &f.suppressed {
         let _ = write!(
             out,
             "\n  <br>Suppressed by an exception: {} (owner {}, expires {})",
@@ -254,6 +266,27 @@ fn finding_item(f: &Finding, fail_on: Severity) -> String {
     }
     out.push('\n');
     out
+}
+
+/// `` `main.bicep:41:5` `` (the Bicep line for a compiled template; the JSON location follows when
+/// there is one), a link to the line when the source tree's URL is known.
+fn location_link(location: &arm::Location, link: Option<&str>) -> String {
+    let shown = crate::source::edited_location(location);
+    let code = format!("`{}`", inline(&shown.to_string()));
+    let linked = match link {
+        Some(base) if !shown.file.starts_with('/') => format!(
+            "[{code}]({}/{}#L{})",
+            base.trim_end_matches('/'),
+            shown.file.trim_start_matches("./").replace(' ', "%20"),
+            shown.line
+        ),
+        _ => code,
+    };
+    if location.bicep.is_some() {
+        format!("{linked} (compiled: `{}`)", inline(&location.to_string()))
+    } else {
+        linked
+    }
 }
 
 fn mermaid(report: &Report) -> String {

@@ -625,6 +625,7 @@ mod tests {
                 line: 1,
                 column: 1,
                 pointer: "/resources/0".into(),
+                bicep: None,
             },
             labels: vec![],
             fix: None,
@@ -650,6 +651,7 @@ mod tests {
             owner: "team".into(),
             expires: "2999-01-01".into(),
             location: f.location.clone(),
+            directive: None,
         });
         assert_eq!(Verdict::decide(&[f], Severity::Error), Verdict::Pass);
     }
@@ -678,6 +680,7 @@ mod tests {
                 line: 3,
                 column: 5,
                 pointer: "/resources/1".into(),
+                bicep: None,
             }),
             verdict: RowVerdict::Pass,
             rules: vec![],

@@ -107,7 +107,10 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(fix) = &finding.fix {
         message.push_str(&format!(" Fix: {fix}"));
     }
-    let mut location = json!({ "physicalLocation": physical(&finding.location) });
+    // Bicep first, so code scanning annotates the line the author edits; the compiled JSON is a
+    // related location.
+    let primary = crate::source::edited_location(&finding.location);
+    let mut location = json!({ "physicalLocation": physical(&primary) });
     let mut logical = Vec::new();
     if !finding.location.pointer.is_empty() {
         logical.push(json!({
@@ -126,18 +129,25 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if !logical.is_empty() {
         location["logicalLocations"] = json!(logical);
     }
-    let related: Vec<Value> = finding
+    let mut related: Vec<Value> = finding
         .labels
         .iter()
         .enumerate()
         .map(|(i, label)| {
             json!({
                 "id": i + 1,
-                "physicalLocation": physical(&label.location),
+                "physicalLocation": physical(&crate::source::edited_location(&label.location)),
                 "message": { "text": label.message },
             })
         })
         .collect();
+    if finding.location.bicep.is_some() {
+        related.push(json!({
+            "id": related.len() + 1,
+            "physicalLocation": physical(&finding.location),
+            "message": { "text": format!("compiled JSON: {}", finding.location.pointer) },
+        }));
+    }
     // Stable across line moves: rule, file and JSON path, not line numbers.
     let fingerprint = sha256_hex(
         format!(
@@ -159,7 +169,18 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if !related.is_empty() {
         out["relatedLocations"] = json!(related);
     }
-    if let Some(s) = &finding.suppressed {
+    if let Some(s) = finding
+        .suppressed
+        .as_ref()
+        .filter(|s| s.directive.is_some())
+    {
+        out["suppressions"] = json!([{
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": s.reason,
+            "location": { "physicalLocation": physical(&crate::source::edited_location(&s.location)) },
+        }]);
+    } else if let Some(s) = &finding.suppressed {
         out["suppressions"] = json!([{
             "kind": "external",
             "status": "accepted",

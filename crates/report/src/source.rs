@@ -229,6 +229,24 @@ fn mask_assignments(line: &str) -> String {
     replace_spans(line, &spans)
 }
 
+/// The Bicep position of a location (a compiled template's value), as a location of its own so
+/// snippets and links read the `.bicep` file; `None` when the location has none.
+pub fn bicep_location(location: &arm::Location) -> Option<arm::Location> {
+    let bicep = location.bicep.as_ref()?;
+    Some(arm::Location {
+        file: bicep.file.clone(),
+        line: bicep.line,
+        column: bicep.column,
+        pointer: String::new(),
+        bicep: None,
+    })
+}
+
+/// The location a reader edits: the Bicep position when there is one, else the JSON location.
+pub fn edited_location(location: &arm::Location) -> arm::Location {
+    bicep_location(location).unwrap_or_else(|| location.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

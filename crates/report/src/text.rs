@@ -80,9 +80,11 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceCache, st
         .resource
         .as_ref()
         .map(|r| format!(" ({})", r.describe()));
+    // A compiled template's finding points at the Bicep line first; the JSON follows.
+    let bicep = crate::source::bicep_location(&finding.location);
     snippet(
         out,
-        &finding.location,
+        bicep.as_ref().unwrap_or(&finding.location),
         within.as_deref().unwrap_or_default(),
         &finding.name,
         "-->",
@@ -92,10 +94,19 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceCache, st
         finding.severity,
         secret,
     );
+    if bicep.is_some() {
+        let _ = writeln!(
+            out,
+            "{pad} {} compiled: {}",
+            style.gutter("="),
+            finding.location
+        );
+    }
     for label in &finding.labels {
+        let bicep = crate::source::bicep_location(&label.location);
         snippet(
             out,
-            &label.location,
+            bicep.as_ref().unwrap_or(&label.location),
             "",
             &label.message,
             ":::",
@@ -109,7 +120,20 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceCache, st
     if let Some(fix) = &finding.fix {
         let _ = writeln!(out, "{pad} {} fix: {fix}", style.gutter("="));
     }
-    if let Some(s) = &finding.suppressed {
+    if let Some(s) = finding
+        .suppressed
+        .as_ref()
+        .filter(|s| s.directive.is_some())
+    {
+        let _ = writeln!(
+            out,
+            "{pad} {} note: suppressed by `#disable-next-line {}` at {}: {}",
+            style.gutter("="),
+            s.directive.as_deref().unwrap_or_default(),
+            s.location,
+            s.reason
+        );
+    } else if let Some(s) = &finding.suppressed {
         let _ = writeln!(
             out,
             "{pad} {} note: suppressed by the exception at {} (owner {}, expires {}): {}",

@@ -37,6 +37,7 @@ fn loc(file: &str, line: u32, column: u32, pointer: &str) -> Location {
         line,
         column,
         pointer: pointer.into(),
+        bicep: None,
     }
 }
 
@@ -100,6 +101,7 @@ fn findings() -> Vec<Finding> {
                 owner: "payments-team".into(),
                 expires: "2099-12-31".into(),
                 location: loc(POLICY, 9, 5, "/exceptions/0"),
+                directive: None,
             }),
             resource: None,
         },
@@ -541,4 +543,119 @@ fn no_output_contains_the_secret_in_the_template() {
     // The snippet still shows the line, masked.
     let t = text::render(&r, &sources(), TextOptions::default());
     assert!(t.contains(r#""connectionString": "****""#), "{t}");
+}
+
+/// The fixture with its findings compiled from Bicep: RA003 in a module file, MI004 silenced in
+/// the source by `#disable-next-line`.
+fn bicep_fixture() -> Report {
+    let mut r = fixture(Severity::Error);
+    for f in &mut r.findings {
+        let (file, line) = match f.rule.as_str() {
+            "RA003" => ("examples/x/modules/grant.bicep", 10),
+            _ => ("examples/x/main.bicep", 41),
+        };
+        f.location.bicep = Some(arm::SourcePosition {
+            file: file.into(),
+            line,
+            column: 3,
+        });
+        if f.rule == "MI004" {
+            f.suppressed = Some(Suppression {
+                reason: "migrating next sprint".into(),
+                owner: String::new(),
+                expires: String::new(),
+                location: Location {
+                    bicep: Some(arm::SourcePosition {
+                        file: "examples/x/main.bicep".into(),
+                        line: 40,
+                        column: 1,
+                    }),
+                    ..loc("examples/x/main.bicep", 40, 1, "")
+                },
+                directive: Some("rolegate-MI004".into()),
+            });
+        }
+    }
+    r
+}
+
+#[test]
+fn bicep_locations_lead_in_every_format() {
+    let r = bicep_fixture();
+    // JSON: `location.bicep` and `suppressed.directive`, valid against the schema.
+    let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json::render(&r)).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let ra003 = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "RA003")
+        .unwrap();
+    assert_eq!(
+        ra003["location"]["bicep"],
+        serde_json::json!({"file": "examples/x/modules/grant.bicep", "line": 10, "column": 3})
+    );
+    let mut bad = value.clone();
+    bad["findings"][0]["location"]["bicep"] = serde_json::json!({"file": "main.bicep"});
+    assert!(!validator.is_valid(&bad), "a Bicep position needs its line");
+
+    // Text: the Bicep line first, the compiled JSON after it; the inline suppression named.
+    let out = text::render(&r, &SourceCache::new(), TextOptions::default());
+    assert!(
+        out.contains("--> examples/x/modules/grant.bicep:10:3")
+            && out.contains(&format!("= compiled: {TEMPLATE}:41:7")),
+        "{out}"
+    );
+    assert!(
+        out.contains("suppressed by `#disable-next-line rolegate-MI004` at examples/x/main.bicep:40:1: migrating next sprint"),
+        "{out}"
+    );
+
+    // SARIF: Bicep is the primary physical location, the JSON a related one.
+    let log = sarif::to_value(&r);
+    let result = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["ruleId"] == "RA003")
+        .unwrap();
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "examples/x/modules/grant.bicep"
+    );
+    assert!(result["relatedLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(
+            |l| l["physicalLocation"]["artifactLocation"]["uri"] == TEMPLATE
+                && l["physicalLocation"]["region"]["startLine"] == 41
+        ));
+    let suppressed = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["ruleId"] == "MI004")
+        .unwrap();
+    assert_eq!(suppressed["suppressions"][0]["kind"], "inSource");
+
+    // Markdown: links to the Bicep line when the source tree's URL is known.
+    let options = MarkdownOptions {
+        source_link: Some("https://github.com/o/r/blob/abc".into()),
+        ..MarkdownOptions::default()
+    };
+    let md = markdown::render(&r, &options);
+    assert!(
+        md.contains("[`examples/x/modules/grant.bicep:10:3`](https://github.com/o/r/blob/abc/examples/x/modules/grant.bicep#L10)"),
+        "{md}"
+    );
+    assert!(md.contains("Suppressed in the source by `#disable-next-line rolegate-MI004`"));
 }

@@ -148,7 +148,9 @@ pub fn check(
 }
 
 /// The severity a rule runs at under this policy, or `None` when it is off.
-fn severity_for(policy: &Policy, rule: &RuleMeta) -> Option<Severity> {
+/// The severity `policy` gives `rule` (`None`: turned off). For rules a caller raises outside the
+/// access model, such as EV005 (unused inline suppression, found by reading the Bicep source).
+pub fn severity_for(policy: &Policy, rule: &RuleMeta) -> Option<Severity> {
     let default = match rule.default_severity {
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
@@ -187,6 +189,7 @@ fn apply_exceptions(policy: &Policy, options: &CheckOptions<'_>, findings: &mut 
                 owner: e.owner.clone(),
                 expires: e.expires.to_string(),
                 location: e.location.clone(),
+                directive: None,
             });
             continue;
         }
@@ -351,7 +354,13 @@ mod tests {
     #[test]
     fn every_registered_rule_has_a_check() {
         let ids: Vec<&str> = checks().iter().map(|(r, _)| r.id).collect();
-        let registered: Vec<&str> = crate::registry().iter().map(|r| r.id).collect();
+        // EV005 is raised by the caller that reads the Bicep source, not from the access model.
+        let raised_elsewhere = [crate::evaluation::unused_suppression::RULE.id];
+        let registered: Vec<&str> = crate::registry()
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| !raised_elsewhere.contains(id))
+            .collect();
         assert_eq!(ids, registered);
     }
 

@@ -195,6 +195,12 @@ pub struct Suppression {
     pub owner: String,
     /// ISO date (`YYYY-MM-DD`) after which the exception stops applying.
     pub expires: String,
-    /// Where the exception is declared in the policy file.
+    /// Where the exception is declared in the policy file (for an inline suppression: the
+    /// directive in the `.bicep` file).
     pub location: Location,
+    /// For an inline suppression in Bicep source, the code of its directive (`#disable-next-line
+    /// rolegate-RA008` gives `rolegate-RA008`); `owner` and `expires` are then empty. Absent for
+    /// policy exceptions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directive: Option<String>,
 }

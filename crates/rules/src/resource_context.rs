@@ -205,6 +205,7 @@ mod tests {
                 line: 1,
                 column: 1,
                 pointer: pointer.into(),
+                bicep: None,
             },
         )
     }

@@ -25,6 +25,7 @@ pub fn loc(pointer: &str) -> Location {
         line: 1,
         column: 1,
         pointer: pointer.into(),
+        bicep: None,
     }
 }
 

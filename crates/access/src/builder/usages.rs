@@ -420,6 +420,7 @@ fn blank(kind: UsageKind) -> Usage {
             line: 0,
             column: 0,
             pointer: String::new(),
+            bicep: None,
         },
     }
 }

@@ -225,5 +225,6 @@ pub fn loc(file: &str, pointer: &str) -> Location {
         line: 1,
         column: 1,
         pointer: pointer.into(),
+        bicep: None,
     }
 }

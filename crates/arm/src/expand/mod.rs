@@ -293,6 +293,7 @@ impl<'o> Engine<'o> {
                 line: 1,
                 column: 1,
                 pointer: String::new(),
+                bicep: None,
             },
         })?;
         let t = Arc::new(Template::from_document(Arc::new(document))?);

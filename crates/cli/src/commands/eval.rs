@@ -2,8 +2,6 @@
 
 use std::io::Write;
 
-use arm::expand::expand_file;
-
 use crate::args::EvalArgs;
 use crate::commands::expand::report_diagnostics;
 use crate::inputs::options;
@@ -11,7 +9,7 @@ use crate::{EXIT_BAD_INPUT, EXIT_OK};
 
 pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
     let options = options(&args.parameters, &args.context)?;
-    let plan = match expand_file(&args.template, &options) {
+    let plan = match crate::bicep::expand_file(&args.template, &options)? {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("error: {e}");

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use arm::discover::{expand_all, find_templates};
-use arm::expand::{expand_file, ExpandOptions};
+use arm::expand::ExpandOptions;
 use arm::plan::{ConditionStatus, DeploymentPlan, DiagnosticLevel};
 use serde_json::{json, Value as Json};
 
@@ -43,7 +43,7 @@ pub fn run(args: ExpandArgs) -> anyhow::Result<u8> {
     if args.path.is_dir() {
         return run_directory(&args.path, &options, args.format);
     }
-    let plan = match expand_file(&args.path, &options) {
+    let plan = match crate::bicep::expand_file(&args.path, &options)? {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("error: {e}");

@@ -33,7 +33,7 @@ fn init(args: &PolicyInitArgs) -> anyhow::Result<u8> {
         );
     }
     let options = crate::inputs::options(&args.parameters, &args.context)?;
-    let plan = arm::expand_file(&args.template, &options)
+    let plan = crate::bicep::expand_file(&args.template, &options)?
         .map_err(|e| anyhow::anyhow!("{}: cannot expand: {e}", args.template.display()))?;
     let model = access::build(&plan, &access::RoleCatalogue::builtin());
     let draft = draft_from_model(

@@ -4,3 +4,4 @@ pub mod template_error;
 pub mod unresolved_call_target;
 pub mod unresolved_condition;
 pub mod unresolved_grant;
+pub mod unused_suppression;
