@@ -131,8 +131,9 @@ pub fn looks_secret(name: &str) -> bool {
 }
 
 /// The lower-case words of a name: split at `_`, `-`, `.`, spaces, digits, and lower-to-upper
-/// case changes (`sasToken` → `sas token`, `SASToken` → `sas token`).
-fn words(name: &str) -> Vec<String> {
+/// case changes (`sasToken` → `sas token`, `SASToken` → `sas token`). Also what RA006 reads a
+/// principal parameter's name and description with.
+pub fn words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut out: Vec<String> = Vec::new();
     let mut current = String::new();

@@ -474,10 +474,10 @@ fn inline_suppressions_silence_their_rule_on_the_next_line_and_unused_ones_warn(
         .expect("directive")
         + 1;
     assert_eq!(ev005["location"]["bicep"]["line"], directive_line);
-    // Still failing: RA007 is not suppressed; the suppressed ones are counted as such.
+    // Still failing: MI004 is not suppressed; the suppressed ones are counted as such.
     assert_eq!(report["verdict"], "fail");
     assert_eq!(report["summary"]["suppressed"], 2);
-    assert!(finding(&report, "RA007").get("suppressed").is_none());
+    assert!(finding(&report, "MI004").get("suppressed").is_none());
 
     let out = rolegate(&dir, &empty, &["check", "main.json"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -1,6 +1,6 @@
 //! RA006: a role assignment's principal is a literal GUID or a parameter.
 
-use access::PrincipalKind;
+use access::{Grant, PrincipalKind};
 
 use crate::context::{is_deployed, resource_words, user_identity_words, Cx};
 use crate::finding::Finding;
@@ -14,11 +14,25 @@ crate::declare_rule! {
     /// deployment (`reference(...).identity.principalId`, `wf.identity.principalId` in Bicep).
     /// Principals the policy lists as allowed external principals are not flagged.
     ///
+    /// What the principal is decides the message. Its `principalType` (`User`, `Group`,
+    /// `ForeignGroup`, `Device`), else the words of the parameter's name and description ("user",
+    /// "security group", "service principal", "application", "client", "resource provider";
+    /// "managed identity", "user-assigned", "identity") say whether it is a person, a group, an
+    /// external service principal such as a Microsoft first-party one, or a managed identity, or
+    /// one of several ("user/group/identity"). Only a principal that is nothing but a managed
+    /// identity (including `principalType: ServicePrincipal` with no other hint, or no hint at all)
+    /// gets the stale-grant message.
+    ///
     /// ## Why is this bad?
-    /// A copied principal id is a snapshot. When the workflow or identity is recreated it gets a
-    /// new principal id: the grant keeps pointing at a principal that no longer exists ("Identity
-    /// not found") and the new identity has no access. Nobody reviewing the template can tell
-    /// whose id the GUID is.
+    /// A copied managed-identity principal id is a snapshot. When the workflow or identity is
+    /// recreated it gets a new principal id: the grant keeps pointing at a principal that no longer
+    /// exists ("Identity not found") and the new identity has no access. Nobody reviewing the
+    /// template can tell whose id the GUID is.
+    ///
+    /// A user, group or external service principal does not go stale that way, but it is not an
+    /// identity of this deployment: the access it gets is outside what the gate can tie to a
+    /// workload. It is reported until the policy lists it in `external_principals` with a reason
+    /// (fail closed); a parameter whose value is a GUID is matched against that list too.
     ///
     /// ## Example
     /// ```json
@@ -52,6 +66,48 @@ pub enum PrincipalSource {
     Parameter(String),
 }
 
+/// What a principal given by literal or parameter is, from its `principalType` and the words of
+/// its parameter's name and description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PrincipalNature {
+    pub user: bool,
+    pub group: bool,
+    pub device: bool,
+    /// A service principal that is not a managed identity: an application registration, a
+    /// resource provider or another Microsoft first-party service.
+    pub service_principal: bool,
+    /// The words say it may be a managed identity (alone, it keeps the stale-grant wording).
+    pub managed_identity: bool,
+}
+
+impl PrincipalNature {
+    /// Nothing says it is other than a managed identity.
+    pub fn identity_like(&self) -> bool {
+        !(self.user || self.group || self.device || self.service_principal)
+    }
+
+    /// "a user", "a user or group", "a user, group or service principal".
+    fn words(&self) -> String {
+        let kinds: Vec<&str> = [
+            (self.user, "user"),
+            (self.group, "group"),
+            (self.device, "device"),
+            (self.service_principal, "external service principal"),
+            (self.managed_identity, "managed identity"),
+        ]
+        .into_iter()
+        .filter_map(|(on, w)| on.then_some(w))
+        .collect();
+        let list = match kinds.as_slice() {
+            [] => String::new(),
+            [one] => (*one).to_string(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        };
+        let article = if list.starts_with('e') { "an" } else { "a" };
+        format!("{article} {list}")
+    }
+}
+
 /// A grant whose principal does not come from an identity of this deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HardcodedPrincipal {
@@ -60,6 +116,8 @@ pub struct HardcodedPrincipal {
     /// The scope in words.
     pub scope: String,
     pub principal: PrincipalSource,
+    /// What the principal is, as far as the template says.
+    pub nature: PrincipalNature,
     /// An identity declared in this deployment that probably should be used, in words.
     pub declared_identity: Option<String>,
 }
@@ -70,6 +128,18 @@ impl Violation for HardcodedPrincipal {
     }
 
     fn message(&self) -> String {
+        if !self.nature.identity_like() {
+            let given = match &self.principal {
+                PrincipalSource::Literal(id) => format!("with the literal object id {id}"),
+                PrincipalSource::Parameter(p) => format!("given by parameter '{p}'"),
+            };
+            return format!(
+                "'{}' on {} is granted to {} {given}, which is not an identity of this deployment, and the policy does not list it as an allowed external principal",
+                self.role,
+                self.scope,
+                self.nature.words()
+            );
+        }
         let what = match &self.principal {
             PrincipalSource::Literal(id) => format!("the literal principal id {id}"),
             PrincipalSource::Parameter(p) => format!("the principal id from parameter '{p}'"),
@@ -81,6 +151,15 @@ impl Violation for HardcodedPrincipal {
     }
 
     fn fix(&self) -> Option<String> {
+        if !self.nature.identity_like() {
+            let instead = match &self.declared_identity {
+                Some(i) => format!("if a workload needs this access, grant it to {i} instead"),
+                None => "if a workload needs this access, grant it to the workload's own managed identity instead".to_string(),
+            };
+            return Some(format!(
+                "if this access is intended, list the principal's object id under `external_principals` in the policy with a reason; {instead}"
+            ));
+        }
         Some(match &self.declared_identity {
             Some(i) => format!("use the principal id of {i} (e.g. `reference(<identity id>).principalId`)"),
             None => "read the principal id from the identity resource (`reference(<identity id>).principalId`, or `<workload>.identity.principalId` in Bicep)".to_string(),
@@ -118,9 +197,6 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 let Some(id) = g.principal.id.clone() else {
                     continue;
                 };
-                if cx.policy.external_principal_allowed(&id).is_some() {
-                    continue;
-                }
                 PrincipalSource::Literal(id)
             }
             PrincipalKind::Parameter => {
@@ -128,10 +204,19 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             }
             _ => continue,
         };
+        // A parameter whose value is a known GUID is the same principal as that literal.
+        if g.principal
+            .id
+            .as_deref()
+            .is_some_and(|id| cx.policy.external_principal_allowed(id).is_some())
+        {
+            continue;
+        }
         let violation = HardcodedPrincipal {
             role: cx.role_name(g),
             scope: resource_words(&g.scope),
             principal,
+            nature: nature(cx, g),
             declared_identity: declared_identity.clone(),
         };
         out.push(
@@ -143,6 +228,83 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             .with_subject(cx.grant_subject(g)),
         );
     }
+}
+
+/// What the grant's principal is: its `principalType` when it names a non-identity type, else
+/// the words of its parameter's name and `metadata.description`.
+fn nature(cx: &Cx, g: &Grant) -> PrincipalNature {
+    let written = g
+        .principal_type
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.contains('{'));
+    let mut n = PrincipalNature::default();
+    match written.map(str::to_ascii_lowercase).as_deref() {
+        Some("user") => n.user = true,
+        Some("group" | "foreigngroup") => n.group = true,
+        Some("device") => n.device = true,
+        _ => {}
+    }
+    if !n.identity_like() {
+        return n;
+    }
+    let Some(parameter) = g.principal.parameter.as_deref() else {
+        return n;
+    };
+    let mut text = parameter.to_string();
+    if let Some(description) = parameter_description(cx, g, parameter) {
+        text.push(' ');
+        text.push_str(&description);
+    }
+    let words = access::secret_name::words(&text);
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
+    // "identity" alone, as in AVM's "(user/group/identity)", may be a managed identity; "your
+    // Azure AD user identity" is a person.
+    let lower = text.to_lowercase().replace("user identity", "");
+    n.managed_identity = pair("managed", "identity")
+        || pair("user", "assigned")
+        || pair("system", "assigned")
+        || has("msi")
+        || lower.contains("identit");
+    // Not a bare "app": `functionAppPrincipalId` is a function app's managed identity.
+    n.service_principal = pair("service", "principal")
+        || pair("resource", "provider")
+        || pair("first", "party")
+        || pair("ad", "app")
+        || pair("aad", "app")
+        || ["spn", "sp", "application", "client"]
+            .iter()
+            .any(|w| has(w));
+    // `principalType: ServicePrincipal` rules out a user or group, whatever the words say.
+    if written.is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal")) {
+        return n;
+    }
+    n.user = words.iter().enumerate().any(|(i, w)| {
+        ["user", "users", "developer", "developers", "upn"].contains(&w.as_str())
+            && words.get(i + 1).is_none_or(|next| next != "assigned")
+    });
+    n.group = words.iter().enumerate().any(|(i, w)| {
+        (w == "group" || w == "groups")
+            && !i
+                .checked_sub(1)
+                .and_then(|p| words.get(p))
+                .is_some_and(|p| p == "resource" || p == "management")
+    });
+    n
+}
+
+/// The `metadata.description` of the parameter named `name`, as declared in the deployment that
+/// declares the grant (else any deployment of its plan).
+fn parameter_description(cx: &Cx, g: &Grant, name: &str) -> Option<String> {
+    let plan = cx.plans.get(g.source)?;
+    let parameter = plan
+        .parameters
+        .iter()
+        .find(|p| p.name == name && p.deployment == g.deployment)
+        .or_else(|| plan.parameters.iter().find(|p| p.name == name))?;
+    cx.declared_at(&parameter.location, "/metadata/description")
+        .and_then(|d| d.as_str().map(str::to_string))
 }
 
 #[cfg(test)]
@@ -178,6 +340,45 @@ mod tests {
         m.grants.push(grant(BLOB_CONTRIBUTOR, RG, p));
         let f = run_rule(&m, &default_policy(), check);
         assert!(f[0].message.contains("parameter 'principalId'"));
+    }
+
+    #[test]
+    fn a_user_or_group_by_principal_type_is_not_called_a_recreated_identity() {
+        let mut m = model();
+        for t in ["User", "Group"] {
+            let mut g = grant(BLOB_CONTRIBUTOR, RG, external_principal(GUID));
+            g.principal_type = Some(t.into());
+            m.grants.push(g);
+        }
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 2);
+        assert!(f[0]
+            .message
+            .contains("granted to a user with the literal object id"));
+        assert!(f[1]
+            .message
+            .contains("granted to a group with the literal object id"));
+        for x in &f {
+            assert!(!x.message.contains("recreated"), "{}", x.message);
+            assert!(x
+                .fix
+                .as_deref()
+                .unwrap_or_default()
+                .contains("external_principals"));
+        }
+    }
+
+    #[test]
+    fn a_service_principal_typed_grant_keeps_the_stale_identity_wording() {
+        let mut m = model();
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, external_principal(GUID)));
+        let f = run_rule(&m, &default_policy(), check);
+        assert!(
+            f[0].message.contains("grant goes stale"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

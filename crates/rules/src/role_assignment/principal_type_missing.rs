@@ -10,9 +10,10 @@ use crate::violation::Violation;
 crate::declare_rule! {
     /// ## What it does
     /// Flags a role assignment to a managed identity (system- or user-assigned, from this
-    /// deployment) that does not set `principalType: 'ServicePrincipal'`, or sets another type. A
-    /// principal written as a literal GUID or a parameter is flagged too when `principalType` is
-    /// absent, since nothing in the template shows it is not a freshly created identity. Cosmos DB
+    /// deployment, or a module output that is one) that does not set
+    /// `principalType: 'ServicePrincipal'`, or sets another type. A principal written as a literal
+    /// GUID or given by a parameter is not judged: it exists before this deployment runs (or is
+    /// created by another one), so ARM finds it; RA006 reports where it comes from. Cosmos DB
     /// SQL role assignments (`sqlRoleAssignments`) have no `principalType` and are not judged; a
     /// `principalType` computed from a value known only at deployment is unknown, not missing, and
     /// is not flagged either. The identity of a resource this deployment does not create (an
@@ -84,8 +85,8 @@ impl Violation for PrincipalTypeMissing {
     }
 }
 
-/// Every grant to a managed identity without `principalType: ServicePrincipal`, and every grant to
-/// a literal or parameter principal with no `principalType`.
+/// Every grant to a managed identity created in this deployment without
+/// `principalType: ServicePrincipal`, and every grant to a managed identity with another type.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for g in &cx.model.grants {
         // Cosmos DB SQL role assignments have no `principalType` property at all.
@@ -103,8 +104,9 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => {
                 !actual.is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal"))
             }
-            PrincipalKind::External | PrincipalKind::Parameter => actual.is_none(),
-            PrincipalKind::Unresolved => false,
+            // PrincipalNotFound is a replication race of a principal created by this
+            // deployment; a literal or parameter principal exists already (RA006 judges it).
+            PrincipalKind::External | PrincipalKind::Parameter | PrincipalKind::Unresolved => false,
         };
         // An unevaluated expression (`{...}`) may well be right.
         if !flag || actual.is_some_and(|t| t.contains('{')) {
@@ -163,17 +165,27 @@ mod tests {
         g.principal_type = Some("User".into());
         m.grants.push(g);
         m.workloads.push(w);
+        let f = run_rule(&m, &default_policy(), check);
+        assert_eq!(f.len(), 2);
+        assert!(f[0].message.contains("has no principalType"));
+        assert!(f[1].message.contains("principalType 'User'"));
+    }
+
+    #[test]
+    fn silent_for_literal_and_parameter_principals_without_a_type() {
+        let mut m = model();
         let mut ext = grant(
             BLOB_CONTRIBUTOR,
             RG,
             external_principal("3f6c2b8e-9a41-4d7e-b5c0-8e2f1a7d4c93"),
         );
         ext.principal_type = None;
+        m.grants.push(ext.clone());
+        ext.principal.kind = PrincipalKind::Parameter;
+        ext.principal.id = None;
+        ext.principal.parameter = Some("principalId".into());
         m.grants.push(ext);
-        let f = run_rule(&m, &default_policy(), check);
-        assert_eq!(f.len(), 3);
-        assert!(f[0].message.contains("has no principalType"));
-        assert!(f[1].message.contains("principalType 'User'"));
+        assert!(run_rule(&m, &default_policy(), check).is_empty());
     }
 
     #[test]
