@@ -1,6 +1,6 @@
 //! MI001: a workload that must run under a managed identity has none.
 
-use access::IdentityProblem;
+use access::{IdentityProblem, ResourceId};
 use arm::Value;
 use policy::IdentityKind;
 
@@ -244,7 +244,11 @@ fn calls_nothing(cx: &Cx, w: &access::Workload) -> bool {
     {
         return false;
     }
-    let Some(resource) = cx.plan_resource(&w.id) else {
+    // The workflow's own declaration: templates checked together may declare workflows whose
+    // (placeholder) ids coincide.
+    let Some(resource) = cx.plans.iter().flat_map(|p| p.resources.iter()).find(|r| {
+        !r.existing && r.location.file == w.location.file && ResourceId::parse(&r.id) == w.id
+    }) else {
         return false;
     };
     let Some(definition) = resource.get("properties").and_then(|p| p.get("definition")) else {
