@@ -3,7 +3,7 @@
 # job summary, emits annotations for the first findings, and sets the step outputs. It never fails
 # the step itself: the action's last step ("Gate") does, after the summary and comment are written.
 #
-# Environment: INPUT_PATH, INPUT_POLICY, INPUT_PARAMETERS, INPUT_BICEP, INPUT_FORMAT, INPUT_FAIL_ON, INPUT_SARIF,
+# Environment: INPUT_PATH, INPUT_POLICY, INPUT_POLICY_REF, INPUT_PARAMETERS, INPUT_BICEP, INPUT_FORMAT, INPUT_FAIL_ON, INPUT_SARIF,
 # RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY. ROLEGATE (optional) overrides the binary.
 set -uo pipefail
 
@@ -43,6 +43,7 @@ read -r -a params <<< "$(printf '%s' "${INPUT_PARAMETERS:-}" | tr '\r\n' '  ')"
 args=(check "${paths[@]}")
 for p in "${params[@]}"; do args+=(-p "$p"); done
 [ -n "${INPUT_POLICY:-}" ] && args+=(--policy "$INPUT_POLICY")
+[ -n "${INPUT_POLICY_REF:-}" ] && args+=(--policy-ref "$INPUT_POLICY_REF")
 args+=(--format "${INPUT_FORMAT:-text}" --fail-on "${INPUT_FAIL_ON:-error}")
 args+=(--markdown "$md" --markdown-artifact "the job log" --json "$json")
 [ -n "${INPUT_SARIF:-}" ] && args+=(--sarif "$INPUT_SARIF")

@@ -3,7 +3,7 @@
 #
 # Environment: INSTALL (source|release|path), VERSION, ACTION_REF, ACTION_REPOSITORY, BIN_DIR,
 # GH_TOKEN (release downloads only; never printed), RUNNER_OS_NAME, RUNNER_ARCH_NAME,
-# GITHUB_ACTION_PATH, GITHUB_PATH.
+# GITHUB_ACTION_PATH, GITHUB_PATH, GITHUB_SERVER_URL (release downloads; default https://github.com).
 set -euo pipefail
 
 bin_dir="${BIN_DIR:?BIN_DIR is required}"
@@ -63,17 +63,26 @@ case "${INSTALL:-source}" in
     asset="rolegate-${version}-${target}.tar.gz"
     work="$RUNNER_TEMP/rolegate-download"
     rm -rf "$work" && mkdir -p "$work" "$bin_dir/bin"
-    # gh reads GH_TOKEN from the environment; the token is never on a command line.
-    if ! gh release download "$version" --repo "$repo" --dir "$work" \
-        --pattern "$asset" --pattern "$asset.sha256"; then
-      echo "::error title=rolegate::cannot download $asset from $repo release $version (is it published?); use install: source"
+    # The release workflow (.github/workflows/release.yml) attaches the archives and SHA256SUMS.
+    base="${GITHUB_SERVER_URL:-https://github.com}/$repo/releases/download/$version"
+    fetch() {
+      # The token goes in a header read from a file descriptor, never on a command line; curl does
+      # not send it on to the host a release download redirects to.
+      if [ -n "${GH_TOKEN:-}" ]; then
+        curl -fsSL --retry 3 --retry-delay 2 -H @<(printf 'Authorization: Bearer %s\n' "$GH_TOKEN") -o "$2" "$1"
+      else
+        curl -fsSL --retry 3 --retry-delay 2 -o "$2" "$1"
+      fi
+    }
+    if ! fetch "$base/$asset" "$work/$asset" || ! fetch "$base/SHA256SUMS" "$work/SHA256SUMS"; then
+      echo "::error title=rolegate::cannot download $asset and SHA256SUMS from $repo release $version (is it published?); use install: source"
       exit 2
     fi
-    # The .sha256 file holds "<hex>  <asset>"; compare the hex only, whatever the file name says.
-    want=$(cut -d' ' -f1 < "$work/$asset.sha256")
+    # SHA256SUMS holds "<hex>  <asset>" lines; the asset must be listed and match.
+    want=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1 }' "$work/SHA256SUMS")
     got=$( (sha256sum "$work/$asset" 2>/dev/null || shasum -a 256 "$work/$asset") | cut -d' ' -f1)
     if [ -z "$want" ] || [ "$want" != "$got" ]; then
-      echo "::error title=rolegate::checksum mismatch for $asset (expected $want, got $got)"
+      echo "::error title=rolegate::checksum mismatch for $asset (SHA256SUMS says '${want:-nothing}', the download is $got)"
       exit 2
     fi
     tar -xzf "$work/$asset" -C "$bin_dir/bin"

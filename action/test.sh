@@ -127,9 +127,17 @@ run_comment push EVENT_NAME=push
 expect_contains "$tmp/push.log" "has no pull request" push
 run_comment nopublish EVENT_NAME=pull_request HEAD_REPO=org/repo BASE_REPO=org/repo
 expect_contains "$tmp/nopublish.log" "no 'publish' command" nopublish
-run_comment publish EVENT_NAME=pull_request HEAD_REPO=org/repo BASE_REPO=org/repo STUB_PUBLISH=yes
+run_comment publish EVENT_NAME=pull_request HEAD_REPO=org/repo BASE_REPO=org/repo STUB_PUBLISH=yes \
+  JSON_REPORT="$tmp/pass.json" COMMENT_KEY=prod
 expect_contains "$tmp/publish.argv" "github" publish
 expect_contains "$tmp/publish.argv" "--markdown" publish
+expect_contains "$tmp/publish.argv" "--no-summary" publish
+expect_contains "$tmp/publish.argv" "prod" publish
+expect_contains "$tmp/fork.log" "workflow_run" fork
+# check.sh passes policy-ref through.
+run_check policyref 0 pass "$tmp/pass.json" INPUT_POLICY_REF=origin/main
+expect_contains "$tmp/policyref/argv" "--policy-ref" policyref
+expect_contains "$tmp/policyref/argv" "origin/main" policyref
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures action test(s) failed"

@@ -73,6 +73,8 @@ function checkArgs(env, outDir) {
   for (const p of getList(env, 'parameters')) args.push('-p', p);
   const policy = getInput(env, 'policy');
   if (policy) args.push('--policy', policy);
+  const policyRef = getInput(env, 'policyRef');
+  if (policyRef) args.push('--policy-ref', policyRef);
   const failOn = getInput(env, 'failOn') || 'error';
   args.push('--fail-on', failOn);
   const files = {
@@ -232,9 +234,14 @@ function publish(env, io, binary, cwd, files) {
     return;
   }
   // The token reaches rolegate only through its environment, never on a command line or in the log.
-  const args = ['publish', 'azure-devops', '--markdown', files.markdown, '--json', files.json];
+  // The task prints its own logging commands and completes the task itself.
+  const args = ['publish', 'azure-devops', '--markdown', files.markdown, '--json', files.json, '--no-logging-commands'];
+  const key = getInput(env, 'commentKey');
+  if (key) args.push('--comment-key', key);
   const posted = childProcess.spawnSync(binary, args, { cwd, env: childEnv(env, token), stdio: 'inherit' });
-  if (posted.status !== 0) {
+  // publish exits with the report's verdict (0 pass, 1 fail) and warns about what it could not
+  // post; 2 or a signal means it could not run.
+  if (posted.status !== 0 && posted.status !== 1) {
     log(
       command('task.logissue', { type: 'warning' }, 'rolegate: the PR comment could not be posted (does the build service have Contribute to pull requests?)'),
     );

@@ -173,6 +173,8 @@ if (process.platform !== 'win32') {
       assert.strictEqual(publish.length, 1);
       assert.strictEqual(publish[0].token, 'tok-secret');
       assert.ok(!publish[0].args.some((a) => a.includes('tok-secret')));
+      // The task prints its own ##vso lines: publish must not print a second set.
+      assert.ok(publish[0].args.includes('--no-logging-commands'));
       assert.ok(pr.calls.filter((c) => c.args[0] !== 'publish' || c.args[1] === '--help').every((c) => c.token === null));
       assert.ok(!pr.lines.some((l) => l.includes('tok-secret')));
       const noPublish = runStub(dir, stub, { STUB_EXIT: '1', INPUT_COMMENT: 'true', SYSTEM_PULLREQUEST_PULLREQUESTID: '42' });

@@ -131,9 +131,17 @@ pub struct ComputedIdentity {
 }
 
 impl IdentityAttachment {
-    /// True when the workload has any managed identity.
+    /// True when the workload has any managed identity (a user-assigned list only known at
+    /// deployment counts: the type asks for one).
     pub fn has_identity(&self) -> bool {
-        self.system_assigned || !self.user_assigned.is_empty()
+        self.system_assigned || !self.user_assigned.is_empty() || self.user_assigned_unresolved()
+    }
+
+    /// True when which user-assigned identities are attached is only known at deployment.
+    pub fn user_assigned_unresolved(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| matches!(p, IdentityProblem::UnresolvedUserAssigned { .. }))
     }
 
     /// True when `id` is one of the attached user-assigned identities (case-insensitive).
@@ -158,6 +166,9 @@ pub enum IdentityProblem {
     UserAssignedListEmpty,
     /// `userAssignedIdentities` is set but the type does not include `UserAssigned`.
     UserAssignedListIgnored,
+    /// `userAssignedIdentities` (the whole map) is only known at deployment, e.g.
+    /// `json(format('{{''{0}'': {{}}}}', resourceId(...)))` over a name built from `utcNow()`.
+    UnresolvedUserAssigned { depends_on: String },
 }
 
 /// A user-assigned managed identity.

@@ -25,13 +25,16 @@ pub enum Command {
     /// Expand a template (or every template in a directory) into a deployment plan.
     Expand(ExpandArgs),
     /// Judge templates against the least-privilege policy (exit 0 pass, 1 fail, 2 bad input).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Work with least-privilege policies: validate, show, locate, print the schema, write a starter.
     Policy(PolicyArgs),
     /// Print a rule's documentation (by id like RA002 or name like privileged-role); without one, list the rules.
     Explain(ExplainArgs),
     /// Show the access model: each workload's identities, grants (identity → role → scope) and usages.
     Plan(PlanArgs),
+    /// Post a report computed earlier (`check --json`) to the pull request: GitHub comment, check
+    /// run and job summary, or Azure DevOps thread, status and logging commands.
+    Publish(PublishArgs),
     /// Map every JSON value of a compiled template to the Bicep file, line and column that produced it.
     Sourcemap(SourcemapArgs),
 }
@@ -164,6 +167,70 @@ pub struct CheckArgs {
     /// Also write the audit evidence pack to FILE.
     #[arg(long, value_name = "FILE")]
     pub evidence: Option<PathBuf>,
+    /// Post the verdict to the pull request: `github`, `azure-devops`, or `auto` (GitHub Actions
+    /// or Azure Pipelines when detected, nothing elsewhere). Posting never changes the exit code.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub publish: Option<PublishTarget>,
+    /// The gate's name on the pull request: one comment, check run, thread and status per key
+    /// (several gates in one PR). Default: the templates' directory and the --policy file.
+    #[arg(long, value_name = "NAME")]
+    pub comment_key: Option<String>,
+    /// Judge by the policy as it is at this git ref (e.g. origin/main) instead of the working
+    /// tree, so a pull request cannot weaken the gate that judges it.
+    #[arg(long, value_name = "REF")]
+    pub policy_ref: Option<String>,
+}
+
+/// Where `check --publish` posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PublishTarget {
+    /// GitHub (GITHUB_* variables of GitHub Actions).
+    Github,
+    /// Azure DevOps (SYSTEM_* and BUILD_* variables of Azure Pipelines).
+    AzureDevops,
+    /// GitHub when GITHUB_ACTIONS is set, Azure DevOps when TF_BUILD is, else nothing.
+    Auto,
+}
+
+/// The service `rolegate publish` posts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PublishService {
+    /// GitHub: sticky comment, check run with annotations, job summary.
+    Github,
+    /// Azure DevOps: sticky PR thread, PR status, logging commands.
+    AzureDevops,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// `github` or `azure-devops`.
+    #[arg(value_enum)]
+    pub service: PublishService,
+    /// The JSON report (`check --json FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub json: PathBuf,
+    /// The Markdown report (`check --markdown FILE`); default: a summary made from the JSON.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// The gate's name on the pull request (see `check --comment-key`).
+    #[arg(long, value_name = "NAME")]
+    pub comment_key: Option<String>,
+    /// The pull request number (default: from the event payload / SYSTEM_PULLREQUEST_PULLREQUESTID).
+    #[arg(long, value_name = "N")]
+    pub pull_request: Option<u64>,
+    /// The pull request's head commit (default: from the event payload).
+    #[arg(long, value_name = "SHA")]
+    pub head_sha: Option<String>,
+    /// When the report was computed, UTC RFC 3339 (default: workflow_run.run_started_at of the
+    /// event, else the JSON file's modification time); an older run never overwrites a newer one.
+    #[arg(long, value_name = "TIME")]
+    pub run_time: Option<String>,
+    /// Do not write the GitHub job summary (the caller already did).
+    #[arg(long)]
+    pub no_summary: bool,
+    /// Do not print Azure Pipelines logging commands (the caller prints its own).
+    #[arg(long)]
+    pub no_logging_commands: bool,
 }
 
 #[derive(Debug, Args)]

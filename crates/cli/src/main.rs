@@ -24,10 +24,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => commands::eval::run(args),
         Command::Expand(args) => commands::expand::run(args),
-        Command::Check(args) => commands::check::run(args),
+        Command::Check(args) => commands::check::run(*args),
         Command::Policy(args) => commands::policy::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Plan(args) => commands::plan::run(args),
+        Command::Publish(args) => commands::publish::run(args),
         Command::Sourcemap(args) => commands::sourcemap::run(args),
     };
     // Compiled `.bicepparam` files may hold secrets: never leave them behind.

@@ -234,6 +234,13 @@ pub fn normalise_identity(identity: Option<&Value>, plan: WorkloadPlan) -> Ident
     }
     let listed: Vec<ResourceId> = match identity.get("userAssignedIdentities") {
         Some(Value::Object(o)) => o.keys().map(|k| ResourceId::parse(k)).collect(),
+        Some(Value::Unknown(u)) => {
+            // Not "none listed": which identities are attached is decided at deployment.
+            out.problems.push(IdentityProblem::UnresolvedUserAssigned {
+                depends_on: u.to_string(),
+            });
+            return finish_identity(out, plan);
+        }
         _ => Vec::new(),
     };
     if wants_user {
@@ -244,6 +251,11 @@ pub fn normalise_identity(identity: Option<&Value>, plan: WorkloadPlan) -> Ident
     } else if !listed.is_empty() {
         out.problems.push(IdentityProblem::UserAssignedListIgnored);
     }
+    finish_identity(out, plan)
+}
+
+/// The checks that need the whole identity: Consumption's one-identity limit.
+fn finish_identity(mut out: IdentityAttachment, plan: WorkloadPlan) -> IdentityAttachment {
     if plan == WorkloadPlan::Consumption {
         if out.system_assigned && !out.user_assigned.is_empty() {
             out.problems.push(IdentityProblem::ConsumptionBothKinds);

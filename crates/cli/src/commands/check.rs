@@ -18,9 +18,17 @@ use crate::args::{CheckArgs, FailOn, OutputFormat};
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let context = args.context.to_context();
     // An explicit policy first: a broken policy is bad input, reported before any template work.
-    let explicit = match args.policy.as_deref() {
-        Some(path) => Some((load_explicit_policy(path)?, path)),
-        None => None,
+    let policy_ref = args.policy_ref.as_deref();
+    if let Some(rev) = policy_ref {
+        crate::commands::policy_change::verify_ref(rev)?;
+    }
+    let explicit = match (args.policy.as_deref(), policy_ref) {
+        // --policy-ref: the policy file as it is at the ref (embedded ones have no history).
+        (Some(path), Some(rev)) if !path.to_string_lossy().starts_with("embedded:") => {
+            Some((crate::commands::policy_change::load_at(rev, path)?, path))
+        }
+        (Some(path), _) => Some((load_explicit_policy(path)?, path)),
+        (None, _) => None,
     };
     let inputs = crate::inputs::collect(&args.paths)?;
     let choices = match explicit {
@@ -31,8 +39,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         }],
         // Discovered per template, still before expansion, so a broken rolegate.yaml is reported
         // (file:line:col, exit 2) before any template is evaluated.
-        None => discover_policies(&inputs)?,
+        None => discover_policies(&inputs, policy_ref)?,
     };
+    let policy_note = policy_change_note(&choices, policy_ref);
     let options = crate::inputs::options(&args.parameters, &args.context)?;
     let plans = crate::inputs::expand(&inputs, &options)?;
     let mut catalogue = access::RoleCatalogue::builtin();
@@ -78,7 +87,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     for (name, text) in crate::bicep::compiled_text() {
         sources.insert(&name, &text);
     }
-    let code = emit(&report, &args, &sources)?;
+    let code = emit_with_note(&report, &args, &sources, &policy_note)?;
+    if let Some(service) = args.publish.and_then(crate::commands::publish::resolve) {
+        publish_report(&report, &args, service, &policy_note);
+    }
     // Judged and reported (EV003), but the input itself is broken: nothing passes on it.
     if crate::inputs::report_broken(groups.iter().flat_map(|g| &g.plans)) {
         return Ok(crate::EXIT_BAD_INPUT);
@@ -152,18 +164,28 @@ fn load_explicit_policy(path: &Path) -> anyhow::Result<policy::LoadedPolicy> {
 /// Each template's policy, as cargo-deny finds `deny.toml`: the nearest `rolegate.yaml` in the
 /// template's directory or its parents, else the embedded default. Templates that resolve to the
 /// same file share one choice (in order of first appearance); each file is loaded once.
-fn discover_policies(inputs: &[TemplateInput]) -> anyhow::Result<Vec<PolicyChoice>> {
+/// With `policy_ref`, discovery and loading happen in the tree as it is at that git ref.
+fn discover_policies(
+    inputs: &[TemplateInput],
+    policy_ref: Option<&str>,
+) -> anyhow::Result<Vec<PolicyChoice>> {
     let mut keyed: Vec<(Option<PathBuf>, PolicyChoice)> = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
-        let nearest = policy::nearest_policy_file(&input.template);
+        let nearest = match policy_ref {
+            Some(rev) => crate::commands::policy_change::nearest_at(rev, &input.template)?,
+            None => policy::nearest_policy_file(&input.template),
+        };
         if let Some((_, choice)) = keyed.iter_mut().find(|(key, _)| *key == nearest) {
             choice.members.push(index);
             continue;
         }
-        let loaded = match &nearest {
+        let loaded = match (&nearest, policy_ref) {
+            (Some(path), Some(rev)) => {
+                crate::commands::policy_change::load_at(rev, &relative(path))?
+            }
             // Loaded by the path the user would type, so labels into it read like template paths.
-            Some(path) => policy::Policy::load(&relative(path))?,
-            None => policy::Policy::embedded_default(),
+            (Some(path), None) => policy::Policy::load(&relative(path))?,
+            (None, _) => policy::Policy::embedded_default(),
         };
         let info = policy_info(&loaded, None);
         tracing::debug!(policy = %loaded.source, template = %input.template.display(), "policy discovered");
@@ -520,8 +542,94 @@ fn redact_strings(value: &mut serde_json::Value) {
     }
 }
 
+/// The section at the top of the Markdown when the pull request changes a policy file that
+/// judged (compared with `--policy-ref` or the PR's target branch); empty otherwise.
+fn policy_change_note(choices: &[PolicyChoice], policy_ref: Option<&str>) -> String {
+    use crate::commands::policy_change as pc;
+    let Some(base) = pc::base_ref(policy_ref) else {
+        return String::new();
+    };
+    let files: Vec<PathBuf> = choices
+        .iter()
+        .filter_map(|c| match &c.loaded.source {
+            policy::PolicySource::File(path) => Some(path.clone()),
+            policy::PolicySource::Embedded(_) => None,
+        })
+        .collect();
+    match pc::compare(&base, &files) {
+        Ok(changes) => {
+            for change in &changes {
+                eprintln!(
+                    "warning: this change {} the policy {} ({} effects that weaken the gate; see the report)",
+                    if change.added { "adds" } else { "modifies" },
+                    change.path,
+                    change.effects.len()
+                );
+            }
+            pc::markdown(&base, &changes, policy_ref.is_some())
+        }
+        Err(why) => {
+            eprintln!("warning: {why}");
+            format!("> [!NOTE]\n> {why}\n\n")
+        }
+    }
+}
+
+/// Posts the report to the pull request (`--publish`): a failure is a warning, never a change of
+/// the exit code.
+fn publish_report(
+    report: &Report,
+    args: &CheckArgs,
+    service: crate::args::PublishService,
+    policy_note: &str,
+) {
+    let markdown = policy_note.to_string()
+        + &report::markdown::render(
+            report,
+            &MarkdownOptions {
+                full_report: args.markdown_artifact.clone(),
+                ..MarkdownOptions::default()
+            },
+        );
+    let doc = match publish::ReportDoc::parse(&report::json::render(report)) {
+        Ok(doc) => doc,
+        Err(e) => {
+            eprintln!("warning: the report was not posted: {e}");
+            return;
+        }
+    };
+    let key = match &args.comment_key {
+        Some(key) => publish::sanitize_key(key),
+        None => publish::default_key(&doc),
+    };
+    let publication = publish::Publication {
+        report: doc,
+        markdown,
+        key,
+        run_time: publish::now_utc(),
+    };
+    crate::commands::publish::post(
+        service,
+        &publication,
+        &crate::commands::publish::PostOptions {
+            logging_commands: true,
+            ..Default::default()
+        },
+    );
+}
+
 /// Writes stdout and every requested file; returns the exit code of the verdict.
 pub fn emit(report: &Report, args: &CheckArgs, sources: &SourceCache) -> anyhow::Result<u8> {
+    emit_with_note(report, args, sources, "")
+}
+
+/// [`emit`], with `note` (the policy-change section) at the top of the Markdown.
+pub fn emit_with_note(
+    report: &Report,
+    args: &CheckArgs,
+    sources: &SourceCache,
+    note: &str,
+) -> anyhow::Result<u8> {
     let markdown_options = MarkdownOptions {
         full_report: args.markdown_artifact.clone(),
         source_link: crate::bicep::source_link_from_env(|k| std::env::var(k).ok()),
@@ -537,7 +645,10 @@ pub fn emit(report: &Report, args: &CheckArgs, sources: &SourceCache) -> anyhow:
         write(path, &report::junit::render(report))?;
     }
     if let Some(path) = &args.markdown {
-        write(path, &report::markdown::render(report, &markdown_options))?;
+        write(
+            path,
+            &(note.to_string() + &report::markdown::render(report, &markdown_options)),
+        )?;
     }
     if let Some(path) = &args.evidence {
         let commit = report::CommitInfo::from_env(|k| std::env::var(k).ok());

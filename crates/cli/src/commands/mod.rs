@@ -6,4 +6,6 @@ pub mod expand;
 pub mod explain;
 pub mod plan;
 pub mod policy;
+pub mod policy_change;
+pub mod publish;
 pub mod sourcemap;

@@ -129,6 +129,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 // Ids with parts only known at deployment cannot be compared.
                 Some(UsageIdentity::UserAssigned(id))
                     if !id.has_unknown_parts()
+                        && !w.identity.user_assigned_unresolved()
                         && !w
                             .identity
                             .user_assigned

@@ -132,7 +132,8 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 IdentityProblem::UnknownType { value } => Shape::UnknownType(value.clone()),
                 IdentityProblem::UserAssignedListIgnored => Shape::UserAssignedListIgnored,
                 // Unknown until deployment: reported by the EV rules, not a shape error.
-                IdentityProblem::UnresolvedType { .. } => continue,
+                IdentityProblem::UnresolvedType { .. }
+                | IdentityProblem::UnresolvedUserAssigned { .. } => continue,
             };
             let violation = InvalidIdentityShape {
                 workload: workload_words(w),

@@ -141,11 +141,13 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             continue;
         }
         // An identity type only known at deployment is EV's business, not a missing identity.
-        if w.identity
-            .problems
-            .iter()
-            .any(|p| matches!(p, IdentityProblem::UnresolvedType { .. }))
-        {
+        if w.identity.problems.iter().any(|p| {
+            matches!(
+                p,
+                IdentityProblem::UnresolvedType { .. }
+                    | IdentityProblem::UnresolvedUserAssigned { .. }
+            )
+        }) {
             continue;
         }
         let wref = workload_ref(w);
