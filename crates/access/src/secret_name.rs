@@ -6,7 +6,8 @@
 //! `secretpermissions|secretversion|secreturi|secreturl|secretname`); beyond it, names are read as
 //! words (`sasToken` is a token, `TokenGeneration` is not, `monkey` holds no key) and names *about*
 //! a secret are not one: lengths, paths, URIs, names, tags, settings objects, expiry dates, and
-//! key *references* such as `customerManagedKey`.
+//! key *references* such as `customerManagedKey`; a credential is one only when the name ends with
+//! it (`adminCredentials`, not `credentialProvider`).
 
 /// Substrings that make a name secret, as Bicep's linter matches them, plus compounds written
 /// without word breaks (`storageaccesskey`, `sbconnectionstring`).
@@ -26,9 +27,13 @@ const SECRET_PARTS: &[&str] = &[
     "masterkey",
     "connectionstring",
     "sastoken",
-    "credential",
     "passphrase",
 ];
+
+/// Last words (or endings of a last word written without breaks, `vmcredentials`) that make a
+/// name secret: a credential is one when the name ends with it (`servicePrincipalCredential`);
+/// `credentialProvider`, `credentialType` name something else that is about credentials.
+const CREDENTIAL_ENDINGS: &[&str] = &["credential", "credentials"];
 
 /// Last words that make a name secret on their own (`githubToken`, `licenseKey`, `sas`).
 const SECRET_LAST_WORDS: &[&str] = &["token", "key", "keys", "sas", "signature"];
@@ -115,7 +120,9 @@ pub fn looks_secret(name: &str) -> bool {
     if joined.contains("customermanagedkey") || joined.contains("keyvaultkey") {
         return false;
     }
-    if SECRET_PARTS.iter().any(|p| joined.contains(p)) {
+    if SECRET_PARTS.iter().any(|p| joined.contains(p))
+        || CREDENTIAL_ENDINGS.iter().any(|e| last.ends_with(e))
+    {
         return true;
     }
     if !SECRET_LAST_WORDS.contains(&last.as_str()) {
@@ -186,6 +193,8 @@ mod tests {
             "licenseKey",
             "vmPwd",
             "servicePrincipalCredential",
+            "adminCredentials",
+            "vmcredentials",
             "sas",
         ] {
             assert!(looks_secret(n), "{n}");
@@ -220,6 +229,8 @@ mod tests {
             "secretsExportConfiguration",
             "secretTags",
             "blobEndpoint",
+            "credentialProvider",
+            "credentialProviderOptions",
         ] {
             assert!(!looks_secret(n), "{n}");
         }

@@ -22,7 +22,10 @@ fn unknown_names_print_as_the_parameters_that_decide_them() {
             {
                 "type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01",
                 "name": "[parameters('logicAppName')]", "location": "westeurope",
-                "properties": {"definition": {"actions": {}}}
+                // It calls something, so it needs an identity (MI001).
+                "properties": {"definition": {"actions": {
+                    "Call": {"type": "Http", "inputs": {"method": "GET", "uri": "https://example.org/"}}
+                }}}
             },
             {
                 "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2023-01-31",

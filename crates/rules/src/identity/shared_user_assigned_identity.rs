@@ -14,7 +14,11 @@ crate::declare_rule! {
     /// real deployment context their identities' ids can coincide only by placeholder. Each template
     /// run that shares an identity gets its own finding. A web app and its deployment slots
     /// (`Microsoft.Web/sites/slots`) are one holder: slots run the site's code under the site's
-    /// identity by design, and a swap moves them between each other.
+    /// identity by design, and a swap moves them between each other. Likewise the deployment
+    /// scripts (`Microsoft.Resources/deploymentScripts`) of one template run count as one holder:
+    /// they run only while the template deploys, and giving the scripts of one run a single
+    /// identity for their job is the documented pattern. A script sharing the identity with a
+    /// workflow, site or function is still reported.
     ///
     /// ## Why is this bad?
     /// Every workload holding the identity holds all of its roles. A flaw in any one of them (an
@@ -115,7 +119,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             // design (swaps move it between them): the site and its slots are one holder.
             let sites: Vec<access::ResourceId> = holders.iter().map(|w| w.id.clone()).collect();
             holders.retain(|w| !is_slot_of_one_of(w, &sites));
-            if holders.len() >= 2 {
+            // The deployment scripts of one run are deploy-time runners doing the run's job: one
+            // holder between them.
+            let scripts = holders.iter().filter(|w| is_deployment_script(w)).count();
+            if holders.len() - scripts.saturating_sub(1) >= 2 {
                 report(cx, identity, &holders, out);
             }
         }
@@ -127,6 +134,12 @@ fn is_slot_of_one_of(w: &access::Workload, sites: &[access::ResourceId]) -> bool
     w.resource_type
         .eq_ignore_ascii_case("Microsoft.Web/sites/slots")
         && w.id.parent().is_some_and(|p| sites.contains(&p))
+}
+
+/// Whether `w` is a deployment script (`Microsoft.Resources/deploymentScripts`).
+fn is_deployment_script(w: &access::Workload) -> bool {
+    w.resource_type
+        .eq_ignore_ascii_case("Microsoft.Resources/deploymentScripts")
 }
 
 /// One finding: `holders` (two or more, one template run) share `identity`.

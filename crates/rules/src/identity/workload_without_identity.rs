@@ -1,6 +1,7 @@
 //! MI001: a workload that must run under a managed identity has none.
 
-use access::IdentityProblem;
+use access::{IdentityProblem, ResourceId};
+use arm::Value;
 use policy::IdentityKind;
 
 use crate::context::{is_deployed, workload_ref, workload_words, Cx};
@@ -15,6 +16,14 @@ crate::declare_rule! {
     /// template computes `identity` with an expression (Azure Verified Modules do, from a
     /// `managedIdentities` parameter), the message says it evaluates to none with the parameters
     /// given and names the parameters the expression reads.
+    ///
+    /// A Consumption workflow whose definition calls nothing (only `Request` or `Recurrence`
+    /// triggers and control, data and `Response` actions: no HTTP, connector, function or API
+    /// Management call) has nothing to authenticate to, so it is not reported when the policy
+    /// requires identities by type alone. A policy rule that selects the workflow by name or tag
+    /// still requires one. A definition rolegate cannot read in full (an action type known only
+    /// at deployment, an unknown action type, triggers or actions passed in by parameter) counts
+    /// as calling something, and so does a workflow given `$connections`.
     ///
     /// ## Why is this bad?
     /// A workflow with no identity cannot authenticate to Key Vault, Storage or Service Bus with
@@ -141,10 +150,16 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }) {
             continue;
         }
-        let Some(rule) = cx.policy.identity_requirement(&workload_ref(w)) else {
+        let wref = workload_ref(w);
+        let Some(rule) = cx.policy.identity_requirement(&wref) else {
             continue;
         };
         if !rule.required {
+            continue;
+        }
+        // Nothing to authenticate to, so no secret can creep in; a rule naming this workflow by
+        // name or tag is a deliberate choice and still holds.
+        if !selected_by_name_or_tag(cx, &wref) && calls_nothing(cx, w) {
             continue;
         }
         let violation = WorkloadWithoutIdentity {
@@ -180,6 +195,137 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 }),
         );
     }
+}
+
+/// Whether the policy rule that sets the identity requirement selects `workload` by name or tag
+/// (not by type or kind alone).
+fn selected_by_name_or_tag(cx: &Cx, workload: &policy::WorkloadRef<'_>) -> bool {
+    cx.policy
+        .workload_rules(workload)
+        .into_iter()
+        .rev()
+        .find(|r| r.identity.is_some())
+        .is_some_and(|r| r.selector.name.is_some() || !r.selector.tags.is_empty())
+}
+
+/// Trigger and action types that call no other service (control flow, data operations, variables,
+/// the `Request` and `Recurrence` triggers and the `Response` to the caller), lower case.
+const NO_CALL_TYPES: &[&str] = &[
+    "request",
+    "recurrence",
+    "response",
+    "if",
+    "switch",
+    "scope",
+    "foreach",
+    "until",
+    "compose",
+    "initializevariable",
+    "setvariable",
+    "incrementvariable",
+    "decrementvariable",
+    "appendtoarrayvariable",
+    "appendtostringvariable",
+    "parsejson",
+    "query",
+    "select",
+    "table",
+    "join",
+    "wait",
+    "terminate",
+];
+
+/// Whether `w` is a Consumption workflow whose deployed definition is known in full and makes no
+/// call that an identity could authenticate (see [`NO_CALL_TYPES`]). Anything unreadable counts
+/// as a call, so the rule stays on.
+fn calls_nothing(cx: &Cx, w: &access::Workload) -> bool {
+    if !w
+        .resource_type
+        .eq_ignore_ascii_case("Microsoft.Logic/workflows")
+        || !w.usages.is_empty()
+    {
+        return false;
+    }
+    // The workflow's own declaration: templates checked together may declare workflows whose
+    // (placeholder) ids coincide.
+    let Some(resource) = cx.plans.iter().flat_map(|p| p.resources.iter()).find(|r| {
+        !r.existing && r.location.file == w.location.file && ResourceId::parse(&r.id) == w.id
+    }) else {
+        return false;
+    };
+    let Some(definition) = resource.get("properties").and_then(|p| p.get("definition")) else {
+        return false;
+    };
+    let Value::Object(_) = definition else {
+        return false;
+    };
+    // A definition, or its triggers or actions, written as an expression is the caller's (an
+    // Azure Verified Module takes them as parameters): what the deployed workflow calls is not
+    // known from the defaults.
+    let written_as_expression = |pointer: &str| {
+        resource
+            .declared
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|s| s.starts_with('[') && !s.starts_with("[["))
+    };
+    if [
+        "/properties/definition",
+        "/properties/definition/triggers",
+        "/properties/definition/actions",
+    ]
+    .iter()
+    .any(|p| written_as_expression(p))
+    {
+        return false;
+    }
+    // Connections handed to the workflow (`$connections`) are there to be called.
+    let connections = resource
+        .get("properties")
+        .and_then(|p| p.get("parameters"))
+        .and_then(|p| p.get("$connections"));
+    if connections.is_some_and(|c| !matches!(c, Value::Null)) {
+        return false;
+    }
+    ["triggers", "actions"]
+        .iter()
+        .all(|key| match definition.get(key) {
+            None | Some(Value::Null) => true,
+            Some(items) => items_call_nothing(items),
+        })
+}
+
+/// Whether every item of a `triggers` or `actions` object, and every action nested in it, is of
+/// a type in [`NO_CALL_TYPES`].
+fn items_call_nothing(items: &Value) -> bool {
+    let Value::Object(items) = items else {
+        return false;
+    };
+    items.iter().all(|(_, item)| {
+        let known = item
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| NO_CALL_TYPES.contains(&t.to_ascii_lowercase().as_str()));
+        known && nested_call_nothing(item)
+    })
+}
+
+/// Whether the actions nested in a container (`actions`, `else`/`default` branches, `cases`)
+/// call nothing.
+fn nested_call_nothing(item: &Value) -> bool {
+    let inner = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => true,
+        Some(actions) => items_call_nothing(actions),
+    };
+    let cases = match item.get("cases") {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(cases)) => cases.iter().all(|(_, c)| inner(c.get("actions"))),
+        Some(_) => false,
+    };
+    inner(item.get("actions"))
+        && inner(item.get("else").and_then(|b| b.get("actions")))
+        && inner(item.get("default").and_then(|b| b.get("actions")))
+        && cases
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! RA003: a role assignment's scope is above what the policy allows.
 
-use crate::context::{is_deployed, is_workload_identity, policy_level, resource_words, Cx};
+use crate::context::{
+    is_deployed, is_workload_identity, policy_level, resource_words, workload_words, Cx,
+};
 use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::role_assignment::support::grant_needs;
@@ -10,7 +12,11 @@ crate::declare_rule! {
     /// ## What it does
     /// Flags a role assignment to a workload identity whose scope is a management group,
     /// subscription or resource group when the policy allows nothing broader than a lower level
-    /// (by default: the resource itself).
+    /// (by default: the resource itself). The identity of a policy assignment
+    /// (`Microsoft.Authorization/policyAssignments`) is not flagged for a grant at the
+    /// assignment's own scope or inside it: DeployIfNotExists and Modify remediation runs there,
+    /// so that is where the identity must hold its roles (the role itself is still judged by
+    /// RA002).
     ///
     /// ## Why is this bad?
     /// Roles are inherited downwards. "Storage Blob Data Reader" at subscription scope reads every
@@ -55,6 +61,9 @@ pub struct ScopeTooBroad {
     pub max_level: String,
     /// The resource the identity's calls target, if known: the scope to use instead.
     pub suggested_scope: Option<String>,
+    /// The workload that runs as the identity, in words (`Logic App workflow 'x'`, `web app
+    /// 'y'`); `None` when several or none do.
+    pub workload: Option<String>,
 }
 
 impl Violation for ScopeTooBroad {
@@ -70,10 +79,11 @@ impl Violation for ScopeTooBroad {
     }
 
     fn fix(&self) -> Option<String> {
+        let user = self.workload.as_deref().unwrap_or("the workload");
         Some(match &self.suggested_scope {
-            Some(s) => format!("scope the assignment to {s}, the resource the workflow uses"),
+            Some(s) => format!("scope the assignment to {s}, the resource {user} uses"),
             None => format!(
-                "set the assignment's `scope` to the resource the workflow uses ({} level or below)",
+                "set the assignment's `scope` to the resource {user} uses ({} level or below)",
                 self.max_level
             ),
         })
@@ -93,6 +103,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if !cx.policy.scope_too_broad(level) {
             continue;
         }
+        let holders = cx.workloads_of(g);
+        // A policy assignment's identity remediates resources at the assignment's scope, so it
+        // must hold its roles there; which role it holds is RA002's question.
+        if !holders.is_empty() && holders.iter().all(|w| within_policy_assignment_scope(g, w)) {
+            continue;
+        }
         let (_, _, targets) = grant_needs(cx, g);
         let violation = ScopeTooBroad {
             identity: cx.principal_words(g),
@@ -101,6 +117,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             level: g.scope_level.to_string(),
             max_level: max.value.to_string(),
             suggested_scope: targets.first().map(resource_words),
+            workload: match holders.as_slice() {
+                [one] => Some(workload_words(one)),
+                _ => None,
+            },
         };
         let label = if max.explicit {
             format!("max_scope is {} here", max.value)
@@ -114,6 +134,15 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 .with_subject(cx.grant_subject(g)),
         );
     }
+}
+
+/// Whether `w` is a policy assignment and the grant's scope is the assignment's scope or inside it.
+fn within_policy_assignment_scope(g: &access::Grant, w: &access::Workload) -> bool {
+    w.resource_type
+        .eq_ignore_ascii_case("Microsoft.Authorization/policyAssignments")
+        && w.id
+            .parent()
+            .is_some_and(|scope| g.scope.is_at_or_under(&scope))
 }
 
 #[cfg(test)]

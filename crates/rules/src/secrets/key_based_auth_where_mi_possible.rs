@@ -20,7 +20,9 @@ crate::declare_rule! {
     /// Storage (blob, queue, table, file), Service Bus, Event Hubs, Event Grid, Cosmos DB, App
     /// Configuration. This includes `listKeys()` / `listConnectionStrings()` calls feeding a
     /// connection or setting. Only what deploys is judged: the evaluated value (an `if()` branch
-    /// not taken holds no key), in resources whose condition is not false.
+    /// not taken holds no key), in resources whose condition is not false. A key in the obsolete
+    /// `AzureWebJobsDashboard` setting is reported with the fix to remove the setting: it has no
+    /// identity-based form.
     ///
     /// ## Why is this bad?
     /// A key grants full access to the whole account or namespace, not just the queue or container
@@ -62,6 +64,9 @@ pub struct KeyBasedAuthWhereMiPossible {
     pub suggested_role: Option<String>,
     /// The key is the host storage connection (`AzureWebJobsStorage`) of a Functions/Standard site.
     pub host_storage: bool,
+    /// The key sits in an obsolete setting with no identity-based form (`AzureWebJobsDashboard`):
+    /// the fix is to remove it.
+    pub obsolete_setting: Option<String>,
 }
 
 impl Violation for KeyBasedAuthWhereMiPossible {
@@ -70,6 +75,12 @@ impl Violation for KeyBasedAuthWhereMiPossible {
     }
 
     fn message(&self) -> String {
+        if self.obsolete_setting.is_some() {
+            return format!(
+                "{} holds {} for {}, but the setting is obsolete and has no identity-based form: a key grants access to the whole account",
+                self.place, self.how, self.service
+            );
+        }
         format!(
             "{} authenticates to {} with {}, though it accepts managed identities: a key grants access to the whole account or namespace",
             self.place, self.service, self.how
@@ -77,6 +88,11 @@ impl Violation for KeyBasedAuthWhereMiPossible {
     }
 
     fn fix(&self) -> Option<String> {
+        if let Some(name) = &self.obsolete_setting {
+            return Some(format!(
+                "remove the '{name}' setting: it is obsolete (the Functions runtime no longer reads it; Application Insights replaces it) and has no identity-based form"
+            ));
+        }
         if self.host_storage {
             return Some(format!(
                 "replace AzureWebJobsStorage with AzureWebJobsStorage__accountName (identity-based host storage) and grant the site's managed identity '{HOST_STORAGE_ROLES}' on the storage account"
@@ -123,6 +139,10 @@ fn role_for(service: Service) -> Option<&'static str> {
 
 /// App setting holding the Azure Files content share connection (no managed-identity option).
 const CONTENT_SHARE_SETTING: &str = "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING";
+
+/// Obsolete app settings that hold a storage connection string and have no identity-based form:
+/// the Functions dashboard storage, replaced by Application Insights.
+const OBSOLETE_STORAGE_SETTINGS: &[&str] = &["AzureWebJobsDashboard"];
 
 /// What a Functions / Logic Apps Standard host needs on its storage account with an identity
 /// (`AzureWebJobsStorage__accountName`): blobs, queues and tables.
@@ -225,6 +245,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             how,
             suggested_role: role_for(service).map(str::to_string),
             host_storage: false,
+            obsolete_setting: None,
         };
         out.push(Finding::new(&violation, c.location.clone()));
     }
@@ -273,6 +294,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 how,
                 suggested_role: None,
                 host_storage: true,
+                obsolete_setting: None,
             }
         } else {
             KeyBasedAuthWhereMiPossible {
@@ -284,6 +306,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 how,
                 suggested_role: role_for(service).map(str::to_string),
                 host_storage: false,
+                obsolete_setting: setting.as_deref().and_then(|n| {
+                    OBSOLETE_STORAGE_SETTINGS
+                        .iter()
+                        .find(|o| o.eq_ignore_ascii_case(n))
+                        .map(|o| (*o).to_string())
+                }),
             }
         };
         out.push(Finding::new(&violation, cred.location.clone()));
