@@ -68,6 +68,11 @@ impl DeploymentContext {
         DeploymentContextBuilder::default()
     }
 
+    /// Whether `field` (`location`, `subscription_id`, ...) holds a placeholder, not a given value.
+    pub fn is_placeholder(&self, field: &str) -> bool {
+        self.placeholders.contains(&field)
+    }
+
     /// `/subscriptions/{id}`
     pub fn subscription_scope(&self) -> String {
         format!("/subscriptions/{}", self.subscription_id)

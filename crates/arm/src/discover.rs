@@ -3,8 +3,10 @@
 //!
 //! Conventions: `x.json` takes `x.parameters.json`; each `x.parameters.<env>.json` gives another
 //! input (after `x.parameters.json` when both exist). `azuredeploy.json` takes
-//! `azuredeploy.parameters.json` by the same rule. Parameter files and JSON that is not a template
-//! are skipped.
+//! `azuredeploy.parameters.json` by the same rule. A parameters file that names its template in
+//! `metadata.template` (the PSRule convention: `Resources.Parameters.json` with
+//! `"metadata": {"template": "./Resources.Template.json"}`) gives that template another input, like
+//! an environment file. Parameter files and JSON that is not a template are skipped.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,7 @@ pub fn find_templates(dir: &Path) -> Vec<TemplateInput> {
     let mut files = Vec::new();
     walk(dir, 0, &mut files);
     files.sort();
+    let linked = linked_parameter_files(&files);
     let mut out = Vec::new();
     for file in &files {
         if is_parameters_name(file) || !looks_like_template(file) {
@@ -39,7 +42,7 @@ pub fn find_templates(dir: &Path) -> Vec<TemplateInput> {
         let base = file.with_file_name(format!("{stem}.parameters.json"));
         let base = files.contains(&base).then_some(base);
         let prefix = format!("{stem}.parameters.");
-        let envs: Vec<&PathBuf> = files
+        let mut envs: Vec<&PathBuf> = files
             .iter()
             .filter(|f| f.parent() == file.parent())
             .filter(|f| {
@@ -50,6 +53,13 @@ pub fn find_templates(dir: &Path) -> Vec<TemplateInput> {
                 })
             })
             .collect();
+        // Files naming this template in `metadata.template`, unless the naming convention
+        // already pairs them.
+        for (params, template) in &linked {
+            if template == file && Some(params) != base.as_ref() && !envs.contains(&params) {
+                envs.push(params);
+            }
+        }
         if envs.is_empty() {
             out.push(TemplateInput {
                 template: file.clone(),
@@ -113,6 +123,61 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// Parameter files that name their template in `metadata.template`, with that template's path
+/// (relative to the parameters file), for targets that are JSON files under the walked directory.
+/// A link to a `.bicep` file or to a file that is not there pairs nothing.
+fn linked_parameter_files(files: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let lower = text.to_ascii_lowercase();
+        // Cheap filter before parsing: only parameters files that mention a template.
+        if !lower.contains("deploymentparameters.json") || !lower.contains("\"template\"") {
+            continue;
+        }
+        let Ok(doc) = crate::source::Document::parse(file, &text) else {
+            continue;
+        };
+        let Some(target) = doc
+            .value
+            .pointer("/metadata/template")
+            .and_then(serde_json::Value::as_str)
+        else {
+            continue;
+        };
+        let Some(dir) = file.parent() else {
+            continue;
+        };
+        let target = normalize(&dir.join(target));
+        if let Some(found) = files.iter().find(|f| normalize(f) == target) {
+            out.push((file.clone(), found.clone()));
+        }
+    }
+    out
+}
+
+/// `a/./b/../c.json` as `a/c.json`, without touching the file system (symlinks are not followed).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if out.file_name().is_some() {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// `x.parameters.json`, `x.parameters.dev.json`, `parameters.json`.
@@ -239,6 +304,45 @@ mod tests {
         );
         let plans = expand_all(&found, &ExpandOptions::default());
         assert!(plans.iter().all(Result::is_ok));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn pairs_parameter_files_that_name_their_template_in_metadata() {
+        let dir =
+            std::env::temp_dir().join(format!("rolegate-discover-meta-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#;
+        let params = |target: &str| {
+            format!(
+                "// PSRule convention\n{{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#\", \"metadata\": {{\"template\": \"{target}\"}}, \"parameters\": {{}}}}"
+            )
+        };
+        std::fs::write(dir.join("Resources.Template.json"), template).unwrap();
+        std::fs::write(
+            dir.join("Resources.Parameters.json"),
+            params("./Resources.Template.json"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("Other.json"), params("Resources.Template.json")).unwrap();
+        // Links to a Bicep file or to nothing pair nothing.
+        std::fs::write(dir.join("Bicep.Parameters.json"), params("./main.bicep")).unwrap();
+        std::fs::write(dir.join("Gone.Parameters.json"), params("./Gone.json")).unwrap();
+        let found = find_templates(&dir);
+        assert_eq!(
+            found,
+            vec![
+                TemplateInput {
+                    template: dir.join("Resources.Template.json"),
+                    parameter_files: vec![dir.join("Other.json")],
+                },
+                TemplateInput {
+                    template: dir.join("Resources.Template.json"),
+                    parameter_files: vec![dir.join("Resources.Parameters.json")],
+                },
+            ]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -75,8 +75,6 @@ const KNOWN: &[(&str, &str, Params)] = &[
      "default Loadbalancer 'none' takes the if() branch naming undeclared variable lbaddrpool0; the parent always passes 'External'", &[("Loadbalancer", "\"External\"")]),
     ("demos/arm-template-retrieve-azure-storage-access-keys/azuredeploy.json",
      "default azureMgmtUri is '', and uri('', ...) has no base URI", &[]),
-    ("microsoft.azurestackhci/upgrade-cluster-2411.3/azuredeploy.json",
-     "references parameter arbDeploymentSPNObjectID, which the template does not declare", &[]),
     ("microsoft.storagepool/diskpool-create-entry-level/prereqs/prereq.azuredeploy.json",
      "parameter availabilityZone is declared string with an integer default", &[]),
 ];

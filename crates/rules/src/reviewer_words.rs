@@ -161,6 +161,10 @@ fn describe(inner: &str) -> String {
             sources.push(format!("the deployed state of {resource}"));
         }
     }
+    if sources.is_empty() && inner.contains(arm::eval::LOCATION_NOT_GIVEN) {
+        // The deployment location when no --location was given (the placeholder is no fact).
+        return arm::eval::LOCATION_NOT_GIVEN.to_string();
+    }
     if sources.is_empty() {
         // What the engine could not evaluate says why (`not evaluated: templateLink.uri`).
         if let Some(at) = inner.find("not evaluated: ") {

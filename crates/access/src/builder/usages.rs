@@ -883,7 +883,17 @@ pub(crate) fn collect_connections(ctx: &Ctx, source: usize, model: &mut AccessMo
             continue;
         }
         let props = r.get("properties").cloned().unwrap_or_default();
-        let api_id = str_at(&props, &["api", "id"]).map(str::to_string);
+        // An id with unknown parts (the location of `.../locations/{location}/managedApis/as2`
+        // when no --location is given) still ends in the connector's name.
+        let api_id = str_at(&props, &["api", "id"])
+            .map(str::to_string)
+            .or_else(|| match value_at(&props, &["api", "id"]) {
+                Some(Value::Unknown(u)) => match u.origin() {
+                    Origin::PartialResourceId { id, .. } if !id.ends_with('}') => Some(id.clone()),
+                    _ => None,
+                },
+                _ => None,
+            });
         // When the id did not evaluate, the connector name is still the end of the last literal
         // of the declared expression (`...'/managedApis/azureblob')]`).
         let api = api_id

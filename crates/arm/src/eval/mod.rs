@@ -18,6 +18,7 @@ mod parser;
 pub use ast::{Expr, ExprKind};
 pub use functions::hash::{guid, unique_string};
 pub use functions::is_known_function;
+pub use functions::scope::LOCATION_NOT_GIVEN;
 pub use limits::Limits;
 
 /// Why an expression could not be evaluated. Callers add the file location.

@@ -32,6 +32,11 @@ use crate::eval::evaluate_string;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Supplied {
     values: HashMap<String, (String, SuppliedValue, ParameterSource)>,
+    /// Where each value that still comes from a parameters file is written, by lower-case name.
+    file_locations: HashMap<String, Location>,
+    /// Read a file's `""` for a parameter whose default is `""` as a placeholder (see
+    /// [`crate::expand::expand_document`]).
+    pub(crate) empty_defaults_are_placeholders: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +49,8 @@ enum SuppliedValue {
 
 impl Supplied {
     pub(crate) fn insert_file(&mut self, name: &str, entry: ParamEntry) {
+        self.file_locations
+            .insert(name.to_ascii_lowercase(), entry.location.clone());
         let (value, source) = match entry.value {
             ParamValue::Value(j) => (SuppliedValue::Json(j), ParameterSource::ParameterFile),
             ParamValue::KeyVaultReference { .. } => {
@@ -58,6 +65,7 @@ impl Supplied {
     }
 
     pub(crate) fn insert_override(&mut self, name: &str, value: Json) {
+        self.file_locations.remove(&name.to_ascii_lowercase());
         self.values.insert(
             name.to_ascii_lowercase(),
             (
@@ -598,8 +606,13 @@ impl<'a> Deployment<'a> {
             match self.eval_tree(loops, json, &p, Mode::Strict, !quiet) {
                 Ok(v) => Some(v),
                 Err(e) => {
+                    // The error is reported once, here; the value is unknown, never a made-up
+                    // text that messages would print as a name.
+                    let line = self.locate(&e.pointer).line;
                     self.report_header(e, quiet, existing);
-                    Some(Value::String("{error}".into()))
+                    Some(Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                        what: format!("the {key} at line {line}, whose expression is in error"),
+                    })))
                 }
             }
         };
@@ -976,13 +989,19 @@ impl<'a> Deployment<'a> {
             return not_expanded("too deep".into());
         }
         let mut loops = inst.loops.clone();
-        // Outer scope (the default) applies only to inline templates in classic templates; linked
-        // templates and symbolic-name (languageVersion 2.0) parents are always inner.
+        // Outer scope is ARM's default for inline templates (linked templates are always inner):
+        // without `expressionEvaluationOptions.scope = inner`, `parameters()` and `variables()`
+        // inside read the parent's. That holds under symbolic-name (languageVersion 2.0)
+        // parents too (hand-written 2.0 templates rely on it); there a nested deployment that
+        // passes `parameters` of its own is taken as inner, as Bicep always writes it.
         let inline = props
             .iter()
             .any(|(k, v)| k.eq_ignore_ascii_case("template") && (v.is_object() || v.is_string()));
+        let passes_parameters = get_ci(props, "parameters")
+            .and_then(Json::as_object)
+            .is_some_and(|p| !p.is_empty());
         let outer = inline
-            && !self.template.symbolic
+            && (!self.template.symbolic || !passes_parameters)
             && !get_ci(props, "expressionEvaluationOptions")
                 .and_then(Json::as_object)
                 .and_then(|o| get_ci(o, "scope"))
@@ -1527,7 +1546,10 @@ impl<'a> Deployment<'a> {
             })
             .cloned();
         let (value, source) = match supplied {
-            Some((_, SuppliedValue::Json(j), source)) => (Value::from_json(&j), source),
+            Some((_, SuppliedValue::Json(j), source)) => match self.placeholder(decl, &j) {
+                Some(unknown) => (unknown, source),
+                None => (Value::from_json(&j), source),
+            },
             Some((_, SuppliedValue::Value(v), source)) => (v, source),
             Some((_, SuppliedValue::KeyVault, source)) => (
                 Value::Unknown(Unknown::new(Origin::Parameter {
@@ -1587,6 +1609,51 @@ impl<'a> Deployment<'a> {
         self.engine
             .add_parameter_value(&decl.name, &value, decl.secure);
         Ok((value, source))
+    }
+
+    /// A parameters-file value that stands for a value still to be given (see
+    /// [`placeholder`](super::placeholder)): unknown, or a CI token's stand-in name, said once
+    /// at its line in that file.
+    fn placeholder(&self, decl: &ParameterDecl, value: &Json) -> Option<Value> {
+        use super::placeholder::{classify, length_problem, Reading};
+        let key = decl.name.to_ascii_lowercase();
+        let location = self.supplied.file_locations.get(&key)?;
+        let found = classify(value, decl, self.supplied.empty_defaults_are_placeholders)?;
+        let file = Path::new(&location.file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| location.file.clone());
+        let reading = found.reading(decl);
+        let read_as = match &reading {
+            Reading::Unknown => "it is treated as unknown".to_string(),
+            Reading::StandIn(text) => format!("it names things as '{text}'"),
+        };
+        self.engine.diagnostic(
+            DiagnosticLevel::Warning,
+            "parameter-placeholder",
+            format!(
+                "parameter '{}' has no value: {} in {file}:{}; {read_as}",
+                decl.name,
+                found.describe(),
+                location.line
+            ),
+            location.clone(),
+        );
+        if let Some(problem) = length_problem(&found, decl) {
+            self.engine.diagnostic(
+                DiagnosticLevel::Error,
+                "invalid-parameter-value",
+                format!("parameter '{}': {problem}", decl.name),
+                location.clone(),
+            );
+        }
+        Some(match reading {
+            Reading::StandIn(text) => Value::String(text),
+            Reading::Unknown => Value::Unknown(Unknown::new(Origin::Parameter {
+                name: decl.name.clone(),
+                key_vault_reference: false,
+            })),
+        })
     }
 
     fn validate_parameter(&self, decl: &ParameterDecl, value: &Value, source: ParameterSource) {
@@ -1773,10 +1840,14 @@ impl<'a> Deployment<'a> {
         );
         out.insert("properties".into(), Value::Object(props));
         if self.target != TargetScope::ResourceGroup {
-            out.insert(
-                "location".into(),
-                Value::String(self.eval_context.location.clone()),
-            );
+            let location = if self.eval_context.is_placeholder("location") {
+                Value::Unknown(Unknown::new(Origin::NotEvaluated {
+                    what: crate::eval::LOCATION_NOT_GIVEN.into(),
+                }))
+            } else {
+                Value::String(self.eval_context.location.clone())
+            };
+            out.insert("location".into(), location);
         }
         Value::Object(out)
     }

@@ -8,6 +8,7 @@
 
 mod deployment;
 pub mod ids;
+mod placeholder;
 mod scope;
 
 use std::cell::{Cell, RefCell};
@@ -108,8 +109,55 @@ pub fn expand_document(
     for path in &options.parameter_files {
         files.push(ParameterFile::load(path)?);
     }
+    let plan = expand_with(&template, &files, options, false)?;
+    // A `""` given for a parameter whose default is `""` is a value the template planned for,
+    // unless reading it so makes the template fail: then it was a fill-in left empty (the HCI
+    // quickstarts' `clusterWitnessStorageAccountName` with a cloud witness), and the run where
+    // such values are unknown is the one reported.
+    let errors = |p: &DeploymentPlan| {
+        p.diagnostics
+            .iter()
+            .filter(|d| d.level == DiagnosticLevel::Error)
+            .count()
+    };
+    if errors(&plan) > 0 && planned_empty_values(&template, &files, &options.overrides) {
+        let retry = expand_with(&template, &files, options, true)?;
+        if errors(&retry) < errors(&plan) {
+            return Ok(retry);
+        }
+    }
+    Ok(plan)
+}
+
+/// Whether a parameters file gives `""` to a root parameter whose default is `""` (and no
+/// `--param` overrides it).
+fn planned_empty_values(
+    template: &Template,
+    files: &[ParameterFile],
+    overrides: &[(String, Json)],
+) -> bool {
+    files.iter().any(|file| {
+        file.values.iter().any(|(name, entry)| {
+            matches!(&entry.value, crate::params::ParamValue::Value(Json::String(s)) if s.is_empty())
+                && !overrides.iter().any(|(o, _)| o.eq_ignore_ascii_case(name))
+                && template
+                    .parameter(name)
+                    .is_some_and(|d| d.default == Some(Json::String(String::new())))
+        })
+    })
+}
+
+/// One expansion; `empty_defaults_are_placeholders` reads a file's `""` for a parameter whose
+/// default is `""` as a placeholder too.
+fn expand_with(
+    template: &Arc<Template>,
+    files: &[ParameterFile],
+    options: &ExpandOptions,
+    empty_defaults_are_placeholders: bool,
+) -> Result<DeploymentPlan, ExpandError> {
     let engine = Engine::new(options);
-    let supplied = root_supplied(&files, &options.overrides);
+    let mut supplied = root_supplied(files, &options.overrides);
+    supplied.empty_defaults_are_placeholders = empty_defaults_are_placeholders;
     let root = Deployment::root(&engine, template.clone(), supplied);
     root.run();
     if let Some(fatal) = engine.fatal.borrow_mut().take() {

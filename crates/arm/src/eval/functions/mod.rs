@@ -21,7 +21,7 @@ mod logical;
 mod numeric;
 mod object;
 mod resource;
-mod scope;
+pub(crate) mod scope;
 mod string;
 mod uri_parts;
 pub(crate) mod user;

@@ -12,6 +12,9 @@ pub(super) const FUNCTIONS: &[Def] = &[
     f("tenant", 0, 0, tenant),
 ];
 
+/// What an unknown deployment location says (`resourceGroup().location` without --location).
+pub const LOCATION_NOT_GIVEN: &str = "the deployment location (not given: pass --location)";
+
 fn not_evaluated(what: &str) -> Value {
     Value::Unknown(Unknown::new(Origin::NotEvaluated {
         what: what.to_string(),
@@ -46,7 +49,11 @@ fn resource_group(c: &Call<'_, '_>) -> Result<Value, EvalError> {
         ("type", Value::from("Microsoft.Resources/resourceGroups")),
         (
             "location",
-            if same {
+            if same && ctx.is_placeholder("location") {
+                // The placeholder is no fact: a template that branches or looks up on the
+                // location must not fail (or pass) on 'westus'.
+                not_evaluated(LOCATION_NOT_GIVEN)
+            } else if same {
                 Value::String(ctx.location.clone())
             } else {
                 not_evaluated("location of another resource group")
@@ -155,7 +162,20 @@ mod tests {
             ok("[resourceGroup().id]"),
             json!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg")
         );
-        assert_eq!(ok("[resourceGroup().location]"), json!("westus"));
+        // The placeholder location is no fact: unknown until --location gives one.
+        assert!(ok("[resourceGroup().location]")["$unknown"]
+            .as_str()
+            .is_some_and(|s| s.contains("--location")));
+        let given = TestScope {
+            context: DeploymentContext::builder()
+                .location(Some("eastus".into()))
+                .build(),
+            ..TestScope::default()
+        };
+        assert_eq!(
+            evaluate_string("[resourceGroup().location]", &given).map(|v| v.to_json()),
+            Ok(json!("eastus"))
+        );
         assert_eq!(
             ok("[subscription().subscriptionId]"),
             json!("00000000-0000-0000-0000-000000000000")
