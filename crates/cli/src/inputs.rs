@@ -174,6 +174,17 @@ pub fn expand(
             results[index] = Some(arm::expand_document(document, &opts));
         }
     }
+    // Placeholders in parameter files are no findings (their value is unknown, and what depends
+    // on it is reported as such), but the user should know which values are still to be filled in.
+    for plan in results.iter().flatten().flatten() {
+        for d in plan
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "parameter-placeholder")
+        {
+            eprintln!("note: {}: {}", d.location, d.message);
+        }
+    }
     results
         .into_iter()
         .flatten()

@@ -73,6 +73,18 @@ fn a_parameters_file_naming_its_template_is_paired_and_listed() {
         .unwrap()
         .ends_with("Resources.Parameters.json"));
     assert!(findings(&report, "EV001").is_empty(), "{report:#}");
+    // The terminal report says which parameters file the template was checked with.
+    let out = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["check", dir.to_str().unwrap()])
+        .output()
+        .expect("run rolegate");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with("checked: ")
+            && l.contains("Resources.Template.json (with ")
+            && l.contains("Resources.Parameters.json")),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -115,4 +127,14 @@ fn quickstart_fill_in_placeholders_are_not_template_errors() {
     );
     let text = report["findings"].to_string();
     assert!(!text.contains("{error}"), "{text}");
+    // Each placeholder is said once, at its line in the parameters file.
+    let notes: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.contains("has no value: placeholder ''"))
+        .collect();
+    assert_eq!(notes.len(), 2, "{stderr}");
+    assert!(notes
+        .iter()
+        .any(|l| l.contains("'arbDeploymentSPNObjectID'")
+            && l.contains("azuredeploy.parameters.json:50")));
 }

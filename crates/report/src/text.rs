@@ -253,7 +253,16 @@ fn render_footer(out: &mut String, report: &Report, style: &Style) {
             short_digest(&report.policy.digest)
         );
     }
-    let templates: Vec<&str> = report.templates.iter().map(|t| t.path.as_str()).collect();
+    // Each template with the parameter files it was checked with (paired by name, by
+    // `metadata.template`, or given with -p).
+    let templates: Vec<String> = report
+        .templates
+        .iter()
+        .map(|t| match t.parameter_files.as_slice() {
+            [] => t.path.clone(),
+            files => format!("{} (with {})", t.path, files.join(", ")),
+        })
+        .collect();
     if !templates.is_empty() {
         let _ = writeln!(out, "checked: {}", templates.join(", "));
     }
