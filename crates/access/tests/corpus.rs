@@ -106,10 +106,11 @@ fn machine_learning_dependency_role_assignments_through_nested_deployments() {
 
 #[test]
 fn backup_report_usages_at_every_depth() {
+    // Connection names are built from the location: given here (without it, it is unknown).
     let Some(m) = model(
         "quickstarts/demos/backup-all-tabs-report/azuredeploy.json",
         &[],
-        &[],
+        &[("location", "westus")],
     ) else {
         return;
     };
