@@ -333,3 +333,19 @@ fn standard_connections_join_the_connection_declared_in_another_template() {
     let usage = &m.workloads[0].usages[0];
     assert_eq!(usage.target_resource.as_ref(), Some(&target));
 }
+
+#[test]
+fn connector_names_survive_an_unknown_location() {
+    // `subscriptionResourceId('Microsoft.Web/locations/managedApis', parameters('location'), 'as2')`
+    // with no --location: the id has an unknown part, but still ends in the connector's name.
+    let Some(m) = model(
+        "quickstarts/quickstarts/microsoft.logic/logic-app-as2-send-receive/azuredeploy.json",
+        &[],
+        &[],
+    ) else {
+        return;
+    };
+    let apis: Vec<_> = m.connections.iter().filter_map(|c| c.api.clone()).collect();
+    assert!(apis.iter().any(|a| a == "as2"), "{apis:?}");
+    assert!(!apis.iter().any(|a| a == "as2id"), "{apis:?}");
+}

@@ -192,6 +192,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unknown_location_reads_as_the_deployment_location() {
+        assert_eq!(
+            reviewer_text("API connection '{concat of not evaluated: the deployment location (not given: pass --location)}' used by x"),
+            "API connection named by the deployment location (not given: pass --location) used by x"
+        );
+    }
+
+    #[test]
     fn quoted_unknown_names_say_what_names_them() {
         assert_eq!(
             reviewer_text("Logic App workflow '{parameter 'logicAppName' (no value given)}' has no managed identity"),
