@@ -90,7 +90,8 @@ pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel)
                 location: ctx.locate(r, &["properties", "roleDefinitionId"]),
             });
         }
-        if grant.scope_level == ScopeLevel::Unknown || grant.scope.has_unknown_parts() {
+        // Judged by type and level: an unknown name alone leaves the scope judgeable.
+        if grant.scope.has_unknown_level_or_type() {
             model.unresolved.push(UnresolvedItem {
                 what: format!("scope of {what}"),
                 depends_on: grant.scope.to_string(),
