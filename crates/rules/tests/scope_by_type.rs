@@ -100,6 +100,16 @@ fn module_outputs_are_followed_when_module_names_are_unknown() {
         g.scope.resource_type().as_deref(),
         Some("Microsoft.Storage/storageAccounts")
     );
+    // A role-definition id under the storage account (named at deployment) still names its
+    // role: Storage Blob Data Reader, not an unknown role.
+    assert!(
+        model
+            .grants
+            .iter()
+            .any(|g| g.role.name.as_deref() == Some("Storage Blob Data Reader")),
+        "{:#?}",
+        model.grants
+    );
     assert!(of(&f, "EV001").is_empty(), "{f:#?}");
     // No message names the assignment by `utcNow()`: its name is a guid of other inputs.
     assert!(

@@ -83,7 +83,7 @@ pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel)
                 location: ctx.locate(r, &["properties", "principalId"]),
             });
         }
-        if grant.role.source == RoleSource::Unknown && grant.role.definition_id.contains('{') {
+        if grant.role.source == RoleSource::Unknown && grant.role.id.contains('{') {
             model.unresolved.push(UnresolvedItem {
                 what: format!("role of {what}"),
                 depends_on: grant.role.definition_id.clone(),
@@ -272,17 +272,34 @@ fn role_ref(roles: &RoleCatalogue, value: Option<&Value>, kind: GrantKind) -> Ro
             }
         }
         Some(v @ Value::Unknown(u)) => {
-            // An unknown that names a role-definition resource still tells us its GUID.
-            let guid = u.roots().into_iter().find_map(|o| match o {
-                Origin::RuntimeProperty { resource, .. }
-                    if resource
-                        .resource_type
-                        .to_ascii_lowercase()
-                        .ends_with("roledefinitions") =>
+            // An unknown that names a role-definition resource still tells us its GUID: a
+            // role-definition id under a scope whose name is unknown
+            // (`extensionResourceId(<vault id>, 'Microsoft.Authorization/roleDefinitions', g)`) ends
+            // in the GUID, and the deployed state of a role definition is named by it.
+            let partial = match u.origin() {
+                Origin::PartialResourceId {
+                    id, resource_type, ..
+                } if resource_type
+                    .to_ascii_lowercase()
+                    .ends_with("roledefinitions") =>
                 {
-                    Some(role_guid(&resource.name))
+                    let last = last_segment(id);
+                    is_guid(last).then(|| last.to_ascii_lowercase())
                 }
                 _ => None,
+            };
+            let guid = partial.or_else(|| {
+                u.roots().into_iter().find_map(|o| match o {
+                    Origin::RuntimeProperty { resource, .. }
+                        if resource
+                            .resource_type
+                            .to_ascii_lowercase()
+                            .ends_with("roledefinitions") =>
+                    {
+                        Some(role_guid(&resource.name))
+                    }
+                    _ => None,
+                })
             });
             let found = guid.as_deref().and_then(|g| roles.get(g));
             RoleRef {

@@ -76,7 +76,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
         let mut parts = Vec::new();
         let mut depends = Vec::new();
-        if g.role.definition_id.contains('{') || g.role.id.is_empty() {
+        // A definition id with unknown parts whose role GUID is still read (a role-definition id
+        // under a resource named at deployment) is a known role: RA010 judges it if it is not
+        // a built-in one.
+        if g.role.id.contains('{') || g.role.id.is_empty() {
             parts.push("role".to_string());
             depends.push(g.role.definition_id.clone());
         }
