@@ -42,12 +42,31 @@ fn a_scope_named_by_a_parameter_is_judged_by_its_type_and_level() {
         .expect("the grant on the resource group named by parameter");
     assert_eq!(rg.scope_level, ScopeLevel::ResourceGroup);
 
+    // A subnet of a network named by parameter, in the legacy `…/providers/roleAssignments`
+    // form with `properties.scope` built by `concat()`: a child resource of a known type.
+    let subnet = model
+        .grants
+        .iter()
+        .find(|g| g.role.name.as_deref() == Some("Network Contributor"))
+        .expect("the grant on the subnet");
+    assert_eq!(subnet.scope_level, ScopeLevel::ChildResource);
+    assert_eq!(
+        subnet.scope.resource_type().as_deref(),
+        Some("Microsoft.Network/virtualNetworks/subnets")
+    );
+    assert!(
+        f.iter()
+            .any(|x| x.message.contains("'Network Contributor' on")
+                && x.message.contains("parameter 'subnetName'")),
+        "{f:#?}"
+    );
+
     let ev001 = of(&f, "EV001");
     // Neither the namespace nor the resource group named by parameter is "unknown scope"...
     assert!(
-        !ev001
-            .iter()
-            .any(|x| x.message.contains("relay") || x.message.contains("rgName")),
+        !ev001.iter().any(|x| x.message.contains("relay")
+            || x.message.contains("rgName")
+            || x.message.contains("subnet")),
         "{ev001:#?}"
     );
     // ...but a scope that is wholly a parameter is: its level is unknown.

@@ -194,6 +194,25 @@ fn rbac_scope(ctx: &Ctx, r: &PlannedResource) -> ResourceId {
         ) {
             return planned;
         }
+        // `properties.scope` naming a resource of the target type (the legacy form allows it):
+        // its id renders each unknown name part as what decides it, where the assignment's
+        // name is one unknown for all its segments.
+        let declared = value_at(&r.body, &["properties", "scope"]).and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Unknown(u) => match u.origin() {
+                Origin::PartialResourceId { id, .. } => Some(id.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(id) = declared.map(|d| ResourceId::parse(&d)) {
+            let same_type = id
+                .resource_type()
+                .is_some_and(|t| t.eq_ignore_ascii_case(target_type));
+            if same_type && id.is_at_or_under(&ResourceId::parse(&r.scope)) {
+                return id;
+            }
+        }
         // name = `<target name segments>/Microsoft.Authorization/<guid>`
         let names: Vec<&str> = r.name.split('/').collect();
         let cut = names

@@ -204,6 +204,13 @@ fn text_with_holes(
     let rendered: Vec<Value> = values
         .iter()
         .map(|v| match v {
+            // A resource id with unknown name parts is text up to those parts:
+            // `concat(<vnet id>, '/subnets/', x)` is a subnet of that network. Kept only when
+            // no unknown part holds a `/`, so its segments still read.
+            Value::Unknown(u) if whole_segment_unknowns(u) => match u.origin() {
+                Origin::PartialResourceId { id, .. } => Value::String(id.clone()),
+                _ => Value::Null,
+            },
             Value::Unknown(_) => {
                 holes.push(v.to_display_string());
                 Value::String(format!("{HOLE}{}{HOLE}", holes.len() - 1))
@@ -219,6 +226,23 @@ fn text_with_holes(
     };
     let text = imp(&call).ok()?.as_str()?.to_string();
     Some((text, holes))
+}
+
+/// Whether `u` is a resource id whose unknown parts (`{...}`) each lie within one segment.
+fn whole_segment_unknowns(u: &Unknown) -> bool {
+    let Origin::PartialResourceId { id, .. } = u.origin() else {
+        return false;
+    };
+    let mut depth = 0usize;
+    for c in id.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' | HOLE if depth > 0 => return false,
+            _ => {}
+        }
+    }
+    depth == 0
 }
 
 /// `format()`/`concat()` text with unknown arguments that is not a resource path: an unknown that
