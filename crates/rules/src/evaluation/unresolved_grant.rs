@@ -15,6 +15,11 @@ crate::declare_rule! {
     /// template, an expression over runtime state that does not name an identity. With the default
     /// policy (`unresolved: fail`) this is an error; `warn` makes it a warning, `ignore` drops it.
     ///
+    /// A scope is judged by its level and type: a resource this deployment declares whose name
+    /// comes from a parameter, a resource group named by a parameter, or the subscription a
+    /// `Microsoft.Subscription/aliases` creates is judged like any other (RA002, RA003, the
+    /// policy). Only a scope whose level or resource type is unknown is reported here.
+    ///
     /// ## Why is this bad?
     /// The gate fails closed: a grant it cannot read might be Owner at subscription scope. Passing
     /// it silently would make the gate's verdict depend on what it could not see.
