@@ -55,9 +55,9 @@ fn a_scope_named_by_a_parameter_is_judged_by_its_type_and_level() {
         Some("Microsoft.Network/virtualNetworks/subnets")
     );
     assert!(
-        f.iter()
-            .any(|x| x.message.contains("'Network Contributor' on")
-                && x.message.contains("parameter 'subnetName'")),
+        f.iter().any(|x| x.message.contains(
+            "'Network Contributor' on Microsoft.Network/virtualNetworks/subnets named by parameters 'vnetName' and 'subnetName'"
+        )),
         "{f:#?}"
     );
 
