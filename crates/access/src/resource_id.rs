@@ -62,11 +62,7 @@ impl ResourceId {
     /// Reads an id. Never fails: text that is not an id gets [`ScopeLevel::Unknown`].
     pub fn parse(text: &str) -> ResourceId {
         let trimmed = text.trim();
-        let segments = trimmed
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let segments = split_segments(trimmed);
         ResourceId {
             raw: trimmed.to_string(),
             segments,
@@ -86,6 +82,20 @@ impl ResourceId {
     /// True when some part was unknown at plan time (rendered `{...}`).
     pub fn has_unknown_parts(&self) -> bool {
         self.raw.contains('{')
+    }
+
+    /// True when what kind of scope this is cannot be read: its level is unknown, or a part of its
+    /// resource type is. Unknown *names* alone do not count: `/subscriptions/s/resourceGroups/rg/
+    /// providers/Microsoft.Relay/namespaces/{parameter 'n'}` is a Relay namespace, a resource,
+    /// and can be judged by type and level even though which namespace it is is not known.
+    pub fn has_unknown_level_or_type(&self) -> bool {
+        match self.level() {
+            ScopeLevel::Unknown => true,
+            ScopeLevel::Resource | ScopeLevel::ChildResource => self
+                .resource_type()
+                .is_none_or(|t| t.contains('{') || t.contains('@')),
+            _ => false,
+        }
     }
 
     /// The part of the id before its first segment known only at run time (`{...}` or a workflow
@@ -266,6 +276,33 @@ impl ResourceId {
     }
 }
 
+/// The `/`-separated segments of `text`, without empty ones, never splitting inside a rendered
+/// unknown: `{runtime property subscriptionId of Microsoft.Subscription/aliases/sub2}` is one
+/// segment (the name of a subscription), not three.
+fn split_segments(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 impl PartialEq for ResourceId {
     fn eq(&self, other: &Self) -> bool {
         self.segments.len() == other.segments.len()
@@ -332,6 +369,41 @@ mod tests {
         for (id, level) in cases {
             assert_eq!(ResourceId::parse(id).level(), level, "{id}");
         }
+    }
+
+    #[test]
+    fn unknown_names_keep_level_and_type() {
+        // A rendered unknown holding `/` is one segment: the level is still read.
+        let sub = ResourceId::parse(
+            "/subscriptions/{runtime property properties.subscriptionId of Microsoft.Subscription/aliases/sub2}",
+        );
+        assert_eq!(sub.level(), ScopeLevel::Subscription);
+        assert!(!sub.has_unknown_level_or_type());
+        let relay = ResourceId::parse(
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Relay/namespaces/{parameter 'n' (no value given)}",
+        );
+        assert_eq!(relay.level(), ScopeLevel::Resource);
+        assert_eq!(
+            relay.resource_type().as_deref(),
+            Some("Microsoft.Relay/namespaces")
+        );
+        assert!(!relay.has_unknown_level_or_type());
+        let subnet = ResourceId::parse("/subscriptions/s1/resourceGroups/{parameter 'rg'}/providers/Microsoft.Network/virtualNetworks/{...}/subnets/{a/b}");
+        assert_eq!(subnet.level(), ScopeLevel::ChildResource);
+        assert!(!subnet.has_unknown_level_or_type());
+        // What is unknown is the kind of scope: a whole unknown, an unknown type, a relative path.
+        for text in [
+            "{parameter 'scope' (no value given)}",
+            "/subscriptions/s1/resourceGroups/rg/providers/{format of parameter 'ns'}/x",
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/{parameter 't'}/x",
+            "Microsoft.Relay/namespaces/{parameter 'n'}",
+        ] {
+            assert!(
+                ResourceId::parse(text).has_unknown_level_or_type(),
+                "{text}"
+            );
+        }
+        assert!(!ResourceId::parse(KV).has_unknown_level_or_type());
     }
 
     #[test]

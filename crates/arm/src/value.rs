@@ -71,6 +71,11 @@ pub enum Origin {
     Derived {
         operation: String,
         inputs: Vec<Unknown>,
+        /// For text built around unknowns (`format()`, `concat()`), the known text with a hole
+        /// per unknown argument: not shown, but it makes `format('a-{0}', x)` and
+        /// `format('b-{0}', x)` different values, so a module named by one is never taken for
+        /// the other.
+        text: Option<String>,
     },
     /// Something the engine cannot evaluate offline, e.g. a remote `templateLink.uri`.
     NotEvaluated { what: String },
@@ -100,6 +105,21 @@ impl Unknown {
         Unknown::new(Origin::Derived {
             operation: operation.into(),
             inputs,
+            text: None,
+        })
+    }
+
+    /// An unknown computed by `operation` from `inputs` whose known text is `text` (see
+    /// [`Origin::Derived`]); it prints as [`Unknown::derived`] does.
+    pub fn derived_text(
+        operation: impl Into<String>,
+        text: impl Into<String>,
+        inputs: Vec<Unknown>,
+    ) -> Unknown {
+        Unknown::new(Origin::Derived {
+            operation: operation.into(),
+            inputs,
+            text: Some(text.into()),
         })
     }
 
@@ -143,7 +163,9 @@ impl fmt::Display for Origin {
                 function,
                 resource_id,
             } => write!(f, "{function}() of {resource_id}"),
-            Origin::Derived { operation, inputs } => {
+            Origin::Derived {
+                operation, inputs, ..
+            } => {
                 write!(f, "{operation} of ")?;
                 for (i, input) in inputs.iter().enumerate() {
                     if i > 0 {

@@ -446,13 +446,21 @@ fn module_named_from_an_unknown_still_returns_the_inputs_it_echoes() {
         "parameters": {"principalId": {"type": "string"}, "other": {"type": "string"}},
         "resources": [
             named("[format('ra-{0}', uniqueString(parameters('principalId')))]", "/subscriptions/s1"),
-            // Two modules whose names print alike ("format of parameter 'other'"): which one a
-            // reference means cannot be told, so neither is guessed.
+            // Two modules whose names print alike ("format of parameter 'other'") but are built
+            // from different text: the reference's name is the same value as one of them only.
             named("[format('a-{0}', parameters('other'))]", "a"),
-            named("[format('b-{0}', parameters('other'))]", "b")],
+            named("[format('b-{0}', parameters('other'))]", "b"),
+            // Two declarations of one name (the same unknown from the same source): which one
+            // a reference means cannot be told, so neither is guessed.
+            named("[format('c-{0}', parameters('other'))]", "c1"),
+            named("[format('c-{0}', parameters('other'))]", "c2")],
         "outputs": {
             "scope": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', format('ra-{0}', uniqueString(parameters('principalId'))))).outputs.scope.value]"},
-            "ambiguous": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', format('a-{0}', parameters('other')))).outputs.scope.value]"}}}));
+            "a": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', format('a-{0}', parameters('other')))).outputs.scope.value]"},
+            "b": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', format('b-{0}', parameters('other')))).outputs.scope.value]"},
+            "ambiguous": {"type": "string", "value": "[reference(resourceId('Microsoft.Resources/deployments', format('c-{0}', parameters('other')))).outputs.scope.value]"}}}));
     assert_eq!(output(&plan, "scope"), json!("/subscriptions/s1"));
+    assert_eq!(output(&plan, "a"), json!("a"));
+    assert_eq!(output(&plan, "b"), json!("b"));
     assert!(plan.outputs["ambiguous"].contains_unknown());
 }

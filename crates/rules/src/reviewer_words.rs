@@ -25,7 +25,17 @@ pub(crate) fn reviewer_text(text: &str) -> String {
             out.extend(&chars[i..]);
             break;
         };
-        let inner: String = chars[i + 1..end].iter().collect();
+        let mut inner: String = chars[i + 1..end].iter().collect();
+        // A quoted name made only of unknowns between `/` (`subnets '{…}/{…}'`, a child
+        // resource whose every name segment is unknown) is one name: read its groups together.
+        let mut end = end;
+        if out.ends_with('\'') && looks_like_provenance(&inner) {
+            if let Some((last, joined)) = slash_joined_groups(&chars, end) {
+                end = last;
+                inner.push(' ');
+                inner.push_str(&joined);
+            }
+        }
         if !looks_like_provenance(&inner) {
             out.extend(&chars[i..=end]);
             i = end + 1;
@@ -34,7 +44,6 @@ pub(crate) fn reviewer_text(text: &str) -> String {
         let phrase = describe(&inner);
         // A name cut at a `/` inside a longer rendered unknown keeps its outer closing braces:
         // they belong to this group.
-        let mut end = end;
         while chars.get(end + 1) == Some(&'}') {
             end += 1;
         }
@@ -68,6 +77,25 @@ pub(crate) fn reviewer_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// After the group closing at `end`: more `/{…}` groups up to a closing quote, each a rendered
+/// unknown. Returns the index of the last group's `}` and the groups' inner text, joined; `None`
+/// when there is no further group or anything else stands between them.
+fn slash_joined_groups(chars: &[char], end: usize) -> Option<(usize, String)> {
+    let mut at = end;
+    let mut joined = String::new();
+    while chars.get(at + 1) == Some(&'/') && chars.get(at + 2) == Some(&'{') {
+        let close = group_end(chars, at + 2)?;
+        let inner: String = chars[at + 3..close].iter().collect();
+        if !looks_like_provenance(&inner) {
+            return None;
+        }
+        joined.push(' ');
+        joined.push_str(&inner);
+        at = close;
+    }
+    (at != end && chars.get(at + 1) == Some(&'\'')).then_some((at, joined))
 }
 
 /// Words after which a quoted name is not the name of the noun before it.
@@ -228,6 +256,15 @@ mod tests {
         assert_eq!(
             reviewer_text("image '{take of format of newGuid() at deployment time}' and"),
             "image named by newGuid() and"
+        );
+        assert_eq!(
+            reviewer_text("on Microsoft.Network/virtualNetworks/subnets '{parameter 'vnetName' (no value given)}/{parameter 'subnet' (no value given)}' is"),
+            "on Microsoft.Network/virtualNetworks/subnets named by parameters 'vnetName' and 'subnet' is"
+        );
+        // A known segment between them: not one unknown name.
+        assert_eq!(
+            reviewer_text("subnets '{parameter 'v' (no value given)}/default' is"),
+            "subnets '{parameter 'v'}/default' is"
         );
     }
 

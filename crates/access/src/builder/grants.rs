@@ -83,14 +83,15 @@ pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel)
                 location: ctx.locate(r, &["properties", "principalId"]),
             });
         }
-        if grant.role.source == RoleSource::Unknown && grant.role.definition_id.contains('{') {
+        if grant.role.source == RoleSource::Unknown && grant.role.id.contains('{') {
             model.unresolved.push(UnresolvedItem {
                 what: format!("role of {what}"),
                 depends_on: grant.role.definition_id.clone(),
                 location: ctx.locate(r, &["properties", "roleDefinitionId"]),
             });
         }
-        if grant.scope_level == ScopeLevel::Unknown || grant.scope.has_unknown_parts() {
+        // Judged by type and level: an unknown name alone leaves the scope judgeable.
+        if grant.scope.has_unknown_level_or_type() {
             model.unresolved.push(UnresolvedItem {
                 what: format!("scope of {what}"),
                 depends_on: grant.scope.to_string(),
@@ -193,6 +194,25 @@ fn rbac_scope(ctx: &Ctx, r: &PlannedResource) -> ResourceId {
         ) {
             return planned;
         }
+        // `properties.scope` naming a resource of the target type (the legacy form allows it):
+        // its id renders each unknown name part as what decides it, where the assignment's
+        // name is one unknown for all its segments.
+        let declared = value_at(&r.body, &["properties", "scope"]).and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Unknown(u) => match u.origin() {
+                Origin::PartialResourceId { id, .. } => Some(id.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(id) = declared.map(|d| ResourceId::parse(&d)) {
+            let same_type = id
+                .resource_type()
+                .is_some_and(|t| t.eq_ignore_ascii_case(target_type));
+            if same_type && id.is_at_or_under(&ResourceId::parse(&r.scope)) {
+                return id;
+            }
+        }
         // name = `<target name segments>/Microsoft.Authorization/<guid>`
         let names: Vec<&str> = r.name.split('/').collect();
         let cut = names
@@ -271,17 +291,34 @@ fn role_ref(roles: &RoleCatalogue, value: Option<&Value>, kind: GrantKind) -> Ro
             }
         }
         Some(v @ Value::Unknown(u)) => {
-            // An unknown that names a role-definition resource still tells us its GUID.
-            let guid = u.roots().into_iter().find_map(|o| match o {
-                Origin::RuntimeProperty { resource, .. }
-                    if resource
-                        .resource_type
-                        .to_ascii_lowercase()
-                        .ends_with("roledefinitions") =>
+            // An unknown that names a role-definition resource still tells us its GUID: a
+            // role-definition id under a scope whose name is unknown
+            // (`extensionResourceId(<vault id>, 'Microsoft.Authorization/roleDefinitions', g)`) ends
+            // in the GUID, and the deployed state of a role definition is named by it.
+            let partial = match u.origin() {
+                Origin::PartialResourceId {
+                    id, resource_type, ..
+                } if resource_type
+                    .to_ascii_lowercase()
+                    .ends_with("roledefinitions") =>
                 {
-                    Some(role_guid(&resource.name))
+                    let last = last_segment(id);
+                    is_guid(last).then(|| last.to_ascii_lowercase())
                 }
                 _ => None,
+            };
+            let guid = partial.or_else(|| {
+                u.roots().into_iter().find_map(|o| match o {
+                    Origin::RuntimeProperty { resource, .. }
+                        if resource
+                            .resource_type
+                            .to_ascii_lowercase()
+                            .ends_with("roledefinitions") =>
+                    {
+                        Some(role_guid(&resource.name))
+                    }
+                    _ => None,
+                })
             });
             let found = guid.as_deref().and_then(|g| roles.get(g));
             RoleRef {

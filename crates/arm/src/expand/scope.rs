@@ -139,6 +139,27 @@ fn deployment_state(resource: &ResourceRef, outputs: Value, full: bool) -> Value
     Value::Object(out)
 }
 
+impl Frame<'_, '_> {
+    /// Among the deployed declarations that render `lower_id` (ids with unknown parts that print
+    /// alike), the one whose evaluated name is one of the unknowns `id` was built from: the same
+    /// unknown from the same source (`format('dependencies-{0}', s)` in both the module's `name`
+    /// and the `resourceId()` that reads its outputs) is the same module, however it prints.
+    /// `None` unless exactly one declaration matches.
+    fn same_unknown_name(&self, lower_id: &str, id: &Unknown) -> Option<usize> {
+        let Origin::PartialResourceId { inputs, .. } = id.origin() else {
+            return None;
+        };
+        let instances = self.dep.instances.borrow();
+        let mut found = instances.iter().enumerate().filter(|(_, inst)| {
+            inst.condition != ConditionStatus::Skipped
+                && inst.id.eq_ignore_ascii_case(lower_id)
+                && matches!(&inst.name_value, Value::Unknown(name) if inputs.contains(name))
+        });
+        let (i, _) = found.next()?;
+        found.next().is_none().then_some(i)
+    }
+}
+
 impl EvalScope for Frame<'_, '_> {
     fn context(&self) -> &DeploymentContext {
         &self.dep.eval_context
@@ -238,11 +259,11 @@ impl EvalScope for Frame<'_, '_> {
                     let local = {
                         let index = self.dep.index.borrow();
                         let lower = id.to_ascii_lowercase();
-                        index
-                            .by_id
-                            .get(&lower)
-                            .copied()
-                            .filter(|_| !index.ambiguous.contains(&lower))
+                        match index.by_id.get(&lower).copied() {
+                            Some(i) if !index.ambiguous.contains(&lower) => Some(i),
+                            Some(_) => self.same_unknown_name(&lower, u),
+                            None => None,
+                        }
                     };
                     if let Some(i) = local {
                         return self.reference_to(Target::Local(i), full, identity);

@@ -1,6 +1,6 @@
 //! EV001: a grant whose role, scope or principal cannot be known before deployment.
 
-use access::{PrincipalKind, ScopeLevel};
+use access::{Grant, PrincipalKind, ScopeLevel};
 use policy::UnresolvedMode;
 
 use crate::context::{is_deployed, Cx};
@@ -14,6 +14,11 @@ crate::declare_rule! {
     /// its parameter files and the deployment context: a parameter without a value, a remote linked
     /// template, an expression over runtime state that does not name an identity. With the default
     /// policy (`unresolved: fail`) this is an error; `warn` makes it a warning, `ignore` drops it.
+    ///
+    /// A scope is judged by its level and type: a resource this deployment declares whose name
+    /// comes from a parameter, a resource group named by a parameter, or the subscription a
+    /// `Microsoft.Subscription/aliases` creates is judged like any other (RA002, RA003, the
+    /// policy). Only a scope whose level or resource type is unknown is reported here.
     ///
     /// ## Why is this bad?
     /// The gate fails closed: a grant it cannot read might be Owner at subscription scope. Passing
@@ -76,11 +81,16 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
         let mut parts = Vec::new();
         let mut depends = Vec::new();
-        if g.role.definition_id.contains('{') || g.role.id.is_empty() {
+        // A definition id with unknown parts whose role GUID is still read (a role-definition id
+        // under a resource named at deployment) is a known role: RA010 judges it if it is not
+        // a built-in one.
+        if g.role.id.contains('{') || g.role.id.is_empty() {
             parts.push("role".to_string());
             depends.push(g.role.definition_id.clone());
         }
-        if g.scope.has_unknown_parts() || g.scope_level == ScopeLevel::Unknown {
+        // The scope is judged by its level and type (RA002, RA003, the policy); a name known only
+        // at deployment does not stop that, so only an unknown level or type is unresolved.
+        if g.scope.has_unknown_level_or_type() || g.scope_level == ScopeLevel::Unknown {
             parts.push("scope".to_string());
             depends.push(g.scope.to_string());
         }
@@ -92,7 +102,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             continue;
         }
         let violation = UnresolvedGrant {
-            grant: format!("role assignment '{}'", g.name),
+            grant: assignment_words(cx, g, &parts),
             parts,
             depends_on: depends
                 .iter()
@@ -110,6 +120,27 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 .with_subject(cx.grant_subject(g)),
         );
     }
+}
+
+/// The assignment in words. A name known only at deployment is a `guid()` of the assignment's
+/// own inputs (or a parameter, or `newGuid()`): printing what decides it ("named by utcNow()")
+/// blames an input that is not what the finding is about, so such an assignment is named by
+/// what is known of it: its role, else its scope, else its line.
+fn assignment_words(cx: &Cx, g: &Grant, unknown_parts: &[String]) -> String {
+    if g.name_resolved {
+        return format!("role assignment '{}'", g.name);
+    }
+    let known = |part: &str| !unknown_parts.iter().any(|p| p == part);
+    if known("role") {
+        return format!("the role assignment of '{}'", cx.role_name(g));
+    }
+    if known("scope") {
+        return format!(
+            "the role assignment on {}",
+            crate::context::resource_words(&g.scope)
+        );
+    }
+    format!("the role assignment at line {}", g.location.line)
 }
 
 fn unresolved_word(mode: UnresolvedMode) -> &'static str {

@@ -213,9 +213,9 @@ fn is_resource_id(o: &Origin) -> bool {
 /// Whether `guid()` computed the unknown (at its top, or under string operations).
 fn made_by_guid(u: &Unknown) -> bool {
     match u.origin() {
-        Origin::Derived { operation, inputs } => {
-            operation.eq_ignore_ascii_case("guid") || inputs.iter().any(made_by_guid)
-        }
+        Origin::Derived {
+            operation, inputs, ..
+        } => operation.eq_ignore_ascii_case("guid") || inputs.iter().any(made_by_guid),
         _ => false,
     }
 }

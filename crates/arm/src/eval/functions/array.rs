@@ -73,6 +73,9 @@ fn concat(c: &Call<'_, '_>) -> Result<Value, EvalError> {
         return Ok(super::resource::partial_resource_id(
             c.it, c.name, c.position, concat, &c.args, &unknowns,
         )
+        .or_else(|| {
+            super::resource::partial_text(c.it, c.name, c.position, concat, &c.args, &unknowns)
+        })
         .unwrap_or_else(|| c.derived()));
     }
     let mut out = String::new();

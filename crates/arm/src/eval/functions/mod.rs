@@ -218,6 +218,11 @@ pub(crate) fn call(
                 {
                     return Ok(partial);
                 }
+                if let Some(partial) =
+                    resource::partial_text(it, name, node.position, imp, &values, &unknowns)
+                {
+                    return Ok(partial);
+                }
                 if !unknowns.is_empty() {
                     return Ok(Value::Unknown(Unknown::derived(name, unknowns)));
                 }

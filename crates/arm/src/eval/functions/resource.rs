@@ -183,19 +183,16 @@ pub(super) fn partial_resource_id(
 /// can be read for a resource type: no unknown's description can contain it.
 const HOLE: char = '\u{1}';
 
-/// `format('Microsoft.Storage/storageAccounts/{0}', x)` or `concat('/subscriptions/', s, ...,
-/// '/providers/Microsoft.Web/sites/', x)` with `x` unknown: the text still names a resource of a
-/// known type (relative `Namespace/type/name` path or full id), so it becomes an
-/// [`Origin::PartialResourceId`] with the unknown parts rendered as `{...}`. `None` when the
-/// literal parts do not spell a resource path (or an unknown sits in the type itself).
-fn partial_path(
+/// The text `format()`/`concat()` builds with each whole unknown argument replaced by a hole
+/// (`HOLE` index `HOLE`), and the unknowns' descriptions by index. `None` when an unknown sits
+/// inside an array or object argument, or the call fails.
+fn text_with_holes(
     it: &Interp<'_>,
     name: &str,
     position: usize,
     imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
     values: &[Value],
-    unknowns: &[Unknown],
-) -> Option<Value> {
+) -> Option<(String, Vec<String>)> {
     // Only whole unknown arguments can be placed; an unknown inside an array or object cannot.
     if values
         .iter()
@@ -207,6 +204,13 @@ fn partial_path(
     let rendered: Vec<Value> = values
         .iter()
         .map(|v| match v {
+            // A resource id with unknown name parts is text up to those parts:
+            // `concat(<vnet id>, '/subnets/', x)` is a subnet of that network. Kept only when
+            // no unknown part holds a `/`, so its segments still read.
+            Value::Unknown(u) if whole_segment_unknowns(u) => match u.origin() {
+                Origin::PartialResourceId { id, .. } => Value::String(id.clone()),
+                _ => Value::Null,
+            },
             Value::Unknown(_) => {
                 holes.push(v.to_display_string());
                 Value::String(format!("{HOLE}{}{HOLE}", holes.len() - 1))
@@ -221,6 +225,64 @@ fn partial_path(
         args: rendered,
     };
     let text = imp(&call).ok()?.as_str()?.to_string();
+    Some((text, holes))
+}
+
+/// Whether `u` is a resource id whose unknown parts (`{...}`) each lie within one segment.
+fn whole_segment_unknowns(u: &Unknown) -> bool {
+    let Origin::PartialResourceId { id, .. } = u.origin() else {
+        return false;
+    };
+    let mut depth = 0usize;
+    for c in id.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' | HOLE if depth > 0 => return false,
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// `format()`/`concat()` text with unknown arguments that is not a resource path: an unknown that
+/// keeps its literal parts ([`Unknown::derived_text`]), so two names built from the same unknown
+/// with different text (`format('dependencies-{0}', s)`, `format('ai-{0}', s)`) are different
+/// values even though they print alike. `None` for other functions.
+pub(super) fn partial_text(
+    it: &Interp<'_>,
+    name: &str,
+    position: usize,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+    values: &[Value],
+    unknowns: &[Unknown],
+) -> Option<Value> {
+    let lower = name.to_ascii_lowercase();
+    if unknowns.is_empty() || (lower != "format" && lower != "concat") {
+        return None;
+    }
+    let (text, _) = text_with_holes(it, name, position, imp, values)?;
+    Some(Value::Unknown(Unknown::derived_text(
+        name,
+        text,
+        unknowns.to_vec(),
+    )))
+}
+
+/// `format('Microsoft.Storage/storageAccounts/{0}', x)` or `concat('/subscriptions/', s, ...,
+/// '/providers/Microsoft.Web/sites/', x)` with `x` unknown: the text still names a resource of a
+/// known type (relative `Namespace/type/name` path or full id), so it becomes an
+/// [`Origin::PartialResourceId`] with the unknown parts rendered as `{...}`. `None` when the
+/// literal parts do not spell a resource path (or an unknown sits in the type itself).
+fn partial_path(
+    it: &Interp<'_>,
+    name: &str,
+    position: usize,
+    imp: fn(&Call<'_, '_>) -> Result<Value, EvalError>,
+    values: &[Value],
+    unknowns: &[Unknown],
+) -> Option<Value> {
+    let (text, holes) = text_with_holes(it, name, position, imp, values)?;
     let resource_type = path_type(&text)?;
     // Put each unknown's description back in place of its hole.
     let mut id = String::with_capacity(text.len());
