@@ -154,7 +154,7 @@ pub fn far_side(api: &str) -> FarSide {
 
 impl ConnectorWithoutMiSupport {
     /// "from securestring parameter 'ftpPassword'", or nothing when no source is known.
-    fn from_words(&self) -> String {
+    fn source_phrase(&self) -> String {
         if self.secret_sources.is_empty() {
             String::new()
         } else {
@@ -194,14 +194,14 @@ impl Violation for ConnectorWithoutMiSupport {
             ),
             FarSide::NoEntra(what) => format!(
                 "{head}: {what} accepts no Microsoft Entra identity, so no managed identity can replace the secret the connection stores{}",
-                self.from_words()
+                self.source_phrase()
             ),
             FarSide::Graph { service, .. } => format!(
                 "{head}, which has no managed-identity authentication: the {service} connection holds {person}"
             ),
             FarSide::IntegrationAccount => format!(
                 "{head}, which has no managed-identity authentication: the connection stores the integration account's callback URL, a key to the integration account{}",
-                self.from_words()
+                self.source_phrase()
             ),
             FarSide::Unknown => format!(
                 "{head}, which does not support managed identity authentication, so it must hold a stored {}{}",
@@ -210,7 +210,7 @@ impl Violation for ConnectorWithoutMiSupport {
                 } else {
                     "secret"
                 },
-                self.from_words()
+                self.source_phrase()
             ),
         }
     }
@@ -305,7 +305,9 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             .iter()
             .filter(|u| u.resource.eq_ignore_ascii_case(&c.id))
             .collect();
-        let secret_kept_safe = !secrets.is_empty() && secrets.iter().all(|u| kept_safe(&u.source));
+        let written = |u: &CredentialUse| default_written(cx, c.source, &u.source);
+        let secret_kept_safe =
+            !secrets.is_empty() && secrets.iter().all(|u| kept_safe(&u.source) && !written(u));
         let oauth = c.auth == ConnectionAuth::OAuthConsent;
         let far_side = far_side(api);
         let violation = ConnectorWithoutMiSupport {
@@ -314,7 +316,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             workload: user.map(workload_words),
             oauth,
             far_side,
-            secret_sources: source_words(&secrets),
+            secret_sources: source_words(&secrets, |u| written(u)),
             secret_kept_safe,
         };
         let mut finding = connection_finding(&violation, c, user);
@@ -340,11 +342,32 @@ fn kept_safe(source: &CredentialSource) -> bool {
     )
 }
 
+/// Whether a parameter secret takes its value from a default written in the template (a
+/// `securestring` with `defaultValue: 'admin'` is still written in the template).
+fn default_written(cx: &Cx, source: usize, secret: &CredentialSource) -> bool {
+    let CredentialSource::Parameter { name, .. } = secret else {
+        return false;
+    };
+    cx.plans.get(source).is_some_and(|plan| {
+        plan.parameters.iter().any(|p| {
+            p.name.eq_ignore_ascii_case(name)
+                && p.source == arm::plan::ParameterSource::Default
+                && p.value.as_str().is_some_and(|v| !v.trim().is_empty())
+        })
+    })
+}
+
 /// Where each stored secret comes from, in words, each once.
-fn source_words(secrets: &[&CredentialUse]) -> Vec<String> {
+fn source_words(
+    secrets: &[&CredentialUse],
+    written: impl Fn(&CredentialUse) -> bool,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for u in secrets {
         let words = match &u.source {
+            CredentialSource::Parameter { name, secure: true } if written(u) => {
+                format!("securestring parameter '{name}', whose default value is written in the template")
+            }
             CredentialSource::Parameter { name, secure: true } => {
                 format!("securestring parameter '{name}'")
             }

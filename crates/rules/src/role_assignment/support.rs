@@ -110,8 +110,19 @@ pub(crate) enum PolicyAssignmentNeeds {
 /// DeployIfNotExists and Modify remediation (`policyRule.then.details.roleDefinitionIds`).
 pub(crate) fn policy_assignment_needs(cx: &Cx, g: &Grant) -> PolicyAssignmentNeeds {
     let holders = cx.workloads_of(g);
-    let [w] = holders.as_slice() else {
+    let [first] = holders.as_slice() else {
         return PolicyAssignmentNeeds::NotAPolicyAssignment;
+    };
+    // The assignment of the grant's own template run: another template of a directory may
+    // declare an assignment with the same id and another definition (a module file run alone).
+    let w = match g.principal.kind {
+        PrincipalKind::SystemAssigned => cx
+            .model
+            .workloads
+            .iter()
+            .find(|w| w.id == first.id && w.source == g.source)
+            .unwrap_or(first),
+        _ => first,
     };
     if !is_policy_assignment(w) {
         return PolicyAssignmentNeeds::NotAPolicyAssignment;
