@@ -458,6 +458,14 @@ pub(crate) fn connection_finding(
     })
 }
 
+/// " used by Logic App workflow 'x'" for a connection's message, or nothing when no workflow of
+/// its template run uses it.
+pub(crate) fn used_by(workload: Option<&str>) -> String {
+    workload
+        .map(|w| format!(" used by {w}"))
+        .unwrap_or_default()
+}
+
 /// Whether `pointer` names an existing value in `value`.
 fn pointer_exists(value: &serde_json::Value, pointer: &str) -> bool {
     value.pointer(pointer).is_some()

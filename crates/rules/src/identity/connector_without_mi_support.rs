@@ -2,7 +2,7 @@
 
 use access::{ConnectionAuth, CredentialSource, CredentialUse};
 
-use crate::context::{connection_finding, workload_words, Cx};
+use crate::context::{connection_finding, used_by, workload_words, Cx};
 use crate::finding::{Finding, Severity};
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
@@ -178,11 +178,7 @@ impl Violation for ConnectorWithoutMiSupport {
     }
 
     fn message(&self) -> String {
-        let user = self
-            .workload
-            .as_ref()
-            .map(|w| format!(" used by {w}"))
-            .unwrap_or_default();
+        let user = used_by(self.workload.as_deref());
         let head = format!(
             "{}{user} uses connector '{}'",
             self.connection, self.connector

@@ -3,7 +3,7 @@
 
 use access::{ApiConnection, AuthType, ConnectionAuth};
 
-use crate::context::{connection_finding, workload_words, Cx};
+use crate::context::{connection_finding, used_by, workload_words, Cx};
 use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
@@ -95,11 +95,7 @@ impl Violation for OauthConnectionWhereMiPossible {
     }
 
     fn message(&self) -> String {
-        let user = self
-            .workload
-            .as_ref()
-            .map(|w| format!(" used by {w}"))
-            .unwrap_or_default();
+        let user = used_by(self.workload.as_deref());
         format!(
             "API connection '{}'{user} is authorised by a person signing in (OAuth consent), so it acts with that person's access and breaks when their sign-in expires; connector '{}' supports managed identity",
             self.connection, self.connector
