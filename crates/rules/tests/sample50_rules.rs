@@ -200,6 +200,14 @@ fn connectors_whose_far_side_accepts_no_identity_get_advice_that_can_be_followed
         "{fix}"
     );
     assert!(!fix.contains(never), "{fix}");
+    // SC002 on the same plain parameter does not offer a managed identity either.
+    let sc002 = of(&f, "SC002");
+    let plain = sc002
+        .iter()
+        .find(|x| x.message.contains("'sftpPassword'"))
+        .unwrap_or_else(|| panic!("SC002 on sftpPassword: {sc002:#?}"));
+    let fix = plain.fix.as_deref().unwrap_or_default();
+    assert!(!fix.contains("use the managed identity"), "{fix}");
 
     // Office 365 Outlook acts as a person, but Microsoft Graph takes the workflow's identity.
     let mail = connection_finding(&mi006, "mail");
