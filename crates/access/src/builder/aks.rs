@@ -107,7 +107,7 @@ pub(crate) fn collect(
                 parameter: None,
                 provenance,
             };
-            resolved.push((grant.name.clone(), None));
+            resolved.push((grant.name.clone(), grant.location.file.clone(), None));
             continue;
         }
         let node_group = cluster
@@ -144,12 +144,18 @@ pub(crate) fn collect(
                 feature,
             }),
         };
-        resolved.push((grant.name.clone(), Some(identity)));
+        resolved.push((
+            grant.name.clone(),
+            grant.location.file.clone(),
+            Some(identity),
+        ));
     }
-    for (name, identity) in resolved {
+    for (name, file, identity) in resolved {
         // The principal is known now: it is no longer among the values the model could not know.
         let what = format!("principal of role assignment {name}");
-        model.unresolved.retain(|u| u.what != what);
+        model
+            .unresolved
+            .retain(|u| u.what != what || u.location.file != file);
         if let Some(identity) = identity {
             if !model.identities.iter().any(|i| i.id == identity.id) {
                 model.identities.push(identity);
