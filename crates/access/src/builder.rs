@@ -1,5 +1,6 @@
 //! Building the access model from deployment plans: shared context, then one module per part.
 
+mod aks;
 mod credentials;
 mod grants;
 mod standard;
@@ -54,6 +55,7 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
     for (source, plan) in plans.iter().enumerate() {
         usages::collect_connections(&Ctx::new(plan), source, &mut model);
     }
+    let mut cluster_identities = Vec::new();
     for plan in plans {
         let ctx = Ctx::new(plan);
         model.sources.push(PlanSource {
@@ -73,6 +75,7 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
         standard::collect(&ctx, &mut model);
         let first_grant = model.grants.len();
         grants::collect(&ctx, roles, &mut model);
+        cluster_identities.extend(aks::collect(&ctx, &mut model, first_grant));
         let source = model.sources.len() - 1;
         for grant in &mut model.grants[first_grant..] {
             grant.source = source;
@@ -83,6 +86,7 @@ pub fn build_all(plans: &[DeploymentPlan], catalogue: &RoleCatalogue) -> AccessM
         credentials::collect(&ctx, &mut model);
     }
     workloads::link_identities(&mut model);
+    aks::attach(&mut model, &cluster_identities);
     model
 }
 

@@ -102,6 +102,21 @@ pub struct Workload {
     pub source: usize,
     /// Where it is declared.
     pub location: Location,
+    /// For a policy assignment: the roles its policy definition lists for remediation, when the
+    /// definition (or every definition of its set) is declared in the plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation_roles: Option<RemediationRoles>,
+}
+
+/// The roles a policy assignment's identity must hold for DeployIfNotExists and Modify
+/// remediation: `policyRule.then.details.roleDefinitionIds` of its definition (or of every
+/// definition in its policy set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RemediationRoles {
+    /// The policy definition or policy set definition id the assignment names.
+    pub definition: String,
+    /// The role GUIDs listed (lower case), each once, in order.
+    pub roles: Vec<String>,
 }
 
 /// A workload's `identity` block, normalised.
@@ -188,6 +203,23 @@ pub struct UserAssignedIdentity {
     pub attached_to: Vec<ResourceId>,
     /// Where it is declared, or where it is first referenced.
     pub location: Location,
+    /// Set for an identity a resource creates and manages for a feature of its own (an AKS
+    /// cluster's kubelet and add-on identities): it exists only as a runtime property of that
+    /// resource, and is created with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<ManagedBy>,
+}
+
+/// The resource that creates and manages an identity, and what for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagedBy {
+    /// The owning resource (e.g. the AKS cluster).
+    pub resource: ResourceId,
+    /// Its type, e.g. `Microsoft.ContainerService/managedClusters`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// What the identity is for, in words: `kubelet`, `ingressApplicationGateway add-on`.
+    pub feature: String,
 }
 
 /// Which role-assignment system a grant belongs to.

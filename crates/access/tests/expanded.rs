@@ -117,3 +117,108 @@ fn several_plans_make_one_model() {
     assert_eq!(m.workloads.len(), 3);
     assert_eq!(m.grants.len(), 6);
 }
+
+/// The AKS fixture of the rules crate (issue 11 class E), read where it lives.
+fn rules_fixture_model(fixture: &str) -> AccessModel {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rules/tests/fixtures/sample50")
+        .join(fixture);
+    let plan = arm::expand_file(&path, &arm::ExpandOptions::default()).expect("fixture expands");
+    build(&plan, &RoleCatalogue::builtin())
+}
+
+/// Fails with every schema error when the model's JSON does not match docs/access-model.schema.json.
+fn assert_matches_schema(m: &AccessModel) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/access-model.schema.json"
+        ))
+        .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let validator = jsonschema::draft202012::new(&schema).expect("schema compiles");
+    let instance = serde_json::to_value(m).unwrap_or_default();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn aks_add_on_and_kubelet_identities_are_identities_of_their_cluster() {
+    let m = rules_fixture_model("aks-cluster-identities.json");
+    let cluster = id("Microsoft.ContainerService/managedClusters/aks1");
+    let agic = m
+        .grants
+        .iter()
+        .find(|g| g.role.name.as_deref() == Some("Contributor") && g.deployment == "grants")
+        .unwrap_or_else(|| panic!("AGIC grant: {:#?}", m.grants));
+    assert_eq!(agic.principal.kind, PrincipalKind::UserAssigned);
+    let identity = agic
+        .principal
+        .resource
+        .as_ref()
+        .and_then(|r| m.identities.iter().find(|i| &i.id == r))
+        .unwrap_or_else(|| panic!("AGIC identity in the model: {:#?}", m.identities));
+    let managed_by = identity
+        .managed_by
+        .as_ref()
+        .expect("managed by the cluster");
+    assert_eq!(managed_by.resource, cluster);
+    assert_eq!(managed_by.feature, "ingressApplicationGateway add-on");
+    assert_eq!(identity.attached_to, vec![cluster.clone()]);
+    // Its id is in the node resource group under a name AKS picks: unknown, not guessed.
+    assert!(identity.id.has_unknown_parts(), "{}", identity.id);
+    // The kubelet identity of aks1 is modelled the same way, and is no longer unresolved.
+    let kubelet = m
+        .grants
+        .iter()
+        .find(|g| g.role.name.as_deref() == Some("AcrPull"))
+        .expect("kubelet grant");
+    assert_eq!(kubelet.principal.kind, PrincipalKind::UserAssigned);
+    assert!(m
+        .unresolved
+        .iter()
+        .all(|u| !u.what.starts_with("principal of")));
+    // aks2 names a pre-created kubelet identity: the grant goes to that identity.
+    let named = m
+        .grants
+        .iter()
+        .find(|g| g.deployment.is_empty() && g.role.name.as_deref() == Some("Contributor"))
+        .expect("aks2 kubelet grant");
+    assert_eq!(
+        named.principal.resource,
+        Some(id(
+            "Microsoft.ManagedIdentity/userAssignedIdentities/kubelet-id"
+        ))
+    );
+    // The model with these fields still matches its JSON schema.
+    assert_matches_schema(&m);
+}
+
+#[test]
+fn a_policy_assignment_carries_the_roles_its_definition_lists() {
+    let m = rules_fixture_model("policy-assignment-roles.json");
+    let roles = |name: &str| {
+        m.workloads
+            .iter()
+            .find(|w| w.name == name)
+            .and_then(|w| w.remediation_roles.clone())
+            .map(|r| r.roles)
+    };
+    // Through the policy set to its member definition.
+    assert_eq!(
+        roles("listed-role"),
+        Some(vec![
+            "749f88d5-cbae-40b8-bcfc-e573ddc772fa".to_string(),
+            "92aaf0da-9dab-42b6-94a3-d43ce8d16293".to_string()
+        ])
+    );
+    assert_eq!(
+        roles("broader-role"),
+        Some(vec!["43d0d8ad-25c7-4714-9337-8ba259a9fe05".to_string()])
+    );
+    assert_matches_schema(&m);
+}

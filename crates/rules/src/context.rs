@@ -8,14 +8,15 @@ use std::sync::Arc;
 
 use access::catalogue::{cosmos_builtin_role, RoleDefinition};
 use access::{
-    AccessModel, AuthType, Grant, PrincipalKind, ResourceId, RoleCatalogue, ScopeLevel, Usage,
-    UsageIdentity, Workload, WorkloadPlan,
+    AccessModel, ApiConnection, AuthType, Grant, PrincipalKind, ResourceId, RoleCatalogue,
+    ScopeLevel, Usage, UsageIdentity, Workload, WorkloadPlan,
 };
 use arm::plan::{ConditionStatus, DeploymentPlan, PlannedResource};
 use arm::{Document, Location};
 use policy::{Date, Policy, WorkloadRef};
 
-use crate::finding::Subject;
+use crate::finding::{Finding, Subject};
+use crate::violation::Violation;
 
 /// Inputs of a check run besides the model, plans and policy.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +106,16 @@ impl<'a> Index<'a> {
             }
             if g.principal.kind == PrincipalKind::Unresolved {
                 unresolved_grants.push(g);
+            }
+        }
+        // Identities a workload uses without listing them in its `identity` block (an AKS
+        // cluster's kubelet and add-on identities).
+        for i in &model.identities {
+            if i.attached_to
+                .iter()
+                .any(|w| workloads.get(w).is_some_and(|w| is_deployed(&w.deployed)))
+            {
+                attached_user_identities.insert(&i.id);
             }
         }
         let mut plan_resources = HashMap::new();
@@ -262,7 +273,16 @@ impl<'a> Cx<'a> {
         let p = &grant.principal;
         match (p.kind, &p.resource) {
             (PrincipalKind::SystemAssigned, Some(id)) => self.system_identity_words(id),
-            (PrincipalKind::UserAssigned, Some(id)) => user_identity_words(id),
+            (PrincipalKind::UserAssigned, Some(id)) => match self.managed_by(id) {
+                Some(m) => format!(
+                    "the {} identity of {}",
+                    m.feature,
+                    self.workload(&m.resource)
+                        .map(workload_words)
+                        .unwrap_or_else(|| resource_words(&m.resource))
+                ),
+                None => user_identity_words(id),
+            },
             (PrincipalKind::External, _) => format!(
                 "principal {}",
                 p.id.clone().unwrap_or_else(|| p.provenance.clone())
@@ -276,6 +296,16 @@ impl<'a> Cx<'a> {
                 crate::reviewer_words::decided_by(&p.provenance)
             ),
         }
+    }
+
+    /// The resource that creates and manages the user-assigned identity `id` (an AKS cluster's
+    /// kubelet and add-on identities), if one does.
+    pub fn managed_by(&self, id: &ResourceId) -> Option<&'a access::ManagedBy> {
+        self.model
+            .identities
+            .iter()
+            .find(|i| &i.id == id)
+            .and_then(|i| i.managed_by.as_ref())
     }
 
     /// "the system-assigned identity of Logic App workflow 'x'".
@@ -350,12 +380,24 @@ impl<'a> Cx<'a> {
         };
         match grant.principal.kind {
             PrincipalKind::SystemAssigned => self.workload(id).into_iter().collect(),
-            PrincipalKind::UserAssigned => self
-                .model
-                .workloads
-                .iter()
-                .filter(|w| w.identity.has_user_assigned(id))
+            // An identity a resource manages for itself works for that resource.
+            PrincipalKind::UserAssigned if self.managed_by(id).is_some() => self
+                .managed_by(id)
+                .and_then(|m| self.workload(&m.resource))
+                .into_iter()
                 .collect(),
+            PrincipalKind::UserAssigned => {
+                let listed = self.model.identities.iter().find(|i| &i.id == id);
+                self.model
+                    .workloads
+                    .iter()
+                    .filter(|w| {
+                        w.identity.has_user_assigned(id)
+                            // Used without being in the identity block (an AKS kubelet identity).
+                            || listed.is_some_and(|i| i.attached_to.contains(&w.id))
+                    })
+                    .collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -370,10 +412,58 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Every deployed managed API connection whose connector is known: the connection, its
+    /// connector's name (last segment of `api.id`), and the workload of the connection's own
+    /// template run that calls through it (names coincide across the templates of a directory,
+    /// so a bare name never links runs).
+    pub fn deployed_connections(
+        &self,
+    ) -> impl Iterator<Item = (&'a ApiConnection, &'a str, Option<&'a Workload>)> + '_ {
+        self.model.connections.iter().filter_map(move |c| {
+            if !is_deployed(&c.deployed) {
+                return None;
+            }
+            let api = c.api.as_deref()?;
+            Some((c, api, self.connection_user(c)))
+        })
+    }
+
+    /// The workload of the connection's own template run whose calls go through it.
+    pub fn connection_user(&self, c: &ApiConnection) -> Option<&'a Workload> {
+        self.model.workloads.iter().find(|w| {
+            w.source == c.source
+                && w.usages.iter().any(|u| {
+                    u.connection
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+                })
+        })
+    }
+
     /// Whether the plans deploy the resource with this id (not skipped by a false condition).
     pub fn plan_resource(&self, id: &ResourceId) -> Option<&'a PlannedResource> {
         self.index.plan_resources.get(id).copied()
     }
+}
+
+/// A finding located at a connection, its subject the workload that uses it.
+pub(crate) fn connection_finding(
+    violation: &dyn Violation,
+    c: &ApiConnection,
+    user: Option<&Workload>,
+) -> Finding {
+    Finding::new(violation, c.location.clone()).with_subject(Subject {
+        workload: user.map(|w| w.id.to_string()),
+        ..Subject::default()
+    })
+}
+
+/// " used by Logic App workflow 'x'" for a connection's message, or nothing when no workflow of
+/// its template run uses it.
+pub(crate) fn used_by(workload: Option<&str>) -> String {
+    workload
+        .map(|w| format!(" used by {w}"))
+        .unwrap_or_default()
 }
 
 /// Whether `pointer` names an existing value in `value`.
@@ -506,6 +596,7 @@ fn friendly_type(resource_type: &str) -> String {
             "App Configuration store",
         ),
         ("Microsoft.EventGrid/topics", "Event Grid topic"),
+        ("Microsoft.ContainerService/managedClusters", "AKS cluster"),
     ];
     NAMES
         .iter()

@@ -138,6 +138,7 @@ pub fn workflow(name: &str, identity: Option<IdentityAttachment>) -> Workload {
         tags: Default::default(),
         source: 0,
         location: loc("/resources/0"),
+        remediation_roles: None,
     }
 }
 
@@ -150,6 +151,7 @@ pub fn uami_decl(id: &ResourceId) -> UserAssignedIdentity {
         deployed: Some(ConditionStatus::Deployed),
         attached_to: Vec::new(),
         location: loc("/resources/5"),
+        managed_by: None,
     }
 }
 

@@ -159,3 +159,163 @@ fn the_dashboard_setting_is_to_be_removed_not_moved_to_an_identity() {
         other.fix
     );
 }
+
+fn connection_finding<'a>(findings: &'a [&'a rules::Finding], name: &str) -> &'a rules::Finding {
+    findings
+        .iter()
+        .find(|x| x.message.contains(&format!("API connection '{name}'")))
+        .unwrap_or_else(|| panic!("MI006 on '{name}': {findings:#?}"))
+}
+
+// Class M: MI006 suggested a managed identity where the far side accepts none.
+#[test]
+fn connectors_whose_far_side_accepts_no_identity_get_advice_that_can_be_followed() {
+    let f = check("connectors-without-identity.json");
+    let mi006 = of(&f, "MI006");
+    let never = "use a connector that supports managed identity";
+
+    // FTP with its password from a securestring parameter: nothing better is possible, a note.
+    let ftp = connection_finding(&mi006, "ftp");
+    assert_eq!(ftp.severity, rules::Severity::Note, "{ftp:#?}");
+    assert!(
+        ftp.message
+            .contains("an FTP server accepts no Microsoft Entra identity")
+            && ftp.message.contains("securestring parameter 'ftpPassword'"),
+        "{}",
+        ftp.message
+    );
+    let fix = ftp.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("a managed identity cannot be used here"),
+        "{fix}"
+    );
+    assert!(!fix.contains(never), "{fix}");
+
+    // SFTP with its password in a plain string parameter: a warning, and the fix says how to keep it.
+    let sftp = connection_finding(&mi006, "sftp");
+    assert_eq!(sftp.severity, rules::Severity::Warning, "{sftp:#?}");
+    let fix = sftp.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("`securestring`") && fix.contains("Key Vault"),
+        "{fix}"
+    );
+    assert!(!fix.contains(never), "{fix}");
+    // SC002 on the same plain parameter does not offer a managed identity either.
+    let sc002 = of(&f, "SC002");
+    let plain = sc002
+        .iter()
+        .find(|x| x.message.contains("'sftpPassword'"))
+        .unwrap_or_else(|| panic!("SC002 on sftpPassword: {sc002:#?}"));
+    let fix = plain.fix.as_deref().unwrap_or_default();
+    assert!(!fix.contains("use the managed identity"), "{fix}");
+
+    // Office 365 Outlook acts as a person, but Microsoft Graph takes the workflow's identity.
+    let mail = connection_finding(&mi006, "mail");
+    assert_eq!(mail.severity, rules::Severity::Warning);
+    assert!(
+        mail.message
+            .contains("the token of the person who signs in"),
+        "{}",
+        mail.message
+    );
+    let fix = mail.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("Mail.Send") && fix.contains("graph.microsoft.com"),
+        "{fix}"
+    );
+
+    // Slack holds a person's token and accepts no Entra identity: advice about the account.
+    let chat = connection_finding(&mi006, "chat");
+    assert!(chat
+        .message
+        .contains("Slack accepts no Microsoft Entra identity"));
+    let fix = chat.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("dedicated account") && !fix.contains(never),
+        "{fix}"
+    );
+
+    // AS2 reads the integration account's key at deployment: never in the template, a note.
+    let as2 = connection_finding(&mi006, "partner-as2");
+    assert_eq!(as2.severity, rules::Severity::Note, "{as2:#?}");
+    assert!(
+        as2.message.contains("listCallbackUrl() at deployment"),
+        "{}",
+        as2.message
+    );
+}
+
+// Class N: a policy assignment's identity is judged by the roles its definition lists.
+#[test]
+fn a_policy_assignment_identity_is_judged_by_the_roles_its_definition_lists() {
+    let f = check("policy-assignment-roles.json");
+    let ra002 = of(&f, "RA002");
+    let ra005 = of(&f, "RA005");
+    // A role the definition lists (through the policy set) is what remediation needs.
+    assert!(!names(&ra002, "listed-role"), "{ra002:#?}");
+    assert!(!names(&ra005, "listed-role"), "{ra005:#?}");
+    assert!(!names(&of(&f, "RA003"), "listed-role"), "{f:#?}");
+    // Contributor instead: denied, and the fix names the definition's roles, not a workflow.
+    let contributor = ra002
+        .iter()
+        .find(|x| x.message.contains("'contributor-instead'"))
+        .unwrap_or_else(|| panic!("RA002 on contributor-instead: {ra002:#?}"));
+    let fix = contributor.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("'Monitoring Contributor' and 'Log Analytics Contributor'"),
+        "{fix}"
+    );
+    assert!(!fix.contains("workflow"), "{fix}");
+    // A role broader than the one the definition lists, though not denied: RA005 names the listed one.
+    let broader = ra005
+        .iter()
+        .find(|x| x.message.contains("'broader-role'"))
+        .unwrap_or_else(|| panic!("RA005 on broader-role: {f:#?}"));
+    assert_eq!(
+        broader.fix.as_deref(),
+        Some("grant 'Monitoring Reader' instead of 'Monitoring Contributor'")
+    );
+}
+
+// Class E: grants to an AKS cluster's kubelet and add-on identities.
+#[test]
+fn aks_kubelet_and_add_on_identities_are_judged_as_identities_of_the_cluster() {
+    let f = check("aks-cluster-identities.json");
+    // Nothing about these grants is "cannot be known".
+    assert!(of(&f, "EV001").is_empty(), "{:#?}", of(&f, "EV001"));
+    let ra002 = of(&f, "RA002");
+    // Contributor on the resource group to the AGIC add-on identity: a privileged role.
+    let agic = ra002
+        .iter()
+        .find(|x| {
+            x.message
+                .contains("the ingressApplicationGateway add-on identity of Microsoft.ContainerService/managedClusters 'aks1'")
+                || x.message
+                    .contains("the ingressApplicationGateway add-on identity of AKS cluster 'aks1'")
+        })
+        .unwrap_or_else(|| panic!("RA002 on the AGIC identity: {f:#?}"));
+    assert!(
+        agic.message.contains("'Contributor' on resource group"),
+        "{}",
+        agic.message
+    );
+    assert_eq!(
+        agic.subject.workload.as_deref(),
+        Some("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg/providers/Microsoft.ContainerService/managedClusters/aks1"),
+        "{agic:#?}"
+    );
+    // The add-on identity is created with the cluster: its grant needs principalType.
+    assert!(
+        of(&f, "RA007").iter().any(|x| x
+            .message
+            .contains("ingressApplicationGateway add-on identity")),
+        "{f:#?}"
+    );
+    // A pre-created kubelet identity the cluster names is that user-assigned identity.
+    assert!(
+        ra002
+            .iter()
+            .any(|x| x.message.contains("user-assigned identity 'kubelet-id'")),
+        "{ra002:#?}"
+    );
+}

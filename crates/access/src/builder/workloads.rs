@@ -3,10 +3,10 @@
 use arm::plan::PlannedResource;
 use arm::Value;
 
-use super::{str_at, Ctx};
+use super::{str_at, value_at, Ctx};
 use crate::model::{
-    AccessModel, ComputedIdentity, IdentityAttachment, IdentityProblem, UserAssignedIdentity,
-    Workload, WorkloadPlan,
+    AccessModel, ComputedIdentity, IdentityAttachment, IdentityProblem, RemediationRoles,
+    UserAssignedIdentity, Workload, WorkloadPlan,
 };
 use crate::resource_id::ResourceId;
 
@@ -51,6 +51,7 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
                 deployed: Some(ctx.deployed(r)),
                 attached_to: Vec::new(),
                 location: r.location.clone(),
+                managed_by: None,
             });
             continue;
         }
@@ -83,8 +84,71 @@ pub(crate) fn collect(ctx: &Ctx, model: &mut AccessModel) {
             // Set by `build_all` to the plan's index.
             source: 0,
             location: r.location.clone(),
+            remediation_roles: remediation_roles(ctx, r),
         });
     }
+}
+
+const POLICY_ASSIGNMENT: &str = "Microsoft.Authorization/policyAssignments";
+const POLICY_DEFINITION: &str = "Microsoft.Authorization/policyDefinitions";
+const POLICY_SET: &str = "Microsoft.Authorization/policySetDefinitions";
+
+/// For a policy assignment whose definition is declared in the plan (a policy definition, or a
+/// policy set whose every member definition is): the roles those definitions list for
+/// remediation, `policyRule.then.details.roleDefinitionIds`. `None` when any definition is not in
+/// the plan (a built-in, an `existing` one, an id known only at deployment): the gate does not
+/// guess what a definition it cannot read needs.
+fn remediation_roles(ctx: &Ctx, r: &PlannedResource) -> Option<RemediationRoles> {
+    if !r.resource_type.eq_ignore_ascii_case(POLICY_ASSIGNMENT) {
+        return None;
+    }
+    let definition = str_at(&r.body, &["properties", "policyDefinitionId"])?;
+    let declared = |id: &str, ty: &str| {
+        let wanted = ResourceId::parse(id);
+        ctx.plan.resources.iter().find(|d| {
+            !d.existing
+                && d.resource_type.eq_ignore_ascii_case(ty)
+                && ResourceId::parse(&d.id) == wanted
+        })
+    };
+    let mut roles: Vec<String> = Vec::new();
+    let mut add_roles_of = |d: &PlannedResource| {
+        let ids = value_at(
+            &d.body,
+            &[
+                "properties",
+                "policyRule",
+                "then",
+                "details",
+                "roleDefinitionIds",
+            ],
+        );
+        if let Some(Value::Array(ids)) = ids {
+            for id in ids.iter().filter_map(Value::as_str) {
+                let guid = crate::catalogue::role_guid(id);
+                if !roles.contains(&guid) {
+                    roles.push(guid);
+                }
+            }
+        }
+    };
+    if let Some(d) = declared(definition, POLICY_DEFINITION) {
+        add_roles_of(d);
+    } else {
+        let set = declared(definition, POLICY_SET)?;
+        let Some(Value::Array(members)) = value_at(&set.body, &["properties", "policyDefinitions"])
+        else {
+            return None;
+        };
+        for m in members {
+            let id = str_at(m, &["policyDefinitionId"])?;
+            add_roles_of(declared(id, POLICY_DEFINITION)?);
+        }
+    }
+    Some(RemediationRoles {
+        definition: definition.to_string(),
+        roles,
+    })
 }
 
 /// How a resource's `identity` is computed, when its declaration holds an expression.
@@ -292,6 +356,7 @@ pub(crate) fn link_identities(model: &mut AccessModel) {
                     deployed: None,
                     attached_to: vec![w.id.clone()],
                     location: w.location.clone(),
+                    managed_by: None,
                 }),
             }
         }

@@ -3,9 +3,8 @@
 
 use access::{ApiConnection, AuthType, ConnectionAuth};
 
-use crate::context::{is_deployed, workload_words, Cx};
-use crate::finding::{Finding, Subject};
-use crate::identity::connector_without_mi_support::connection_user;
+use crate::context::{connection_finding, used_by, workload_words, Cx};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -96,11 +95,7 @@ impl Violation for OauthConnectionWhereMiPossible {
     }
 
     fn message(&self) -> String {
-        let user = self
-            .workload
-            .as_ref()
-            .map(|w| format!(" used by {w}"))
-            .unwrap_or_default();
+        let user = used_by(self.workload.as_deref());
         format!(
             "API connection '{}'{user} is authorised by a person signing in (OAuth consent), so it acts with that person's access and breaks when their sign-in expires; connector '{}' supports managed identity",
             self.connection, self.connector
@@ -137,17 +132,10 @@ fn person_consent(c: &ApiConnection) -> bool {
 
 /// Every deployed consent-authorised connection of a connector that supports managed identity.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    for c in &cx.model.connections {
-        if !is_deployed(&c.deployed) || !person_consent(c) {
+    for (c, api, user) in cx.deployed_connections() {
+        if !person_consent(c) || !MI_CONNECTORS.iter().any(|m| m.eq_ignore_ascii_case(api)) {
             continue;
         }
-        let Some(api) = c.api.as_deref() else {
-            continue;
-        };
-        if !MI_CONNECTORS.iter().any(|m| m.eq_ignore_ascii_case(api)) {
-            continue;
-        }
-        let user = connection_user(cx, c);
         // The workflow already calls through it with its identity (Standard `connections.json`).
         let through_identity = user.is_some_and(|w| {
             w.usages.iter().any(|u| {
@@ -165,12 +153,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             connector: api.to_ascii_lowercase(),
             workload: user.map(workload_words),
         };
-        out.push(
-            Finding::new(&violation, c.location.clone()).with_subject(Subject {
-                workload: user.map(|w| w.id.to_string()),
-                ..Subject::default()
-            }),
-        );
+        out.push(connection_finding(&violation, c, user));
     }
 }
 

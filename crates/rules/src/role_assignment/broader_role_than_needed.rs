@@ -3,7 +3,9 @@
 use crate::context::{is_deployed, is_workload_identity, resource_words, Cx};
 use crate::finding::Finding;
 use crate::registry::RuleMeta;
-use crate::role_assignment::support::grant_needs;
+use crate::role_assignment::support::{
+    grant_needs, policy_assignment_needs, quoted_list, PolicyAssignmentNeeds,
+};
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -14,6 +16,11 @@ crate::declare_rule! {
     /// "Key Vault Secrets User" suffices. The message names that narrower role, found in the role
     /// catalogue as the built-in role with the fewest permissions that still holds the needed
     /// actions.
+    ///
+    /// A policy assignment's identity needs what its policy definition lists in
+    /// `policyRule.then.details.roleDefinitionIds` (DeployIfNotExists and Modify remediation):
+    /// when the definition is in the template, a grant of a role broader than every listed role is
+    /// flagged, with the listed roles as the fix.
     ///
     /// ## Why is this bad?
     /// Extra actions are extra blast radius: a workflow that can write secrets can replace the
@@ -100,6 +107,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        if let PolicyAssignmentNeeds::Listed(listed) = policy_assignment_needs(cx, g) {
+            if let Some(f) = broader_than_remediation_needs(cx, g, &role, &listed) {
+                out.push(f);
+            }
+            continue;
+        }
         let (actions, data_actions, _) = grant_needs(cx, g);
         // Without known calls there is no evidence of what is needed; missing actions are RA001's.
         if (actions.is_empty() && data_actions.is_empty())
@@ -135,6 +148,84 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             .with_subject(cx.grant_subject(g)),
         );
     }
+}
+
+/// A policy assignment's identity granted a role broader than every role its policy definition
+/// lists for remediation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BroaderThanRemediationNeeds {
+    /// The identity in words.
+    pub identity: String,
+    /// The role granted.
+    pub role: String,
+    /// The scope in words.
+    pub scope: String,
+    /// The roles the definition lists (`roleDefinitionIds`), by name.
+    pub listed: Vec<String>,
+}
+
+impl Violation for BroaderThanRemediationNeeds {
+    fn rule(&self) -> &'static RuleMeta {
+        &RULE
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "{} is granted '{}' on {}, but its policy definition lists only {} for remediation (`roleDefinitionIds`)",
+            self.identity,
+            self.role,
+            self.scope,
+            quoted_list(&self.listed)
+        )
+    }
+
+    fn fix(&self) -> Option<String> {
+        Some(format!(
+            "grant {} instead of '{}'",
+            quoted_list(&self.listed),
+            self.role
+        ))
+    }
+}
+
+/// The finding for a policy assignment's grant of a role its definition does not list and that is
+/// broader than each listed role (a narrower one would leave remediation short: not this rule).
+fn broader_than_remediation_needs(
+    cx: &Cx,
+    g: &access::Grant,
+    role: &access::RoleDefinition,
+    listed: &[(String, String)],
+) -> Option<Finding> {
+    if listed.is_empty()
+        || listed
+            .iter()
+            .any(|(id, _)| id.eq_ignore_ascii_case(&role.id))
+    {
+        return None;
+    }
+    let broader = listed.iter().all(|(id, _)| {
+        cx.options
+            .catalogue
+            .get(id)
+            .is_some_and(|l| (role.privilege, role.breadth()) > (l.privilege, l.breadth()))
+    });
+    if !broader {
+        return None;
+    }
+    let violation = BroaderThanRemediationNeeds {
+        identity: cx.principal_words(g),
+        role: cx.role_name(g),
+        scope: resource_words(&g.scope),
+        listed: listed.iter().map(|(_, n)| n.clone()).collect(),
+    };
+    Some(
+        Finding::new(
+            &violation,
+            cx.locate_in(&g.location, "/properties/roleDefinitionId"),
+        )
+        .with_label(cx.principal_declaration(g), "the identity is declared here")
+        .with_subject(cx.grant_subject(g)),
+    )
 }
 
 #[cfg(test)]

@@ -142,6 +142,11 @@ fn created_here(cx: &Cx, g: &access::Grant) -> bool {
     };
     match g.principal.kind {
         PrincipalKind::SystemAssigned => cx.workload(id).is_some_and(|w| !w.existing),
+        // An AKS kubelet or add-on identity is created with its cluster.
+        _ if cx.managed_by(id).is_some() => cx
+            .managed_by(id)
+            .and_then(|m| cx.workload(&m.resource))
+            .is_some_and(|w| !w.existing),
         _ => cx
             .model
             .identities

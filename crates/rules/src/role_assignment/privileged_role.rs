@@ -1,9 +1,13 @@
 //! RA002: a workload identity is given a privileged or policy-denied role.
 
-use crate::context::{is_deployed, is_workload_identity, resource_words, Cx};
+use access::WorkloadPlan;
+
+use crate::context::{is_deployed, is_workload_identity, resource_words, workload_words, Cx};
 use crate::finding::Finding;
 use crate::registry::RuleMeta;
-use crate::role_assignment::support::grant_needs;
+use crate::role_assignment::support::{
+    grant_needs, policy_assignment_needs, quoted_list, PolicyAssignmentNeeds,
+};
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -11,6 +15,14 @@ crate::declare_rule! {
     /// Flags a role assignment that gives a workload identity a privileged role (Owner,
     /// Contributor, User Access Administrator, Role Based Access Control Administrator, or another
     /// role in Microsoft's privileged category) or any role the policy denies.
+    ///
+    /// A policy assignment's identity (`Microsoft.Authorization/policyAssignments`) must hold the
+    /// roles its policy definition lists in `policyRule.then.details.roleDefinitionIds` for
+    /// DeployIfNotExists and Modify remediation: a grant of a listed role is not flagged when the
+    /// definition (or every definition of its policy set) is in the template; another role is, with
+    /// the listed roles as the fix. The AKS kubelet and add-on identities
+    /// (`identityProfile.kubeletidentity`, `addonProfiles.<add-on>.identity`) are judged as
+    /// managed identities of their cluster.
     ///
     /// ## Why is this bad?
     /// A workflow that needs to read one secret does not need to delete the vault, rewrite its
@@ -43,6 +55,7 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## References
+    /// - [Remediate non-compliant resources: configure the managed identity (roleDefinitionIds)](https://learn.microsoft.com/azure/governance/policy/how-to/remediate-resources)
     /// - [Azure built-in roles: privileged administrator roles](https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/privileged)
     /// - [Best practices for Azure RBAC](https://learn.microsoft.com/azure/role-based-access-control/best-practices)
     pub const RULE = ("RA002", "privileged-role", RoleAssignment, Error);
@@ -61,6 +74,22 @@ pub struct PrivilegedRole {
     pub denied_by_policy: bool,
     /// A narrower role that covers what the identity's calls need, if known.
     pub suggested_role: Option<String>,
+    /// Who runs as the identity, for the fix.
+    pub holder: Holder,
+}
+
+/// Who runs as a granted identity, as far as the fix needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// A Logic App workflow: its calls say what it needs.
+    Workflow,
+    /// A policy assignment: its definition's `roleDefinitionIds` say what remediation needs;
+    /// `None` when the definition is not in the template, else the listed roles' names.
+    PolicyAssignment(Option<Vec<String>>),
+    /// Another workload, in words (`web app 'shop-api'`).
+    Other(String),
+    /// Several or none.
+    Unknown,
 }
 
 impl Violation for PrivilegedRole {
@@ -74,27 +103,48 @@ impl Violation for PrivilegedRole {
         } else {
             "a privileged role"
         };
+        let listed = match &self.holder {
+            Holder::PolicyAssignment(Some(roles)) if !roles.is_empty() => format!(
+                ", and its policy definition lists only {} for remediation",
+                quoted_list(roles)
+            ),
+            _ => String::new(),
+        };
         format!(
-            "{} is granted '{}' on {}: {why} for a workload identity",
+            "{} is granted '{}' on {}: {why} for a workload identity{listed}",
             self.identity, self.role, self.scope
         )
     }
 
     fn fix(&self) -> Option<String> {
-        Some(match &self.suggested_role {
-            Some(r) => format!(
-                "replace '{}' with '{r}' on the resource the workload uses",
-                self.role
+        let role = &self.role;
+        Some(match (&self.holder, &self.suggested_role) {
+            (Holder::PolicyAssignment(Some(roles)), _) if roles.is_empty() => format!(
+                "remove the grant of '{role}': the policy definition lists no role in `roleDefinitionIds`, so its remediation needs none"
             ),
-            None => format!(
-                "replace '{}' with a role holding only the actions the workload needs (for a workflow: a data-plane role on the resource it calls)",
-                self.role
+            (Holder::PolicyAssignment(Some(roles)), _) => format!(
+                "grant {} (what the policy definition's `roleDefinitionIds` list for remediation) instead of '{role}'",
+                quoted_list(roles)
             ),
+            (Holder::PolicyAssignment(None), _) => format!(
+                "replace '{role}' with the roles the policy definition lists in `policyRule.then.details.roleDefinitionIds` (what DeployIfNotExists and Modify remediation needs)"
+            ),
+            (_, Some(r)) => format!("replace '{role}' with '{r}' on the resource the workload uses"),
+            (Holder::Workflow, None) => format!(
+                "replace '{role}' with a role holding only the actions the workflow needs (a data-plane role on the resource it calls)"
+            ),
+            (Holder::Other(w), None) => {
+                format!("replace '{role}' with a role holding only the actions {w} needs")
+            }
+            (Holder::Unknown, None) => {
+                format!("replace '{role}' with a role holding only the actions the workload needs")
+            }
         })
     }
 }
 
-/// Every grant of a policy-denied role to a workload identity.
+/// Every grant of a policy-denied role to a workload identity, except a role a policy
+/// assignment's definition lists for remediation (the assignment cannot remediate without it).
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for g in &cx.model.grants {
         if !is_deployed(&g.deployed) || !is_workload_identity(g) {
@@ -104,6 +154,32 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         let role = policy::RoleRef::new(Some(&g.role.id), Some(&name));
         let Some(spec) = cx.policy.role_denied(&role) else {
             continue;
+        };
+        let holder = match policy_assignment_needs(cx, g) {
+            PolicyAssignmentNeeds::Listed(listed) => {
+                if listed
+                    .iter()
+                    .any(|(id, _)| id.eq_ignore_ascii_case(&g.role.id))
+                {
+                    continue;
+                }
+                Holder::PolicyAssignment(Some(listed.into_iter().map(|(_, n)| n).collect()))
+            }
+            PolicyAssignmentNeeds::Unread => Holder::PolicyAssignment(None),
+            // An AKS kubelet or add-on identity: what that feature needs.
+            PolicyAssignmentNeeds::NotAPolicyAssignment
+                if g.principal
+                    .resource
+                    .as_ref()
+                    .is_some_and(|id| cx.managed_by(id).is_some()) =>
+            {
+                Holder::Other(cx.principal_words(g).replacen(" identity of ", " of ", 1))
+            }
+            PolicyAssignmentNeeds::NotAPolicyAssignment => match cx.workloads_of(g).as_slice() {
+                [w] if w.plan != WorkloadPlan::Other => Holder::Workflow,
+                [w] => Holder::Other(workload_words(w)),
+                _ => Holder::Unknown,
+            },
         };
         let (actions, data_actions, _) = grant_needs(cx, g);
         let suggested = crate::role_assignment::support::suggest_role(
@@ -118,6 +194,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             scope: resource_words(&g.scope),
             denied_by_policy: spec.explicit,
             suggested_role: suggested,
+            holder,
         };
         let label = if spec.explicit {
             format!("'{}' is denied here", spec.text)

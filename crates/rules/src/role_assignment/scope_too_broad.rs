@@ -5,7 +5,7 @@ use crate::context::{
 };
 use crate::finding::Finding;
 use crate::registry::RuleMeta;
-use crate::role_assignment::support::grant_needs;
+use crate::role_assignment::support::{grant_needs, is_policy_assignment};
 use crate::violation::Violation;
 
 crate::declare_rule! {
@@ -64,6 +64,9 @@ pub struct ScopeTooBroad {
     /// The workload that runs as the identity, in words (`Logic App workflow 'x'`, `web app
     /// 'y'`); `None` when several or none do.
     pub workload: Option<String>,
+    /// When the identity is a policy assignment's: the assignment's own scope in words, where its
+    /// remediation runs and where it must hold its roles.
+    pub policy_assignment_scope: Option<String>,
 }
 
 impl Violation for ScopeTooBroad {
@@ -79,6 +82,11 @@ impl Violation for ScopeTooBroad {
     }
 
     fn fix(&self) -> Option<String> {
+        if let Some(scope) = &self.policy_assignment_scope {
+            return Some(format!(
+                "scope the assignment to {scope}, the policy assignment's scope, where its remediation runs"
+            ));
+        }
         let user = self.workload.as_deref().unwrap_or("the workload");
         Some(match &self.suggested_scope {
             Some(s) => format!("scope the assignment to {s}, the resource {user} uses"),
@@ -119,6 +127,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             suggested_scope: targets.first().map(resource_words),
             workload: match holders.as_slice() {
                 [one] => Some(workload_words(one)),
+                _ => None,
+            },
+            policy_assignment_scope: match holders.as_slice() {
+                [one] if is_policy_assignment(one) => one.id.parent().map(|s| resource_words(&s)),
                 _ => None,
             },
         };

@@ -94,3 +94,70 @@ pub(crate) fn suggest_role<'c>(
         })
         .or_else(|| catalogue.narrowest_builtin_for(actions, data_actions))
 }
+
+/// What a policy assignment's identity needs, when the grant's identity is one.
+pub(crate) enum PolicyAssignmentNeeds {
+    /// The identity is not (only) a policy assignment's.
+    NotAPolicyAssignment,
+    /// A policy assignment whose definition the plans do not hold (built-in, `existing`, known
+    /// only at deployment): what it needs is in that definition's `roleDefinitionIds`.
+    Unread,
+    /// The role GUIDs its definition lists for remediation, with their names.
+    Listed(Vec<(String, String)>),
+}
+
+/// Whether the grant's identity is a policy assignment's, and what its definition lists for
+/// DeployIfNotExists and Modify remediation (`policyRule.then.details.roleDefinitionIds`).
+pub(crate) fn policy_assignment_needs(cx: &Cx, g: &Grant) -> PolicyAssignmentNeeds {
+    let holders = cx.workloads_of(g);
+    let [first] = holders.as_slice() else {
+        return PolicyAssignmentNeeds::NotAPolicyAssignment;
+    };
+    // The assignment of the grant's own template run: another template of a directory may
+    // declare an assignment with the same id and another definition (a module file run alone).
+    let w = match g.principal.kind {
+        PrincipalKind::SystemAssigned => cx
+            .model
+            .workloads
+            .iter()
+            .find(|w| w.id == first.id && w.source == g.source)
+            .unwrap_or(first),
+        _ => first,
+    };
+    if !is_policy_assignment(w) {
+        return PolicyAssignmentNeeds::NotAPolicyAssignment;
+    }
+    match &w.remediation_roles {
+        None => PolicyAssignmentNeeds::Unread,
+        Some(r) => PolicyAssignmentNeeds::Listed(
+            r.roles
+                .iter()
+                .map(|id| {
+                    let name = cx
+                        .options
+                        .catalogue
+                        .get(id)
+                        .map(|d| d.name.clone())
+                        .unwrap_or_else(|| id.clone());
+                    (id.clone(), name)
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Whether a workload is a policy assignment (its identity remediates at the assignment's scope).
+pub(crate) fn is_policy_assignment(w: &access::Workload) -> bool {
+    w.resource_type
+        .eq_ignore_ascii_case("Microsoft.Authorization/policyAssignments")
+}
+
+/// "'Monitoring Contributor' and 'Log Analytics Contributor'".
+pub(crate) fn quoted_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}

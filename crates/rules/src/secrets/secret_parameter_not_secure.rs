@@ -5,6 +5,7 @@ use access::CredentialSource;
 
 use crate::context::Cx;
 use crate::finding::Finding;
+use crate::identity::connector_without_mi_support::{connector_supports_mi, far_side, FarSide};
 use crate::registry::RuleMeta;
 use crate::secrets::secret_in_template::kind_words;
 use crate::violation::Violation;
@@ -55,6 +56,9 @@ pub struct SecretParameterNotSecure {
     pub declared_type: String,
     /// Why it is taken to be a secret, e.g. `its name` or `it is used as an HTTP password`.
     pub because: String,
+    /// The connector whose connection holds it, when that connector's far side accepts no
+    /// managed identity (FTP, SFTP, SendGrid...): then no identity can replace the secret.
+    pub identity_impossible_with: Option<String>,
 }
 
 impl Violation for SecretParameterNotSecure {
@@ -75,10 +79,16 @@ impl Violation for SecretParameterNotSecure {
         } else {
             "securestring"
         };
-        Some(format!(
-            "declare '{}' as '{secure}' (or drop it and use the managed identity)",
-            self.parameter
-        ))
+        Some(match &self.identity_impossible_with {
+            Some(connector) => format!(
+                "declare '{}' as '{secure}' and pass its value from Key Vault (connector '{connector}' accepts no managed identity, so the secret stays)",
+                self.parameter
+            ),
+            None => format!(
+                "declare '{}' as '{secure}' (or drop it and use the managed identity)",
+                self.parameter
+            ),
+        })
     }
 }
 
@@ -112,10 +122,26 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 continue;
             }
             seen.push(key);
+            // A secret held by a connection whose far side accepts no identity cannot be dropped.
+            let identity_impossible_with = by_use.and_then(|c| {
+                cx.model
+                    .connections
+                    .iter()
+                    .find(|k| k.id.eq_ignore_ascii_case(&c.resource))
+                    .and_then(|k| k.api.clone())
+                    .filter(|api| {
+                        !connector_supports_mi(api)
+                            && matches!(
+                                far_side(api),
+                                FarSide::NoEntra(_) | FarSide::IntegrationAccount
+                            )
+                    })
+            });
             let violation = SecretParameterNotSecure {
                 parameter: p.name.clone(),
                 declared_type: p.declared_type.clone(),
                 because,
+                identity_impossible_with,
             };
             out.push(Finding::new(&violation, cx.locate_in(&p.location, "/type")));
         }
