@@ -541,3 +541,34 @@ async fn a_long_report_is_cut_to_githubs_comment_limit() {
         "the marker survives the cut"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_format_json_stdout_is_the_report_alone() {
+    let (server, fake) = github().await;
+    let dir = tempdir();
+    let mut cmd = rolegate();
+    github_env(&mut cmd, &server.uri(), &dir);
+    cmd.args([
+        "check",
+        "examples/payment-reconciliation/bad/main.json",
+        "-p",
+        "examples/payment-reconciliation/bad/main.parameters.json",
+        "--publish",
+        "github",
+        "--format",
+        "json",
+    ]);
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{stdout}"));
+    assert_eq!(report["verdict"], "fail");
+    // No workflow command (`::error …`) and no progress line shares stdout with the report.
+    assert!(!stdout.lines().any(|l| l.starts_with("::")), "{stdout}");
+    assert!(
+        stderr.contains("rolegate: "),
+        "what was posted is said on stderr: {stderr}"
+    );
+    assert_eq!(fake.0.lock().unwrap().comments.len(), 1, "still posted");
+}
