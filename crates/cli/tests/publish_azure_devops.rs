@@ -262,3 +262,37 @@ async fn with_format_json_stdout_is_the_report_alone_and_the_logging_commands_go
     );
     assert_eq!(fake.0.lock().unwrap().threads.len(), 1, "still posted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logissue_points_at_the_bicep_line() {
+    let (server, _fake) = azure_devops().await;
+    let mut cmd = rolegate();
+    ado_env(&mut cmd, &server.uri());
+    // bicep build output with its `.bicep` beside it: every finding has a Bicep line.
+    cmd.args([
+        "check",
+        "examples/payment-reconciliation/bad/main.json",
+        "-p",
+        "examples/payment-reconciliation/bad/main.parameters.json",
+        "--publish",
+        "azure-devops",
+    ]);
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let issues: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("##vso[task.logissue"))
+        .collect();
+    assert!(!issues.is_empty(), "{stdout}");
+    assert!(
+        issues.iter().any(|l| l.contains(
+            "examples/payment-reconciliation/bad/modules/subscription-role.bicep;linenumber=10;columnnumber=1;code=RA002;]"
+        )),
+        "{issues:#?}"
+    );
+    assert!(
+        issues.iter().all(|l| !l.contains("main.json;")),
+        "{issues:#?}"
+    );
+}
