@@ -66,19 +66,37 @@ fn the_action_accepts_exactly_the_clis_auth_methods_and_live_error_modes() {
         "case \"${{INPUT_LIVE_ERRORS:-fail}}\" in {})",
         names::<LiveErrors>().join(" | ")
     )));
-    let action = read("action.yml");
-    for input in [
-        "live:",
-        "auth:",
-        "subscription-id:",
-        "resource-group:",
-        "live-errors:",
+    // action.yml is YAML GitHub can load, declares each input, and hands it to check.sh.
+    let action: serde_json::Value =
+        serde_saphyr::from_str(&read("action.yml")).expect("action.yml is valid YAML");
+    let check_step = action["runs"]["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().find(|s| s["id"] == "check"))
+        .expect("the check step");
+    for (input, variable) in [
+        ("live", "INPUT_LIVE"),
+        ("auth", "INPUT_AUTH"),
+        ("subscription-id", "INPUT_SUBSCRIPTION_ID"),
+        ("resource-group", "INPUT_RESOURCE_GROUP"),
+        ("live-errors", "INPUT_LIVE_ERRORS"),
     ] {
         assert!(
-            action.contains(&format!("\n  {input}\n")),
+            action["inputs"][input]["description"].is_string(),
             "action.yml lacks input {input}"
         );
+        assert_eq!(
+            check_step["env"][variable],
+            format!("${{{{ inputs.{input} }}}}").as_str(),
+            "{variable}"
+        );
+        assert!(
+            script.contains(variable),
+            "check.sh does not read {variable}"
+        );
     }
+    assert_eq!(action["inputs"]["live"]["default"], "false");
+    assert_eq!(action["inputs"]["auth"]["default"], "auto");
+    assert_eq!(action["inputs"]["live-errors"]["default"], "fail");
 }
 
 #[test]
