@@ -4,7 +4,7 @@
 # the step itself: the action's last step ("Gate") does, after the summary and comment are written.
 #
 # Environment: INPUT_PATH, INPUT_POLICY, INPUT_POLICY_REF, INPUT_PARAMETERS, INPUT_BICEP, INPUT_FORMAT, INPUT_FAIL_ON, INPUT_SARIF,
-# RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY. ROLEGATE (optional) overrides the binary.
+# INPUT_LIVE, INPUT_AUTH, INPUT_SUBSCRIPTION_ID, INPUT_RESOURCE_GROUP, INPUT_LIVE_ERRORS, RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY. ROLEGATE (optional) overrides the binary.
 set -uo pipefail
 
 rolegate_bin="${ROLEGATE:-rolegate}"
@@ -34,6 +34,12 @@ bad_input() {
 
 case "${INPUT_FORMAT:-text}" in text | json) ;; *) bad_input "format must be text or json, not '${INPUT_FORMAT}'" ;; esac
 case "${INPUT_FAIL_ON:-error}" in error | warning) ;; *) bad_input "fail-on must be error or warning, not '${INPUT_FAIL_ON}'" ;; esac
+case "${INPUT_LIVE:-false}" in true | false) ;; *) bad_input "live must be true or false, not '${INPUT_LIVE}'" ;; esac
+case "${INPUT_AUTH:-auto}" in
+  auto | cli | managed-identity | workload-identity | github-oidc | client-secret) ;;
+  *) bad_input "auth must be auto, cli, managed-identity, workload-identity, github-oidc or client-secret, not '${INPUT_AUTH}'" ;;
+esac
+case "${INPUT_LIVE_ERRORS:-fail}" in fail | warn) ;; *) bad_input "live-errors must be fail or warn, not '${INPUT_LIVE_ERRORS}'" ;; esac
 
 # Inputs are lists separated by spaces or newlines (paths with spaces are not supported).
 read -r -a paths <<< "$(printf '%s' "${INPUT_PATH:-}" | tr '\r\n' '  ')"
@@ -47,6 +53,12 @@ for p in "${params[@]}"; do args+=(-p "$p"); done
 args+=(--format "${INPUT_FORMAT:-text}" --fail-on "${INPUT_FAIL_ON:-error}")
 args+=(--markdown "$md" --markdown-artifact "the job log" --json "$json")
 [ -n "${INPUT_SARIF:-}" ] && args+=(--sarif "$INPUT_SARIF")
+# The deployment context counts without --live too (guid() names as Azure computes them).
+[ -n "${INPUT_SUBSCRIPTION_ID:-}" ] && args+=(--subscription-id "$INPUT_SUBSCRIPTION_ID")
+[ -n "${INPUT_RESOURCE_GROUP:-}" ] && args+=(--resource-group "$INPUT_RESOURCE_GROUP")
+if [ "${INPUT_LIVE:-false}" = true ]; then
+  args+=(--live --auth "${INPUT_AUTH:-auto}" --live-errors "${INPUT_LIVE_ERRORS:-fail}")
+fi
 
 # `bicep`: auto (rolegate looks for `bicep`, then `az`), off, or the path of a Bicep CLI.
 case "${INPUT_BICEP:-auto}" in
@@ -96,9 +108,17 @@ if [ -s "$json" ] && command -v jq >/dev/null 2>&1; then
       def data: gsub("%"; "%25") | gsub("\r"; "%0D") | gsub("\n"; "%0A");
       def prop: data | gsub(":"; "%3A") | gsub(","; "%2C");
       [.findings[]? | select(.severity == $l and (.suppressed == null))][:$n][]
-      # The Bicep line when the template was compiled from Bicep: the file in the PR diff.
-      | (.location.bicep // .location) as $at
-      | "::\($l) file=\($at.file | prop),line=\($at.line),col=\($at.column),title=\((.rule + " " + .name) | prop)::\(.message | data)"
+      # The Bicep line when the template was compiled from Bicep: the file in the PR diff. A
+      # template compiled in memory ("main.bicep (compiled)") is no file: without a Bicep line
+      # for the value, the annotation goes on the .bicep file and names the compiled line.
+      | .location as $loc
+      | (if $loc.bicep then {at: $loc.bicep, note: ""}
+         elif ($loc.file | endswith(" (compiled)")) then
+           {at: {file: ($loc.file | rtrimstr(" (compiled)")), line: 1, column: 1},
+            note: "(no Bicep line; in the compiled JSON (\($loc.file)) at line \($loc.line), column \($loc.column)) "}
+         else {at: $loc, note: ""} end) as $shown
+      | $shown.at as $at
+      | "::\($l) file=\($at.file | prop),line=\($at.line),col=\($at.column),title=\((.rule + " " + .name) | prop)::\(($shown.note + .message) | data)"
     ' "$json" 2>/dev/null || true
     if [ "${total:-0}" -gt "$annotation_limit" ]; then
       echo "::notice title=rolegate::$((total - annotation_limit)) more ${level}s are in the job summary and the SARIF report"

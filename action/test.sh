@@ -139,6 +139,39 @@ run_check policyref 0 pass "$tmp/pass.json" INPUT_POLICY_REF=origin/main
 expect_contains "$tmp/policyref/argv" "--policy-ref" policyref
 expect_contains "$tmp/policyref/argv" "origin/main" policyref
 
+# 6. live: the inputs reach rolegate as the CLI's flags; off by default; bad values are bad input.
+expect_not_contains "$tmp/pass/argv" "--live" "live off by default"
+run_check live 0 pass "$tmp/pass.json" INPUT_LIVE=true INPUT_AUTH=github-oidc \
+  INPUT_SUBSCRIPTION_ID=11111111-1111-4111-8111-111111111111 INPUT_RESOURCE_GROUP=rg-pay INPUT_LIVE_ERRORS=warn
+args_line="$(tr '\n' ' ' < "$tmp/live/argv")"
+for want in "--live " "--auth github-oidc " "--subscription-id 11111111-1111-4111-8111-111111111111 " \
+  "--resource-group rg-pay " "--live-errors warn "; do
+  case "$args_line" in *"$want"*) ;; *) fail "live argv: '$want' not in '$args_line'" ;; esac
+done
+run_check livedefaults 0 pass "$tmp/pass.json" INPUT_LIVE=true INPUT_SUBSCRIPTION_ID=sub-1
+args_line="$(tr '\n' ' ' < "$tmp/livedefaults/argv")"
+for want in "--live " "--auth auto " "--live-errors fail " "--subscription-id sub-1 "; do
+  case "$args_line" in *"$want"*) ;; *) fail "live defaults argv: '$want' not in '$args_line'" ;; esac
+done
+expect_not_contains "$tmp/livedefaults/argv" "--resource-group" "live defaults"
+# The deployment context without --live: passed on, no --live.
+run_check context 0 pass "$tmp/pass.json" INPUT_SUBSCRIPTION_ID=sub-2 INPUT_RESOURCE_GROUP=rg-2
+expect_contains "$tmp/context/argv" "sub-2" context
+expect_contains "$tmp/context/argv" "rg-2" context
+expect_not_contains "$tmp/context/argv" "--live" context
+for bad in "INPUT_LIVE=yes" "INPUT_AUTH=password" "INPUT_LIVE_ERRORS=ignore"; do
+  name="bad-${bad%%=*}"
+  run_check "$name" 0 pass "$tmp/pass.json" "$bad"
+  expect_contains "$tmp/$name/out" "exit-code=2" "$name"
+  [ ! -e "$tmp/$name/argv" ] || fail "$name: rolegate ran"
+done
+
+# 7. A template compiled in memory with no Bicep line for a finding: annotated on the .bicep file.
+jq -n '{verdict: "fail", findings: [{rule: "EV001", name: "unresolved", severity: "error", message: "m",
+  location: {file: "infra/main.bicep (compiled)", line: 4, column: 3, pointer: "/x"}}]}' > "$tmp/inmem.json"
+run_check inmem 1 fail "$tmp/inmem.json"
+expect_contains "$tmp/inmem/log" "::error file=infra/main.bicep,line=1,col=1,title=EV001 unresolved::(no Bicep line; in the compiled JSON (infra/main.bicep (compiled)) at line 4, column 3) m" inmem
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures action test(s) failed"
   exit 1

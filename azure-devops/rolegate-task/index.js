@@ -86,7 +86,39 @@ function checkArgs(env, outDir) {
   args.push('--markdown', files.markdown, '--json', files.json);
   if (files.junit) args.push('--junit', files.junit);
   if (files.sarif) args.push('--sarif', files.sarif);
+  // The deployment context counts without --live too (guid() names as Azure computes them).
+  const subscription = getInput(env, 'subscriptionId');
+  if (subscription) args.push('--subscription-id', subscription);
+  const group = getInput(env, 'resourceGroup');
+  if (group) args.push('--resource-group', group);
+  if (getBool(env, 'live')) {
+    args.push('--live', '--auth', getInput(env, 'auth') || 'auto', '--live-errors', getInput(env, 'liveErrors') || 'fail');
+  }
   return { args, files };
+}
+
+/** The `--auth` methods and `--live-errors` modes of `rolegate check` (crates/cli/src/args.rs). */
+const AUTH_METHODS = ['auto', 'cli', 'managed-identity', 'workload-identity', 'github-oidc', 'client-secret'];
+const LIVE_ERRORS = ['fail', 'warn'];
+
+/** Why the inputs cannot run, or '' when they can. */
+function inputProblem(env) {
+  const auth = getInput(env, 'auth');
+  if (auth && !AUTH_METHODS.includes(auth)) return `auth must be one of ${AUTH_METHODS.join(', ')}, not '${auth}'`;
+  const liveErrors = getInput(env, 'liveErrors');
+  if (liveErrors && !LIVE_ERRORS.includes(liveErrors)) return `liveErrors must be fail or warn, not '${liveErrors}'`;
+  return '';
+}
+
+/**
+ * Whether the check itself needs the Azure DevOps token: a live check through workload identity
+ * federation with a service connection exchanges it at SYSTEM_OIDCREQUESTURI for the OIDC token
+ * Entra accepts. Every other check runs without it.
+ */
+function checkNeedsToken(env) {
+  if (!getBool(env, 'live')) return false;
+  const auth = getInput(env, 'auth') || 'auto';
+  return (auth === 'auto' || auth === 'workload-identity') && Boolean(env.AZURESUBSCRIPTION_SERVICE_CONNECTION_ID);
 }
 
 /** The Azure DevOps token: mapped `SYSTEM_ACCESSTOKEN`, else the task's own SystemVssConnection. */
@@ -127,14 +159,33 @@ function bicepEnv(env, childEnvironment) {
   return out;
 }
 
+/** The name rolegate gives a template compiled in memory from `x.bicep`: `x.bicep (compiled)`. */
+const COMPILED_SUFFIX = ' (compiled)';
+
+/**
+ * Where a finding is shown: the Bicep line when the template was compiled from Bicep (the file in
+ * the PR diff), else the JSON location; a template compiled in memory is no file, so without a
+ * Bicep line the issue goes on the `.bicep` file and the message names the compiled line.
+ */
+function shownLocation(location) {
+  if (location.bicep) return { loc: location.bicep, note: '' };
+  const file = location.file || '';
+  if (file.endsWith(COMPILED_SUFFIX)) {
+    return {
+      loc: { file: file.slice(0, -COMPILED_SUFFIX.length), line: 1, column: 1 },
+      note: `(no Bicep line; in the compiled JSON (${file}) at line ${location.line}, column ${location.column}) `,
+    };
+  }
+  return { loc: location, note: '' };
+}
+
 /** `##vso[task.logissue]` lines for the report's unsuppressed errors and warnings. */
 function issueCommands(report, limit, cwd) {
   const findings = ((report && report.findings) || []).filter(
     (f) => !f.suppressed && (f.severity === 'error' || f.severity === 'warning'),
   );
   const lines = findings.slice(0, limit).map((f) => {
-    // The Bicep line when the template was compiled from Bicep: the file in the PR diff.
-    const loc = (f.location && f.location.bicep) || f.location || {};
+    const { loc, note } = shownLocation(f.location || {});
     const file = loc.file ? path.resolve(cwd || process.cwd(), loc.file) : undefined;
     return command(
       'task.logissue',
@@ -145,7 +196,7 @@ function issueCommands(report, limit, cwd) {
         columnnumber: loc.column,
         code: f.rule,
       },
-      `${f.rule} ${f.name || ''}: ${f.message || ''}`,
+      `${f.rule} ${f.name || ''}: ${note}${f.message || ''}`,
     );
   });
   if (findings.length > limit) {
@@ -184,13 +235,21 @@ function run(env, io) {
   const outDir = path.join(env.AGENT_TEMPDIRECTORY || os.tmpdir(), 'rolegate');
   fs.mkdirSync(outDir, { recursive: true });
   const binary = resolveBinary(env, __dirname, process.platform, process.arch, fs.existsSync);
+  const problem = inputProblem(env);
+  if (problem) {
+    const done = { result: 'Failed', message: `rolegate: ${problem}` };
+    log(command('task.complete', { result: done.result }, done.message));
+    return done;
+  }
   const { args, files } = checkArgs(env, outDir);
   for (const f of [files.markdown, files.json]) fs.rmSync(f, { force: true });
   if (files.junit) fs.mkdirSync(path.dirname(path.resolve(cwd, files.junit)), { recursive: true });
 
-  // The check never needs the token: keep it out of the child's environment.
+  // The check needs the token only for a live check through a service connection: otherwise keep
+  // it out of the child's environment. It reaches rolegate by env only, never in the log.
   log(`rolegate ${args.join(' ')}`);
-  const check = childProcess.spawnSync(binary, args, { cwd, env: bicepEnv(env, childEnv(env, '')), stdio: 'inherit' });
+  const checkToken = checkNeedsToken(env) ? accessToken(env) : '';
+  const check = childProcess.spawnSync(binary, args, { cwd, env: bicepEnv(env, childEnv(env, checkToken)), stdio: 'inherit' });
   if (check.error) {
     const done = { result: 'Failed', message: `cannot run ${binary}: ${check.error.message}` };
     log(command('task.complete', { result: done.result }, done.message));
@@ -257,9 +316,14 @@ module.exports = {
   platformDir,
   resolveBinary,
   checkArgs,
+  inputProblem,
+  checkNeedsToken,
+  AUTH_METHODS,
+  LIVE_ERRORS,
   accessToken,
   childEnv,
   bicepEnv,
+  shownLocation,
   issueCommands,
   completion,
   run,

@@ -81,6 +81,57 @@ test('issues point at the Bicep line when there is one; the bicep input reaches 
   assert.ok(!('ROLEGATE_BICEP' in task.bicepEnv({ INPUT_BICEP: 'auto' }, { ROLEGATE_BICEP: 'x' })));
 });
 
+test('live inputs become the flags of rolegate check, off by default', () => {
+  const off = task.checkArgs({ INPUT_AUTH: 'cli', INPUT_LIVEERRORS: 'warn' }, '/tmp/o').args;
+  assert.ok(!off.includes('--live') && !off.includes('--auth') && !off.includes('--live-errors'), off.join(' '));
+  const env = {
+    INPUT_LIVE: 'true',
+    INPUT_AUTH: 'workload-identity',
+    INPUT_SUBSCRIPTIONID: '11111111-1111-4111-8111-111111111111',
+    INPUT_RESOURCEGROUP: 'rg-pay',
+    INPUT_LIVEERRORS: 'warn',
+  };
+  const args = task.checkArgs(env, '/tmp/o').args.join(' ');
+  for (const want of ['--live', '--auth workload-identity', '--subscription-id 11111111-1111-4111-8111-111111111111',
+    '--resource-group rg-pay', '--live-errors warn']) {
+    assert.ok(args.includes(want), `${want} not in ${args}`);
+  }
+  const defaults = task.checkArgs({ INPUT_LIVE: 'true', INPUT_SUBSCRIPTIONID: 's' }, '/tmp/o').args.join(' ');
+  assert.ok(defaults.includes('--live --auth auto --live-errors fail'), defaults);
+  assert.ok(!defaults.includes('--resource-group'), defaults);
+  // The context alone, without --live.
+  const context = task.checkArgs({ INPUT_SUBSCRIPTIONID: 's', INPUT_RESOURCEGROUP: 'g' }, '/tmp/o').args.join(' ');
+  assert.ok(context.includes('--subscription-id s --resource-group g') && !context.includes('--live'), context);
+  // Values outside the CLI's are refused before rolegate runs.
+  assert.match(task.inputProblem({ INPUT_AUTH: 'password' }), /auth must be one of auto, cli, managed-identity/);
+  assert.match(task.inputProblem({ INPUT_LIVEERRORS: 'ignore' }), /liveErrors must be fail or warn/);
+  assert.strictEqual(task.inputProblem({ INPUT_AUTH: 'github-oidc', INPUT_LIVEERRORS: 'warn' }), '');
+});
+
+test('the pick lists of task.json are exactly the CLI values the shim accepts', () => {
+  const def = JSON.parse(fs.readFileSync(path.join(__dirname, 'task.json'), 'utf8'));
+  const options = (name) => Object.keys(def.inputs.find((i) => i.name === name).options);
+  assert.deepStrictEqual(options('auth'), task.AUTH_METHODS);
+  assert.deepStrictEqual(options('liveErrors'), task.LIVE_ERRORS);
+});
+
+test('the token reaches the check only for a live check through a service connection', () => {
+  const conn = { INPUT_LIVE: 'true', AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: 'c1' };
+  assert.strictEqual(task.checkNeedsToken(conn), true);
+  assert.strictEqual(task.checkNeedsToken({ ...conn, INPUT_AUTH: 'workload-identity' }), true);
+  assert.strictEqual(task.checkNeedsToken({ ...conn, INPUT_AUTH: 'cli' }), false);
+  assert.strictEqual(task.checkNeedsToken({ INPUT_LIVE: 'true' }), false);
+  assert.strictEqual(task.checkNeedsToken({ AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: 'c1' }), false);
+});
+
+test('an in-memory compile without a Bicep line is an issue on the .bicep file', () => {
+  const report = { findings: [{ rule: 'EV001', name: 'unresolved', severity: 'error', message: 'm',
+    location: { file: 'infra/main.bicep (compiled)', line: 4, column: 3 } }] };
+  const [line] = task.issueCommands(report, 10, '/repo');
+  assert.ok(line.includes(`sourcepath=${path.resolve('/repo', 'infra/main.bicep')};linenumber=1;columnnumber=1;`), line);
+  assert.ok(line.includes('(no Bicep line; in the compiled JSON (infra/main.bicep (compiled)) at line 4, column 3) m'), line);
+});
+
 test('binary resolution: input, bundled, PATH', () => {
   assert.strictEqual(task.resolveBinary({ INPUT_ROLEGATEPATH: '/opt/rolegate' }, '/t', 'linux', 'x64', () => true), '/opt/rolegate');
   assert.strictEqual(task.resolveBinary({}, '/t', 'linux', 'x64', () => true), path.join('/t', 'bin', 'linux-x64', 'rolegate'));
@@ -154,6 +205,24 @@ if (process.platform !== 'win32') {
       assert.strictEqual(calls.length, 1);
       assert.strictEqual(calls[0].token, null, 'the check runs without the token');
       assert.ok(!lines.some((l) => l.includes('tok-secret')));
+    }));
+
+  test('end to end: live flags reach rolegate, and the token only through a service connection', () =>
+    withStub((dir, stub) => {
+      const live = runStub(dir, stub, {
+        STUB_EXIT: '0', INPUT_LIVE: 'true', INPUT_AUTH: 'workload-identity', INPUT_SUBSCRIPTIONID: 'sub-1',
+        INPUT_RESOURCEGROUP: 'rg-1', INPUT_LIVEERRORS: 'warn', AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: 'conn-1',
+      });
+      const args = live.calls[0].args.join(' ');
+      assert.ok(args.includes('--subscription-id sub-1 --resource-group rg-1 --live --auth workload-identity --live-errors warn'), args);
+      assert.strictEqual(live.calls[0].token, 'tok-secret', 'workload identity exchanges the pipeline token');
+      assert.ok(!live.lines.some((l) => l.includes('tok-secret')));
+      const cli = runStub(dir, stub, { STUB_EXIT: '0', INPUT_LIVE: 'true', INPUT_AUTH: 'cli', INPUT_SUBSCRIPTIONID: 'sub-1' });
+      assert.strictEqual(cli.calls[0].token, null);
+      const bad = runStub(dir, stub, { STUB_EXIT: '0', INPUT_LIVE: 'true', INPUT_AUTH: 'password' });
+      assert.strictEqual(bad.calls.length, 0, 'rolegate did not run');
+      assert.strictEqual(bad.done.result, 'Failed');
+      assert.match(bad.done.message, /auth must be one of/);
     }));
 
   test('end to end: pass, bad input', () =>

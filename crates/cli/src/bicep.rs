@@ -99,7 +99,7 @@ pub fn is_bicepparam(path: &Path) -> bool {
 pub fn compile_template(path: &Path) -> anyhow::Result<PathBuf> {
     let compiler = Compiler::find().ok_or_else(|| anyhow::anyhow!(no_compiler(path)))?;
     tracing::info!(file = %path.display(), compiler = %compiler.describe(), "compiling Bicep");
-    let text = compiler.build(path)?;
+    let text = compiler.build(path, bicep::compile::timeout_from_env()?)?;
     let name = compiled_name(path);
     let document = Document::parse(Path::new(&name), &text)
         .with_context(|| format!("{}: the compiled template does not parse", path.display()))?;
@@ -133,7 +133,7 @@ pub fn cleanup() {
 /// user can read it; removed by [`cleanup`]).
 pub fn compile_parameters(path: &Path) -> anyhow::Result<PathBuf> {
     let compiler = Compiler::find().ok_or_else(|| anyhow::anyhow!(no_compiler(path)))?;
-    let text = compiler.build_params(path)?;
+    let text = compiler.build_params(path, bicep::compile::timeout_from_env()?)?;
     let dir = parameters_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     #[cfg(unix)]

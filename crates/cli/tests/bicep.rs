@@ -602,3 +602,73 @@ fn expand_eval_and_plan_take_a_bicep_file_too() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Contributor"));
 }
+
+/// Whether process `pid` is still running (Linux: a zombie or a missing /proc entry is not).
+#[cfg(target_os = "linux")]
+fn running(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z')
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_hung_compiler_is_stopped_after_the_timeout_and_is_bad_input() {
+    let dir = scratch("hung");
+    let sleep = ["/bin/sleep", "/usr/bin/sleep"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .expect("sleep");
+    // Like `az` (a shell script running Python), the stand-in leaves the work to a child of its
+    // own: the timeout must stop that one too, or the pipes stay open and rolegate waits.
+    script(
+        &dir,
+        "bicep",
+        &format!("{sleep} 60 &\necho $! > sleeper.pid\nwait"),
+    );
+    std::fs::write(dir.join("main.bicep"), "param a string\n").expect("write");
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["check", "main.bicep", "--format", "json"])
+        .current_dir(&dir)
+        .env("PATH", &dir)
+        .env_remove("ROLEGATE_BICEP")
+        .env("ROLEGATE_BICEP_TIMEOUT", "1")
+        .output()
+        .expect("the rolegate binary runs");
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("main.bicep: the Bicep compiler (bicep (")
+            && stderr.contains("did not finish within 1 s and was stopped")
+            && stderr.contains("ROLEGATE_BICEP_TIMEOUT=SECONDS"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "no report on bad input");
+    // Far below the stand-in's 60 s: rolegate did not wait for it.
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+    #[cfg(target_os = "linux")]
+    {
+        let pid = std::fs::read_to_string(dir.join("sleeper.pid")).expect("pid");
+        let pid = pid.trim();
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            !running(pid)
+        });
+        assert!(gone, "the compiler's child {pid} still runs");
+    }
+
+    // A timeout that is not a number of seconds is bad input too, named.
+    let out = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["check", "main.bicep"])
+        .current_dir(&dir)
+        .env("PATH", &dir)
+        .env("ROLEGATE_BICEP_TIMEOUT", "2m")
+        .output()
+        .expect("the rolegate binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ROLEGATE_BICEP_TIMEOUT='2m'"));
+}

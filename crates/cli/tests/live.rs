@@ -877,3 +877,104 @@ async fn live_without_a_subscription_or_a_token_is_bad_input() {
         .unwrap_or_default()
         .is_empty());
 }
+
+/// `--auth cli`: azure_identity's AzureCliCredential runs `/bin/sh -c "cd /bin && az account
+/// get-access-token -o json --scope <endpoint>/.default"` with the process's PATH, so a stand-in
+/// `az` on PATH answers as the Azure CLI does (2.54+: `accessToken`, `expires_on`, `tokenType`).
+#[cfg(unix)]
+#[tokio::test]
+async fn the_azure_cli_credential_gets_its_token_from_az_on_path() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let t = Tenant::start("azure-cli").await;
+    t.assignments_at(
+        &vault(),
+        vec![vec![assignment(
+            PLANNED_NAME,
+            &vault(),
+            KV_SECRETS_USER,
+            WF_PRINCIPAL,
+        )]],
+    )
+    .await;
+    t.held_by(WF_PRINCIPAL, vec![]).await;
+    let bin = t.dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let calls = t.dir.join("az-calls");
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() + 3600)
+        .unwrap_or(0);
+    let az = bin.join("az");
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\n[ \"$1 $2\" = \"account get-access-token\" ] || exit 64\nprintf '%s' '{}'\n",
+            calls.display(),
+            json!({"accessToken": TOKEN, "expiresOn": "2099-01-01 00:00:00.000000",
+                   "expires_on": expires, "subscription": SUB, "tenant": "t", "tokenType": "Bearer"})
+        ),
+    )
+    .expect("write az");
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .current_dir(example())
+        // Only the stand-in `az`, and the shell the credential runs it with.
+        .env("PATH", format!("{}:/bin:/usr/bin", bin.display()))
+        .env_remove("IDENTITY_ENDPOINT")
+        .env_remove("AZURE_CLIENT_ID")
+        .env_remove("ROLEGATE_SUBSCRIPTION_ID")
+        .env_remove("ROLEGATE_RESOURCE_GROUP")
+        .env("NO_COLOR", "1")
+        .args([
+            "check",
+            "main.json",
+            "-p",
+            "main.parameters.json",
+            "--subscription-id",
+            SUB,
+            "--resource-group",
+            RG,
+            "--format",
+            "json",
+            "--live",
+            "--auth",
+            "cli",
+            "--arm-endpoint",
+            &t.arm.uri(),
+            "--graph-endpoint",
+            &t.graph.uri(),
+            "-vv",
+        ])
+        .output()
+        .expect("rolegate runs");
+    let r = report(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        r["context"]["live"]["auth"],
+        "cli (az account get-access-token)"
+    );
+    assert_eq!(
+        r["context"]["live"]["signed_in_as"],
+        format!("rolegate-ci ({DEPLOYER})").as_str()
+    );
+    // One `az` call per audience, each for `<endpoint>/.default`.
+    let calls = std::fs::read_to_string(&calls).expect("az was called");
+    for endpoint in [t.arm.uri(), t.graph.uri()] {
+        assert!(
+            calls.contains(&format!(
+                "account get-access-token -o json --scope {endpoint}/.default"
+            )),
+            "{calls}"
+        );
+    }
+    // ARM saw the token az printed; no output repeats it.
+    let arm = t.arm.received_requests().await.unwrap_or_default();
+    assert!(!arm.is_empty());
+    assert!(arm.iter().all(
+        |r| r.headers.get("authorization").and_then(|v| v.to_str().ok())
+            == Some(&format!("Bearer {TOKEN}"))
+    ));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(MARKER));
+    assert!(!stderr(&out).contains(MARKER));
+}

@@ -217,3 +217,82 @@ async fn without_a_token_or_outside_a_pr_it_says_so_and_keeps_the_verdict() {
     assert!(stdout.contains("##vso[task.complete result=Succeeded;]"));
     assert!(fake.0.lock().unwrap().seen.is_empty(), "nothing was sent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_format_json_stdout_is_the_report_alone_and_the_logging_commands_go_to_stderr() {
+    let (server, fake) = azure_devops().await;
+    let mut cmd = rolegate();
+    ado_env(&mut cmd, &server.uri());
+    cmd.args([
+        "check",
+        "examples/payment-reconciliation/bad/main.json",
+        "-p",
+        "examples/payment-reconciliation/bad/main.parameters.json",
+        "--publish",
+        "azure-devops",
+        "--format",
+        "json",
+    ]);
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // `rolegate check --format json > report.json` / `| jq`: the whole of stdout is one JSON
+    // document.
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{stdout}"));
+    assert_eq!(report["verdict"], "fail");
+    assert!(!stdout.contains("##vso"), "{stdout}");
+    // The agent still gets every logging command, from stderr.
+    let issues = stderr
+        .lines()
+        .filter(|l| l.starts_with("##vso[task.logissue type=error;sourcepath="))
+        .count();
+    let errors = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error" && f["suppressed"].is_null())
+        .count();
+    assert_eq!(issues, errors, "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("##vso[task.complete result=Failed;]")),
+        "{stderr}"
+    );
+    assert_eq!(fake.0.lock().unwrap().threads.len(), 1, "still posted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logissue_points_at_the_bicep_line() {
+    let (server, _fake) = azure_devops().await;
+    let mut cmd = rolegate();
+    ado_env(&mut cmd, &server.uri());
+    // bicep build output with its `.bicep` beside it: every finding has a Bicep line.
+    cmd.args([
+        "check",
+        "examples/payment-reconciliation/bad/main.json",
+        "-p",
+        "examples/payment-reconciliation/bad/main.parameters.json",
+        "--publish",
+        "azure-devops",
+    ]);
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let issues: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("##vso[task.logissue"))
+        .collect();
+    assert!(!issues.is_empty(), "{stdout}");
+    assert!(
+        issues.iter().any(|l| l.contains(
+            "examples/payment-reconciliation/bad/modules/subscription-role.bicep;linenumber=10;columnnumber=1;code=RA002;]"
+        )),
+        "{issues:#?}"
+    );
+    assert!(
+        issues.iter().all(|l| !l.contains("main.json;")),
+        "{issues:#?}"
+    );
+}

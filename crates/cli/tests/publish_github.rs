@@ -541,3 +541,140 @@ async fn a_long_report_is_cut_to_githubs_comment_limit() {
         "the marker survives the cut"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_format_json_stdout_is_the_report_alone() {
+    let (server, fake) = github().await;
+    let dir = tempdir();
+    let mut cmd = rolegate();
+    github_env(&mut cmd, &server.uri(), &dir);
+    cmd.args([
+        "check",
+        "examples/payment-reconciliation/bad/main.json",
+        "-p",
+        "examples/payment-reconciliation/bad/main.parameters.json",
+        "--publish",
+        "github",
+        "--format",
+        "json",
+    ]);
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{stdout}"));
+    assert_eq!(report["verdict"], "fail");
+    // No workflow command (`::error …`) and no progress line shares stdout with the report.
+    assert!(!stdout.lines().any(|l| l.starts_with("::")), "{stdout}");
+    assert!(
+        stderr.contains("rolegate: "),
+        "what was posted is said on stderr: {stderr}"
+    );
+    assert_eq!(fake.0.lock().unwrap().comments.len(), 1, "still posted");
+}
+
+/// The payment-reconciliation example's `main.json` is `bicep build` output with its `.bicep`
+/// beside it: every finding has a Bicep line.
+const BICEP_EXAMPLE: &str = "examples/payment-reconciliation/bad";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn annotations_and_comment_links_point_at_the_bicep_lines() {
+    let (server, fake) = github().await;
+    let dir = tempdir();
+    let mut cmd = rolegate();
+    github_env(&mut cmd, &server.uri(), &dir);
+    cmd.args([
+        "check",
+        &format!("{BICEP_EXAMPLE}/main.json"),
+        "-p",
+        &format!("{BICEP_EXAMPLE}/main.parameters.json"),
+        "--publish",
+        "github",
+    ]);
+    let out = run(cmd).await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let s = fake.0.lock().unwrap();
+    let annotations = s.check_runs[0]["output"]["annotations"]
+        .as_array()
+        .expect("annotations");
+    let ra002 = annotations
+        .iter()
+        .find(|a| a["title"] == "RA002 privileged-role")
+        .expect("RA002 annotation");
+    assert_eq!(
+        ra002["path"],
+        format!("{BICEP_EXAMPLE}/modules/subscription-role.bicep")
+    );
+    assert_eq!(ra002["start_line"], 10);
+    assert!(
+        annotations
+            .iter()
+            .all(|a| a["path"].as_str().is_some_and(|p| p.ends_with(".bicep"))),
+        "no annotation on the compiled JSON: {annotations:#?}"
+    );
+    let comment = &s.comments[0].1;
+    assert!(
+        comment.contains(&format!(
+            "(https://github.example/o/r/blob/{HEAD_SHA}/{BICEP_EXAMPLE}/main.bicep#L61)"
+        )),
+        "{comment}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_compiled_in_memory_is_never_linked_or_annotated_as_a_file() {
+    let (server, fake) = github().await;
+    let dir = tempdir();
+    // A stand-in Bicep CLI printing the example's compiled JSON; the `.bicep` sources beside it.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let stand_in = bin.join("bicep");
+    std::fs::write(
+        &stand_in,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = build ] || exit 64\ncat '{}'\n",
+            repo_root().join(BICEP_EXAMPLE).join("main.json").display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = rolegate();
+    github_env(&mut cmd, &server.uri(), &dir);
+    cmd.env("PATH", path).env_remove("ROLEGATE_BICEP").args([
+        "check",
+        &format!("{BICEP_EXAMPLE}/main.bicep"),
+        "-p",
+        &format!("{BICEP_EXAMPLE}/main.parameters.json"),
+        "--publish",
+        "github",
+    ]);
+    let out = run(cmd).await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let s = fake.0.lock().unwrap();
+    let annotations = s.check_runs[0]["output"]["annotations"].to_string();
+    assert!(!annotations.contains("(compiled)"), "{annotations}");
+    assert!(
+        annotations.contains(&format!("{BICEP_EXAMPLE}/modules/subscription-role.bicep")),
+        "{annotations}"
+    );
+    let comment = &s.comments[0].1;
+    assert!(
+        !comment.contains("%20(compiled)") && !comment.contains("(compiled)#L"),
+        "a link to the in-memory JSON: {comment}"
+    );
+    assert!(
+        comment.contains(&format!("blob/{HEAD_SHA}/{BICEP_EXAMPLE}/main.bicep#L61")),
+        "{comment}"
+    );
+}

@@ -202,14 +202,16 @@ pub fn logging_commands(publication: &Publication, base_dir: &Path) -> Vec<Strin
             }
             Severity::Note => continue,
         };
-        let file = base_dir.join(&f.location.file);
+        // The Bicep line when there is one: the file in the pull request's diff.
+        let at = f.location.shown();
+        let file = base_dir.join(&at.file);
         lines.push(format!(
             "##vso[task.logissue type={kind};sourcepath={};linenumber={};columnnumber={};code={};]{}",
             escape_property(&file.display().to_string()),
-            f.location.line,
-            f.location.column,
+            at.line,
+            at.column,
             escape_property(&f.rule),
-            escape_data(&format!("{} {}: {}", f.rule, f.name, f.message))
+            escape_data(&format!("{} {}: {}", f.rule, f.name, at.message(&f.message)))
         ));
     }
     let (result, message) = match (report.verdict, warnings) {

@@ -458,11 +458,20 @@ fn comment_body(marker: &Marker, publication: &Publication, target: &Target) -> 
 /// Turns `` `path:line:col` `` spans naming a file of the report into links to that line at
 /// `blob_root` (GitHub's `blob/<sha>/<path>#L<line>`).
 pub fn link_locations(markdown: &str, report: &crate::ReportDoc, blob_root: &str) -> String {
+    // Files of the repository only: the Bicep files findings map to, and the templates, but not
+    // a template compiled in memory (`main.bicep (compiled)`), which no blob URL can show.
     let files: std::collections::BTreeSet<String> = report
         .findings
         .iter()
-        .map(|f| f.location.file.clone())
+        .flat_map(|f| [f.location.shown().file, f.location.file.clone()])
         .chain(report.templates.iter().map(|t| t.path.clone()))
+        .chain(
+            report
+                .templates
+                .iter()
+                .filter_map(|t| t.path.strip_suffix(" (compiled)").map(str::to_string)),
+        )
+        .filter(|file| !file.ends_with(" (compiled)"))
         .collect();
     let mut out = String::with_capacity(markdown.len() + 1024);
     let mut rest = markdown;
@@ -557,16 +566,18 @@ async fn check_run(
                 Severity::Warning => "warning",
                 Severity::Note => "notice",
             };
-            let line = f.location.line.max(1);
+            // The Bicep line when there is one, so the annotation lands in the PR's diff.
+            let at = f.location.shown();
+            let line = at.line.max(1);
             json!({
-                "path": repo_path(&f.location.file),
+                "path": repo_path(&at.file),
                 "start_line": line,
                 "end_line": line,
-                "start_column": f.location.column.max(1),
-                "end_column": f.location.column.max(1),
+                "start_column": at.column.max(1),
+                "end_column": at.column.max(1),
                 "annotation_level": level,
                 "title": format!("{} {}", f.rule, f.name).trim().to_string(),
-                "message": truncate_chars(&f.message, 60_000, " …"),
+                "message": truncate_chars(&at.message(&f.message), 60_000, " …"),
             })
         })
         .collect();

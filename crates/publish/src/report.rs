@@ -103,6 +103,77 @@ pub struct Location {
     pub line: u64,
     #[serde(default = "one")]
     pub column: u64,
+    /// The Bicep line that produced the value (templates compiled from Bicep).
+    #[serde(default)]
+    pub bicep: Option<Position>,
+}
+
+/// A file, line and column (`location.bicep`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Position {
+    pub file: String,
+    #[serde(default = "one")]
+    pub line: u64,
+    #[serde(default = "one")]
+    pub column: u64,
+}
+
+/// The suffix of the name a template compiled in memory from a `.bicep` goes by
+/// (`main.bicep (compiled)`, docs/bicep.md): no such file exists in the repository.
+const COMPILED_SUFFIX: &str = " (compiled)";
+
+/// Where a finding is shown to someone reading the pull request: a file of the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    /// Set when no line of the repository holds the finding: what to say instead (the compiled
+    /// JSON's line, which exists only in memory).
+    pub note: Option<String>,
+}
+
+impl Location {
+    /// The Bicep line when there is one (the file in the pull request's diff), else the JSON
+    /// location; for a template compiled in memory with no Bicep line for the value, the `.bicep`
+    /// file itself at line 1, with a note naming the compiled JSON's line.
+    pub fn shown(&self) -> Shown {
+        if let Some(b) = &self.bicep {
+            return Shown {
+                file: b.file.clone(),
+                line: b.line,
+                column: b.column,
+                note: None,
+            };
+        }
+        match self.file.strip_suffix(COMPILED_SUFFIX) {
+            Some(source) => Shown {
+                file: source.to_string(),
+                line: 1,
+                column: 1,
+                note: Some(format!(
+                    "no Bicep line; in the compiled JSON ({}) at line {}, column {}",
+                    self.file, self.line, self.column
+                )),
+            },
+            None => Shown {
+                file: self.file.clone(),
+                line: self.line,
+                column: self.column,
+                note: None,
+            },
+        }
+    }
+}
+
+impl Shown {
+    /// `message`, preceded by the note when there is one.
+    pub fn message(&self, message: &str) -> String {
+        match &self.note {
+            Some(note) => format!("({note}) {message}"),
+            None => message.to_string(),
+        }
+    }
 }
 
 fn one() -> u64 {
@@ -175,6 +246,7 @@ pub fn summary_markdown(report: &ReportDoc) -> String {
         out.push_str("### Findings\n\n");
     }
     for f in active {
+        let at = f.location.shown();
         let icon = match f.severity {
             Severity::Error => "❌",
             Severity::Warning => "⚠️",
@@ -185,10 +257,10 @@ pub fn summary_markdown(report: &ReportDoc) -> String {
             "- {icon} **{}** `{}`: {}\n  <br>`{}:{}:{}`",
             f.rule,
             f.name,
-            f.message.replace('\n', " "),
-            f.location.file,
-            f.location.line,
-            f.location.column
+            at.message(&f.message.replace('\n', " ")),
+            at.file,
+            at.line,
+            at.column
         );
     }
     if report.summary.suppressed > 0 {
@@ -204,6 +276,41 @@ pub fn summary_markdown(report: &ReportDoc) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn location(json: &str) -> Location {
+        serde_json::from_str(json).expect("location")
+    }
+
+    #[test]
+    fn a_location_is_shown_at_its_bicep_line_else_at_the_bicep_file_of_an_in_memory_compile() {
+        let mapped = location(
+            r#"{"file":"main.bicep (compiled)","line":183,"column":13,"pointer":"/x","bicep":{"file":"modules/grant.bicep","line":10,"column":1}}"#,
+        );
+        let at = mapped.shown();
+        assert_eq!(
+            (at.file.as_str(), at.line, at.column),
+            ("modules/grant.bicep", 10, 1)
+        );
+        assert_eq!(at.message("m"), "m");
+
+        // No Bicep line for the value, and the JSON exists only in memory: the `.bicep` file,
+        // and the message names the compiled line.
+        let unmapped = location(
+            r#"{"file":"infra/main.bicep (compiled)","line":4,"column":3,"pointer":"/x"}"#,
+        );
+        let at = unmapped.shown();
+        assert_eq!((at.file.as_str(), at.line), ("infra/main.bicep", 1));
+        assert_eq!(
+            at.message("m"),
+            "(no Bicep line; in the compiled JSON (infra/main.bicep (compiled)) at line 4, column 3) m"
+        );
+
+        // Plain JSON stays where it is.
+        let plain = location(r#"{"file":"main.json","line":4,"column":3,"pointer":"/x"}"#);
+        assert_eq!(plain.shown().file, "main.json");
+        assert_eq!(plain.shown().line, 4);
+        assert!(plain.shown().note.is_none());
+    }
 
     #[test]
     fn reads_the_fields_publishers_use() {

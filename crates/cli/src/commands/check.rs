@@ -643,6 +643,9 @@ fn publish_report(
         &publication,
         &crate::commands::publish::PostOptions {
             logging_commands: true,
+            // Only the text report shares stdout with the logging commands; any machine-readable
+            // format keeps stdout to itself.
+            logging_to_stderr: args.format != OutputFormat::Text,
             ..Default::default()
         },
     );

@@ -45,6 +45,8 @@ pub fn run(args: PublishArgs) -> anyhow::Result<u8> {
             head_sha: args.head_sha.clone(),
             no_summary: args.no_summary,
             logging_commands: !args.no_logging_commands,
+            // `publish` prints no report: stdout is the logging commands' own.
+            logging_to_stderr: false,
         },
     );
     Ok(code)
@@ -57,6 +59,16 @@ pub struct PostOptions {
     pub head_sha: Option<String>,
     pub no_summary: bool,
     pub logging_commands: bool,
+    /// Print the Azure Pipelines logging commands on stderr instead of stdout: `check --format
+    /// json` prints the report on stdout, and `check --format json > report.json` or `| jq` must
+    /// get JSON only. The agent runs them from stderr too: Microsoft's page
+    /// (learn.microsoft.com/azure/devops/pipelines/scripts/logging-commands) speaks of stdout, but
+    /// the agent's handlers send both streams to the command parser
+    /// (microsoft/azure-pipelines-agent, src/Agent.Worker/Handlers/NodeHandler.cs:
+    /// `StepHost.OutputDataReceived += OnDataReceived; StepHost.ErrorDataReceived +=
+    /// OnDataReceived;`, and `OnDataReceived` calls `CommandManager.TryProcessCommand`), and
+    /// script steps run through such Node tasks (Bash, CmdLine).
+    pub logging_to_stderr: bool,
 }
 
 /// The service `--publish TARGET` means here: `auto` looks at the CI's variables.
@@ -80,8 +92,8 @@ pub fn resolve(target: PublishTarget) -> Option<PublishService> {
     }
 }
 
-/// Posts and prints what happened (stderr; Azure Pipelines logging commands on stdout). Every
-/// line passes through the token scrubber.
+/// Posts and prints what happened (stderr; Azure Pipelines logging commands on stdout, or on
+/// stderr with [`PostOptions::logging_to_stderr`]). Every line passes through the token scrubber.
 pub fn post(service: PublishService, publication: &Publication, options: &PostOptions) {
     let env = |name: &str| std::env::var(name).ok();
     let (name, token) = match service {
@@ -123,7 +135,11 @@ pub fn post(service: PublishService, publication: &Publication, options: &PostOp
     match result {
         Ok(outcome) => {
             for line in &outcome.stdout {
-                println!("{}", token.scrub(line));
+                if options.logging_to_stderr {
+                    eprintln!("{}", token.scrub(line));
+                } else {
+                    println!("{}", token.scrub(line));
+                }
             }
             for line in &outcome.done {
                 eprintln!("rolegate: {}", token.scrub(line));
