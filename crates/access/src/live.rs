@@ -221,7 +221,10 @@ impl LiveFacts {
         let mut answered = 0;
         for g in &mut model.grants {
             let p = &mut g.principal;
-            if p.kind == PrincipalKind::Unresolved && p.provenance.contains("deployer().objectId") {
+            let deployer_principal = p.kind == PrincipalKind::Deployer
+                || (p.kind == PrincipalKind::Unresolved
+                    && p.provenance.contains("deployer().objectId"));
+            if deployer_principal {
                 let name = deployer
                     .display_name
                     .as_deref()

@@ -323,6 +323,12 @@ pub enum PrincipalKind {
     External,
     /// A template parameter (supplied by whoever deploys).
     Parameter,
+    /// `deployer().objectId`: the identity that runs the deployment. Known only at deployment
+    /// (or with `--live`), but what it is is known, so the grant is judged like an external one.
+    Deployer,
+    /// A known value that is not an object id (`'a'`): ARM rejects the assignment, so it is a
+    /// template error, not a value to wait for.
+    Invalid,
     /// Anything else; `provenance` says what it depends on.
     Unresolved,
 }

@@ -188,6 +188,14 @@ pub fn uncompiled_entry_points(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Every `.bicep` file under `dir`, sorted.
+pub fn bicep_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    walk(dir, 0, &mut files);
+    files.sort();
+    files
+}
+
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     if depth > 64 {
         return;

@@ -65,6 +65,24 @@ pub fn report_broken<'a>(plans: impl IntoIterator<Item = &'a DeploymentPlan>) ->
 /// A file is one template; a directory holds every ARM template under it, each with its
 /// conventional parameter files (see `arm::discover`). A directory without templates is bad input.
 pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
+    collect_inner(paths, false).map(|(inputs, _)| inputs)
+}
+
+/// Like [`collect`], for a gate: a template of a directory that another template of the run calls
+/// as a module is judged through that caller only (see [`crate::modules`]); those are returned
+/// beside the inputs so the report can list them.
+pub fn collect_with_callers(
+    paths: &[PathBuf],
+) -> anyhow::Result<(Vec<TemplateInput>, Vec<crate::modules::ThroughCaller>)> {
+    collect_inner(paths, true)
+}
+
+fn collect_inner(
+    paths: &[PathBuf],
+    through_callers: bool,
+) -> anyhow::Result<(Vec<TemplateInput>, Vec<crate::modules::ThroughCaller>)> {
+    let explicit: Vec<PathBuf> = paths.iter().filter(|p| !p.is_dir()).cloned().collect();
+    let mut modules = Vec::new();
     let mut out = Vec::new();
     for path in paths {
         let meta =
@@ -127,9 +145,12 @@ pub fn collect(paths: &[PathBuf]) -> anyhow::Result<Vec<TemplateInput>> {
                 path.display()
             );
         }
+        if through_callers {
+            modules.extend(crate::modules::split_modules(path, &mut found, &explicit));
+        }
         out.extend(found);
     }
-    Ok(out)
+    Ok((out, modules))
 }
 
 /// Expands every input in parallel, keeping argument order; `options.parameter_files` (the `-p`

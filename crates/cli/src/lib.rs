@@ -7,6 +7,7 @@ pub mod bicep;
 pub mod commands;
 pub mod inputs;
 pub mod live;
+pub mod modules;
 
 /// Exit code: the gate passed / the command succeeded.
 pub const EXIT_OK: u8 = 0;

@@ -159,9 +159,10 @@ impl Level {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalPrincipalEntry {
-    /// The principal's object id.
+    /// The principal's object id, or `deployer`: the identity that runs the deployment
+    /// (`deployer().objectId`).
     #[schemars(regex(
-        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|deployer)$"
     ))]
     pub id: Spanned<String>,
     /// Why it may appear.

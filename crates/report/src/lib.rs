@@ -21,9 +21,9 @@ pub mod text;
 pub use evidence::{CommitInfo, Evidence};
 pub use markdown::MarkdownOptions;
 pub use model::{
-    sha256_hex, ContextInfo, GrantRow, IdentityKind, IdentityRow, LiveInfo, PolicyGroup,
-    PolicyInfo, PolicySource, Report, ReportInput, RowVerdict, RuleInfo, Summary, TemplateInfo,
-    ToolInfo, Verdict, SCHEMA_VERSION,
+    sha256_hex, CheckedThrough, ContextInfo, GrantRow, IdentityKind, IdentityRow, LiveInfo,
+    PolicyGroup, PolicyInfo, PolicySource, Report, ReportInput, RowVerdict, RuleInfo, Summary,
+    TemplateInfo, ToolInfo, Verdict, SCHEMA_VERSION,
 };
 pub use source::SourceCache;
 pub use text::TextOptions;

@@ -244,6 +244,18 @@ pub struct TemplateInfo {
     pub policy: Option<usize>,
 }
 
+/// A template of a directory run that another template of the run calls as a module: judged only
+/// through that caller, where its inputs have values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedThrough {
+    /// The module template, as found.
+    pub path: String,
+    /// The template (or Bicep file) that calls it and was checked.
+    pub checked_through: String,
+    /// How it is called: `Bicep module`, `templateLink.relativePath`, `inline nested deployment`.
+    pub how: String,
+}
+
 /// A rule that ran, for SARIF rule metadata and JUnit test cases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleInfo {
@@ -371,6 +383,10 @@ pub struct Report {
     pub policies: Vec<PolicyGroup>,
     pub context: ContextInfo,
     pub templates: Vec<TemplateInfo>,
+    /// Templates of a directory run judged only through the template that calls them as a module
+    /// (not run alone: their inputs are the caller's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checked_through: Vec<CheckedThrough>,
     /// Rules that ran (empty when unknown; renderers then use the rules seen in findings).
     #[serde(default)]
     pub rules: Vec<RuleInfo>,
@@ -396,6 +412,8 @@ pub struct ReportInput {
     pub policies: Vec<PolicyGroup>,
     pub context: ContextInfo,
     pub templates: Vec<TemplateInfo>,
+    /// Templates judged only through their callers (see [`Report::checked_through`]).
+    pub checked_through: Vec<CheckedThrough>,
     pub rules: Vec<RuleInfo>,
     pub identities: Vec<IdentityRow>,
     pub grants: Vec<GrantRow>,
@@ -416,6 +434,7 @@ impl ReportInput {
             policies: Vec::new(),
             context,
             templates: Vec::new(),
+            checked_through: Vec::new(),
             rules: Vec::new(),
             identities: Vec::new(),
             grants: Vec::new(),
@@ -437,6 +456,7 @@ impl Report {
             policies,
             context,
             mut templates,
+            checked_through,
             rules,
             identities,
             mut grants,
@@ -503,6 +523,7 @@ impl Report {
             policies,
             context,
             templates,
+            checked_through,
             rules,
             identities,
             grants,

@@ -266,6 +266,19 @@ fn render_footer(out: &mut String, report: &Report, style: &Style) {
     if !templates.is_empty() {
         let _ = writeln!(out, "checked: {}", templates.join(", "));
     }
+    // Modules of a directory run: listed so that none is silently left out.
+    if !report.checked_through.is_empty() {
+        let through: Vec<String> = report
+            .checked_through
+            .iter()
+            .map(|t| format!("{} ({} of {})", t.path, t.how, t.checked_through))
+            .collect();
+        let _ = writeln!(
+            out,
+            "checked through their callers, not alone: {}",
+            through.join(", ")
+        );
+    }
     if !report.context.placeholders.is_empty() {
         let _ = writeln!(
             out,

@@ -291,6 +291,9 @@ impl<'a> Cx<'a> {
                 "the principal in parameter '{}'",
                 p.parameter.clone().unwrap_or_default()
             ),
+            (PrincipalKind::Deployer, _) => {
+                "the identity that runs the deployment (deployer())".to_string()
+            }
             _ => format!(
                 "an unresolved principal ({})",
                 crate::reviewer_words::decided_by(&p.provenance)
@@ -489,7 +492,8 @@ pub(crate) fn identity_key(grant: &Grant) -> Option<String> {
         }
         PrincipalKind::External => p.id.clone(),
         PrincipalKind::Parameter => p.parameter.clone(),
-        PrincipalKind::Unresolved => None,
+        PrincipalKind::Deployer => Some("deployer()".to_string()),
+        PrincipalKind::Unresolved | PrincipalKind::Invalid => None,
     }
 }
 

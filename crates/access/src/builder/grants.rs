@@ -56,6 +56,7 @@ pub(crate) fn template_roles(ctx: &Ctx) -> Vec<RoleDefinition> {
 
 /// Adds every role assignment of the plan.
 pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel) {
+    let mut invalid = InvalidPrincipals::default();
     for r in &ctx.plan.resources {
         if r.existing {
             continue;
@@ -76,6 +77,9 @@ pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel)
             continue;
         }
         let what = format!("role assignment {}", grant.name);
+        if grant.principal.kind == PrincipalKind::Invalid {
+            invalid.add(ctx, r, &grant);
+        }
         if grant.principal.kind == PrincipalKind::Unresolved {
             model.unresolved.push(UnresolvedItem {
                 what: format!("principal of {what}"),
@@ -100,6 +104,7 @@ pub(crate) fn collect(ctx: &Ctx, roles: &RoleCatalogue, model: &mut AccessModel)
         }
         model.grants.push(grant);
     }
+    invalid.report(model);
 }
 
 fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKind) -> Grant {
@@ -380,12 +385,76 @@ pub(crate) fn classify_principal(
                     provenance: "literal object id".into(),
                 }
             } else {
-                unresolved(format!("'{s}' is not an object id"))
+                Principal {
+                    kind: PrincipalKind::Invalid,
+                    resource: None,
+                    id: None,
+                    parameter: None,
+                    provenance: format!("'{s}' is not an object id"),
+                }
             }
         }
         Some(Value::Unknown(u)) => from_unknown(u),
         Some(other) => unresolved(format!("unexpected {} value", other.type_name())),
     }
+}
+
+/// Known principal values that are not object ids, by `principalId` expression: a copy loop's
+/// elements share one expression, so they make one finding listing the bad values.
+#[derive(Default)]
+struct InvalidPrincipals(Vec<(arm::Location, Vec<String>, Option<String>)>);
+
+impl InvalidPrincipals {
+    fn add(&mut self, ctx: &Ctx, r: &PlannedResource, grant: &Grant) {
+        let location = ctx.locate(r, &["properties", "principalId"]);
+        let value = grant
+            .principal_value
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if let Some((_, values, _)) = self.0.iter_mut().find(|(l, _, _)| *l == location) {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+            return;
+        }
+        let raw = json_get_path(&r.declared, &["properties", "principalId"])
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        self.0
+            .push((location, vec![value], parameter_named_in(raw)));
+    }
+
+    /// One template error (EV003) each: ARM rejects such an assignment.
+    fn report(self, model: &mut AccessModel) {
+        for (location, values, parameter) in self.0 {
+            let values = values
+                .iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let from = parameter
+                .map(|p| format!(" (from parameter '{p}')"))
+                .unwrap_or_default();
+            model.diagnostics.push(crate::model::ModelDiagnostic {
+                level: crate::model::DiagnosticLevel::Error,
+                code: "invalid-principal-id".into(),
+                message: format!(
+                    "principalId {values}{from} is not an object id: ARM rejects the role assignment; give the principal's object id (a GUID)"
+                ),
+                location,
+            });
+        }
+    }
+}
+
+/// The first `parameters('x')` an expression reads, for a message.
+fn parameter_named_in(expr: &str) -> Option<String> {
+    let lower = expr.to_ascii_lowercase();
+    let at = lower.find("parameters(")? + "parameters(".len();
+    let rest = expr[at..].trim_start().strip_prefix('\'')?;
+    let end = rest.find('\'')?;
+    Some(rest[..end].to_string())
 }
 
 /// Principal named by an unknown's provenance: a runtime principal id anywhere in it names an
@@ -404,6 +473,17 @@ pub fn from_unknown(u: &Unknown) -> Principal {
                     provenance: u.to_string(),
                 };
             }
+        }
+    }
+    if let Origin::NotEvaluated { what } = u.origin() {
+        if what.starts_with("deployer().objectId") {
+            return Principal {
+                kind: PrincipalKind::Deployer,
+                resource: None,
+                id: None,
+                parameter: None,
+                provenance: u.to_string(),
+            };
         }
     }
     if let Origin::Parameter { name, .. } = u.origin() {

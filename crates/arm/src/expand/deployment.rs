@@ -379,14 +379,16 @@ impl<'a> Deployment<'a> {
             }),
             Mode::Lenient => {
                 let location = self.locate(pointer);
+                let line = location.line;
                 self.engine.diagnostic(
                     DiagnosticLevel::Error,
                     "expression-error",
                     error.to_string(),
                     location,
                 );
+                // The line lets a finding about what this value decides point at the error.
                 Ok(Value::Unknown(Unknown::new(Origin::NotEvaluated {
-                    what: "an expression that failed to evaluate".into(),
+                    what: format!("an expression that failed to evaluate (line {line})"),
                 })))
             }
         }

@@ -30,7 +30,19 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         (Some(path), _) => Some((load_explicit_policy(path)?, path)),
         (None, _) => None,
     };
-    let inputs = crate::inputs::collect(&args.paths)?;
+    let (run_inputs, mut modules) = crate::inputs::collect_with_callers(&args.paths)?;
+    // Modules judged through their callers come last: policies are found for them too, since one
+    // that no caller deploys with the values given is run alone after all.
+    let run_count = run_inputs.len();
+    let mut inputs = run_inputs;
+    let module_slots: Vec<(usize, usize)> = modules
+        .iter()
+        .enumerate()
+        .flat_map(|(m, module)| module.inputs.iter().map(move |_| m))
+        .enumerate()
+        .map(|(k, m)| (run_count + k, m))
+        .collect();
+    inputs.extend(modules.iter().flat_map(|m| m.inputs.iter().cloned()));
     let choices = match explicit {
         Some((loaded, path)) => vec![PolicyChoice {
             info: policy_info(&loaded, Some(path)),
@@ -43,7 +55,51 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     };
     let policy_note = policy_change_note(&choices, policy_ref);
     let options = crate::inputs::options(&args.parameters, &args.context)?;
-    let plans = crate::inputs::expand(&inputs, &options)?;
+    let mut slots: Vec<Option<DeploymentPlan>> =
+        crate::inputs::expand(&inputs[..run_count], &options)?
+            .into_iter()
+            .map(Some)
+            .collect();
+    let unreached: Vec<usize> = (0..modules.len())
+        .filter(|&m| !crate::modules::deployed_through(slots.iter().flatten(), &modules[m]))
+        .collect();
+    slots.resize_with(inputs.len(), || None);
+    let alone: Vec<usize> = module_slots
+        .iter()
+        .filter(|(_, m)| unreached.contains(m))
+        .map(|(slot, _)| *slot)
+        .collect();
+    let alone_inputs: Vec<TemplateInput> = alone.iter().map(|&i| inputs[i].clone()).collect();
+    for (slot, plan) in alone
+        .iter()
+        .zip(crate::inputs::expand(&alone_inputs, &options)?)
+    {
+        slots[*slot] = Some(plan);
+    }
+    let mut index = 0;
+    modules.retain(|_| {
+        index += 1;
+        !unreached.contains(&(index - 1))
+    });
+    // Plans in input order without the modules judged through their callers; a policy whose
+    // templates were all such modules judges nothing.
+    let mut remap = vec![None; slots.len()];
+    let mut plans: Vec<DeploymentPlan> = Vec::with_capacity(slots.len());
+    for (i, slot) in slots.into_iter().enumerate() {
+        if let Some(plan) = slot {
+            remap[i] = Some(plans.len());
+            plans.push(plan);
+        }
+    }
+    let mut choices = choices;
+    for choice in &mut choices {
+        choice.members = choice
+            .members
+            .iter()
+            .filter_map(|&i| remap.get(i).copied().flatten())
+            .collect();
+    }
+    choices.retain(|c| !c.members.is_empty());
     let mut catalogue = access::RoleCatalogue::builtin();
     for file in &args.roles {
         catalogue
@@ -92,6 +148,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         threshold(args.fail_on),
         with_plan,
     );
+    report.checked_through = modules
+        .iter()
+        .map(|m| report::CheckedThrough {
+            path: m.template.display().to_string(),
+            checked_through: m.caller.display().to_string(),
+            how: m.how.words().to_string(),
+        })
+        .collect();
     crate::bicep::locate_rows(&mut report, &bicep_maps);
     // Labels can point into any policy that judged, and the embedded one is no file on disk.
     let sources = SourceCache::new();
@@ -463,10 +527,20 @@ fn grants(model: &access::AccessModel) -> Vec<GrantRow> {
                         format!("parameter '{name}'"),
                     )
                 }
+                PrincipalKind::Deployer => (
+                    "deployer",
+                    "deployer()".to_string(),
+                    "the identity that runs the deployment (deployer())".to_string(),
+                ),
+                PrincipalKind::Invalid => (
+                    "invalid",
+                    p.provenance.clone(),
+                    format!("invalid principal ({})", p.provenance),
+                ),
                 PrincipalKind::Unresolved => (
                     "unresolved",
                     p.provenance.clone(),
-                    format!("unresolved ({})", p.provenance),
+                    format!("unresolved ({})", unresolved_words(&p.provenance)),
                 ),
             };
             GrantRow {
@@ -710,4 +784,18 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A provenance for the grant table: a value an evaluation error left unknown points at the error
+/// (EV003), not at the engine's `not evaluated: ...` text.
+fn unresolved_words(provenance: &str) -> String {
+    const MARK: &str = "not evaluated: an expression that failed to evaluate (line ";
+    match provenance.find(MARK) {
+        Some(at) => {
+            let rest = &provenance[at + MARK.len()..];
+            let line = rest.split(')').next().unwrap_or_default();
+            format!("the template error at line {line}")
+        }
+        None => provenance.to_string(),
+    }
 }

@@ -219,6 +219,10 @@ pub fn render_text(model: &AccessModel, catalogue: &RoleCatalogue) -> String {
                         .map(|id| format!(" = {id}"))
                         .unwrap_or_default()
                 ),
+                PrincipalKind::Deployer => {
+                    "deployer() (the identity that runs the deployment)".into()
+                }
+                PrincipalKind::Invalid => format!("invalid ({})", p.provenance),
                 PrincipalKind::Unresolved => format!("unresolved ({})", p.provenance),
             };
             grant_line(&mut out, &who, g, catalogue);

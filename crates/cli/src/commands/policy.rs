@@ -271,7 +271,10 @@ pub fn draft_from_model(model: &AccessModel, source: String, today: Option<Date>
                         .push((id.clone(), format!("{role} on {}", g.scope)));
                 }
             }
-            PrincipalKind::Parameter | PrincipalKind::Unresolved => draft.notes.push(format!(
+            PrincipalKind::Parameter
+            | PrincipalKind::Unresolved
+            | PrincipalKind::Deployer
+            | PrincipalKind::Invalid => draft.notes.push(format!(
                 "grant `{}` ({}) gives {role} to a principal not known before deployment: {}",
                 g.name, g.location, g.principal.provenance
             )),

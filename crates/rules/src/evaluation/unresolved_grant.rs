@@ -20,6 +20,11 @@ crate::declare_rule! {
     /// `Microsoft.Subscription/aliases` creates is judged like any other (RA002, RA003, the
     /// policy). Only a scope whose level or resource type is unknown is reported here.
     ///
+    /// A part left unknown by an expression that failed to evaluate (reported as EV003) is not a
+    /// missing value: the finding points at that template error's line and asks to correct the
+    /// expression. A principal that is known but is not an object id is a template error
+    /// (EV003 `invalid-principal-id`), and `deployer().objectId` is judged by RA006.
+    ///
     /// ## Why is this bad?
     /// The gate fails closed: a grant it cannot read might be Owner at subscription scope. Passing
     /// it silently would make the gate's verdict depend on what it could not see.
@@ -51,6 +56,9 @@ pub struct UnresolvedGrant {
     pub parts: Vec<String>,
     /// What they depend on, in words.
     pub depends_on: String,
+    /// The lines of template errors (EV003) that left a part unknown: nothing is missing, the
+    /// expression is wrong, so no value can be asked for.
+    pub failed_lines: Vec<u32>,
 }
 
 impl Violation for UnresolvedGrant {
@@ -59,6 +67,29 @@ impl Violation for UnresolvedGrant {
     }
 
     fn message(&self) -> String {
+        if !self.failed_lines.is_empty() {
+            let lines = self
+                .failed_lines
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let s = if self.failed_lines.len() == 1 {
+                ""
+            } else {
+                "s"
+            };
+            let also = if self.depends_on.is_empty() {
+                String::new()
+            } else {
+                format!(" (also depends on {})", self.depends_on)
+            };
+            return format!(
+                "the {} of {} could not be evaluated: see the template error{s} at line{s} {lines}{also}",
+                self.parts.join(" and "),
+                self.grant,
+            );
+        }
         format!(
             "the {} of {} cannot be known before deployment (depends on {}): the gate cannot judge what it grants",
             self.parts.join(" and "),
@@ -68,6 +99,16 @@ impl Violation for UnresolvedGrant {
     }
 
     fn fix(&self) -> Option<String> {
+        if !self.failed_lines.is_empty() {
+            let values = if self.depends_on.is_empty() {
+                ""
+            } else {
+                ", and give the missing values with `-p FILE` or `--param NAME=VALUE`"
+            };
+            return Some(format!(
+                "correct the expression the template error names{values}; the gate judges the grant once it evaluates"
+            ));
+        }
         Some("give the missing values with `-p FILE` or `--param NAME=VALUE`, or write them into the template".to_string())
     }
 }
@@ -81,6 +122,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         }
         let mut parts = Vec::new();
         let mut depends = Vec::new();
+        let mut failed_lines = Vec::new();
         // A definition id with unknown parts whose role GUID is still read (a role-definition id
         // under a resource named at deployment) is a known role: RA010 judges it if it is not
         // a built-in one.
@@ -101,6 +143,14 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if parts.is_empty() {
             continue;
         }
+        // A part left unknown by an expression that failed (EV003) names that error, not a value.
+        depends.retain(|d| {
+            let lines = failed_expression_lines(d);
+            failed_lines.extend(lines.iter().copied());
+            lines.is_empty()
+        });
+        failed_lines.sort_unstable();
+        failed_lines.dedup();
         let violation = UnresolvedGrant {
             grant: assignment_words(cx, g, &parts),
             parts,
@@ -109,6 +159,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 .map(|d| crate::reviewer_words::decided_by(d))
                 .collect::<Vec<_>>()
                 .join("; "),
+            failed_lines,
         };
         let unresolved = cx.policy.unresolved();
         out.push(
@@ -141,6 +192,19 @@ fn assignment_words(cx: &Cx, g: &Grant, unknown_parts: &[String]) -> String {
         );
     }
     format!("the role assignment at line {}", g.location.line)
+}
+
+/// The lines of `not evaluated: an expression that failed to evaluate (line N)` in a provenance
+/// (the engine's text for a value an evaluation error left unknown).
+fn failed_expression_lines(provenance: &str) -> Vec<u32> {
+    const MARK: &str = "an expression that failed to evaluate (line ";
+    provenance
+        .match_indices(MARK)
+        .filter_map(|(at, _)| {
+            let rest = &provenance[at + MARK.len()..];
+            rest[..rest.find(')')?].parse().ok()
+        })
+        .collect()
 }
 
 fn unresolved_word(mode: UnresolvedMode) -> &'static str {

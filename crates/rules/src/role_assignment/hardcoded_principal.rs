@@ -14,6 +14,11 @@ crate::declare_rule! {
     /// deployment (`reference(...).identity.principalId`, `wf.identity.principalId` in Bicep).
     /// Principals the policy lists as allowed external principals are not flagged.
     ///
+    /// `deployer().objectId` is the identity that runs the deployment: offline its object id is
+    /// unknown but what it is is known, so it is reported here as an external principal (not as
+    /// an unresolved grant, EV001). The policy entry `external_principals: [{id: deployer,
+    /// reason: ...}]` allows it; `check --live` resolves it to the signed-in identity's object id.
+    ///
     /// What the principal is decides the message. Its `principalType` (`User`, `Group`,
     /// `ForeignGroup`, `Device`), else the words of the parameter's name and description ("user",
     /// "security group", "service principal", "application", "client", "resource provider";
@@ -57,6 +62,9 @@ crate::declare_rule! {
     pub const RULE = ("RA006", "hardcoded-principal", RoleAssignment, Error);
 }
 
+/// The `external_principals` entry that allows grants to `deployer().objectId`.
+pub const DEPLOYER: &str = "deployer";
+
 /// How the principal is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalSource {
@@ -64,6 +72,8 @@ pub enum PrincipalSource {
     Literal(String),
     /// A template parameter.
     Parameter(String),
+    /// `deployer().objectId`: the identity that runs the deployment.
+    Deployer,
 }
 
 /// What a principal given by literal or parameter is, from its `principalType` and the words of
@@ -128,10 +138,17 @@ impl Violation for HardcodedPrincipal {
     }
 
     fn message(&self) -> String {
+        if self.principal == PrincipalSource::Deployer {
+            return format!(
+                "'{}' on {} is granted to the identity that runs the deployment (deployer()), which is not an identity of this deployment, and the policy does not list it as an allowed external principal",
+                self.role, self.scope
+            );
+        }
         if !self.nature.identity_like() {
             let given = match &self.principal {
                 PrincipalSource::Literal(id) => format!("with the literal object id {id}"),
                 PrincipalSource::Parameter(p) => format!("given by parameter '{p}'"),
+                PrincipalSource::Deployer => "given by deployer()".to_string(),
             };
             return format!(
                 "'{}' on {} is granted to {} {given}, which is not an identity of this deployment, and the policy does not list it as an allowed external principal",
@@ -143,6 +160,7 @@ impl Violation for HardcodedPrincipal {
         let what = match &self.principal {
             PrincipalSource::Literal(id) => format!("the literal principal id {id}"),
             PrincipalSource::Parameter(p) => format!("the principal id from parameter '{p}'"),
+            PrincipalSource::Deployer => "the identity that runs the deployment".to_string(),
         };
         format!(
             "'{}' on {} is granted to {what} rather than to an identity declared in this deployment: when that identity is recreated, the grant goes stale",
@@ -151,6 +169,9 @@ impl Violation for HardcodedPrincipal {
     }
 
     fn fix(&self) -> Option<String> {
+        if self.principal == PrincipalSource::Deployer {
+            return Some("if whoever deploys should get this access, allow it in the policy (`external_principals: [{id: deployer, reason: ...}]`), or run with `--live` to resolve the object id and judge it".to_string());
+        }
         if !self.nature.identity_like() {
             let instead = match &self.declared_identity {
                 Some(i) => format!("if a workload needs this access, grant it to {i} instead"),
@@ -202,6 +223,11 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             PrincipalKind::Parameter => {
                 PrincipalSource::Parameter(g.principal.parameter.clone().unwrap_or_default())
             }
+            // Allowed by the policy entry `deployer`: whoever runs the deployment, by design.
+            PrincipalKind::Deployer if cx.policy.external_principal_allowed(DEPLOYER).is_some() => {
+                continue
+            }
+            PrincipalKind::Deployer => PrincipalSource::Deployer,
             _ => continue,
         };
         // A parameter whose value is a known GUID is the same principal as that literal.

@@ -106,7 +106,11 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             }
             // PrincipalNotFound is a replication race of a principal created by this
             // deployment; a literal or parameter principal exists already (RA006 judges it).
-            PrincipalKind::External | PrincipalKind::Parameter | PrincipalKind::Unresolved => false,
+            PrincipalKind::External
+            | PrincipalKind::Parameter
+            | PrincipalKind::Deployer
+            | PrincipalKind::Invalid
+            | PrincipalKind::Unresolved => false,
         };
         // An unevaluated expression (`{...}`) may well be right.
         if !flag || actual.is_some_and(|t| t.contains('{')) {

@@ -249,7 +249,9 @@ fn origin_names_principal(g: &Grant, o: &Origin) -> bool {
 fn principal_comparable(g: &Grant) -> bool {
     let p = &g.principal;
     match p.kind {
-        PrincipalKind::Unresolved => false,
+        PrincipalKind::Unresolved | PrincipalKind::Invalid => false,
+        // Whoever runs the deployment: a redeploy by another identity changes it.
+        PrincipalKind::Deployer => true,
         PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => p.resource.is_some(),
         PrincipalKind::Parameter | PrincipalKind::External => match &g.principal_value {
             Value::Unknown(_) => true,
