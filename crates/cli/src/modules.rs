@@ -46,6 +46,8 @@ pub struct ThroughCaller {
     pub inputs: Vec<TemplateInput>,
     /// The module's JSON, to find where a caller deploys it.
     pub document: Option<Value>,
+    /// A caller deploys it in a copy loop (one per item of the caller's list).
+    pub in_loop: bool,
 }
 
 /// Removes from `found` (the templates found under `dir`) every template another template of the
@@ -69,7 +71,9 @@ pub fn split_modules(
         .collect();
     let docs: Vec<Option<Value>> = templates.iter().map(|t| read_json(t)).collect();
     // Inline templates by content hash: (caller index, template value).
-    let mut inline: HashMap<u64, Vec<(usize, &Value)>> = HashMap::new();
+    let mut inline: HashMap<u64, Vec<(usize, &Value, bool)>> = HashMap::new();
+    // Modules a caller deploys in a copy loop (see [`deployed_through`]).
+    let mut looped: Vec<usize> = Vec::new();
     // module index → callers (caller index, how).
     let mut callers: BTreeMap<usize, Vec<(usize, CallKind)>> = BTreeMap::new();
     for (ci, doc) in docs.iter().enumerate() {
@@ -77,7 +81,7 @@ pub fn split_modules(
         let base = templates[ci].parent().unwrap_or(Path::new(""));
         let mut nested = Vec::new();
         nested_deployments(doc, &mut nested);
-        for props in nested {
+        for (props, in_loop) in nested {
             if let Some(rel) = props
                 .pointer("/templateLink/relativePath")
                 .and_then(Value::as_str)
@@ -89,19 +93,28 @@ pub fn split_modules(
                             .entry(mi)
                             .or_default()
                             .push((ci, CallKind::RelativePath));
+                        if in_loop {
+                            looped.push(mi);
+                        }
                     }
                 }
             }
             if let Some(t) = props.get("template").filter(|t| t.is_object()) {
-                inline.entry(content_hash(t)).or_default().push((ci, t));
+                inline
+                    .entry(content_hash(t))
+                    .or_default()
+                    .push((ci, t, in_loop));
             }
         }
     }
     for (mi, doc) in docs.iter().enumerate() {
         let Some(doc) = doc else { continue };
-        for (ci, t) in inline.get(&content_hash(doc)).into_iter().flatten() {
+        for (ci, t, in_loop) in inline.get(&content_hash(doc)).into_iter().flatten() {
             if *ci != mi && *t == doc {
                 callers.entry(mi).or_default().push((*ci, CallKind::Inline));
+                if *in_loop {
+                    looped.push(mi);
+                }
             }
         }
     }
@@ -163,29 +176,32 @@ pub fn split_modules(
                 how,
                 inputs,
                 document: docs[mi].take(),
+                in_loop: looped.contains(&mi),
             }
         })
         .collect()
 }
 
-/// Whether a plan of the run deploys the module: a nested deployment whose condition is not false
-/// (a skipped parent makes its children skipped) and whose inline template is the module, or whose
-/// `templateLink.relativePath` names it. A module no caller deploys with the values given was
-/// judged by no one: it is then run alone, as before.
+/// Whether the run judges the module through a caller: a plan has a nested deployment whose inline
+/// template is the module, or whose `templateLink.relativePath` names it, and whose condition is
+/// not false (a skipped parent makes its children skipped). A module a caller deploys once per
+/// item of a list the caller gets (a copy loop, AVM's `roleAssignments`) counts as judged even
+/// when the list is empty: each item is the caller's input, and with none there is nothing of the
+/// module to judge. Any other module no caller deploys with the values given (a condition that is
+/// false) was judged by no one: it is then run alone, as before.
 pub fn deployed_through<'a>(
     plans: impl IntoIterator<Item = &'a arm::plan::DeploymentPlan>,
     module: &ThroughCaller,
 ) -> bool {
     let target = normalize(&module.template);
-    plans
+    let mut planned = plans
         .into_iter()
         .flat_map(|p| &p.resources)
         .filter(|r| {
             r.resource_type
                 .eq_ignore_ascii_case("Microsoft.Resources/deployments")
-                && r.condition != arm::plan::ConditionStatus::Skipped
         })
-        .any(|r| {
+        .filter(|r| {
             let props = r.declared.get("properties");
             let inline = props
                 .and_then(|p| p.get("template"))
@@ -202,11 +218,18 @@ pub fn deployed_through<'a>(
                 });
             inline || linked
         })
+        .peekable();
+    if planned.peek().is_none() {
+        // Not planned at all: a loop over an empty list of the caller's, or a parent that is
+        // not deployed (its nested deployments are not expanded).
+        return module.in_loop;
+    }
+    planned.any(|r| r.condition != arm::plan::ConditionStatus::Skipped)
 }
 
 /// The `properties` of every `Microsoft.Resources/deployments` object in a template (at any depth:
 /// nested deployments inside inline templates too), both resource array and symbolic-name forms.
-fn nested_deployments<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+fn nested_deployments<'a>(v: &'a Value, out: &mut Vec<(&'a Value, bool)>) {
     match v {
         Value::Object(map) => {
             let is_deployment = map
@@ -215,7 +238,7 @@ fn nested_deployments<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
                 .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"));
             if is_deployment {
                 if let Some(p) = map.get("properties").filter(|p| p.is_object()) {
-                    out.push(p);
+                    out.push((p, map.contains_key("copy")));
                 }
             }
             for child in map.values() {

@@ -382,10 +382,11 @@ fn a_module_its_caller_does_not_deploy_is_run_alone() {
         r#""name": "grant","#,
         r#""name": "grant", "condition": "[parameters('grant')]","#,
     );
-    let text = text.replace(
+    let text = text.replacen(
         r#""resources": ["#,
         r#""parameters": {"grant": {"type": "bool", "defaultValue": false}},
   "resources": ["#,
+        1,
     );
     write(&dir.join("main.json"), &text);
     let (code, report, stderr) = rolegate(&["check", dir.to_str().unwrap(), "--format", "json"]);
@@ -400,5 +401,38 @@ fn a_module_its_caller_does_not_deploy_is_run_alone() {
         !rules_in(&report, "modules/ra.json").is_empty(),
         "{report:#}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_module_deployed_once_per_item_of_an_empty_list_is_still_judged_through_its_caller() {
+    let dir = temp_dir("loop");
+    write(&dir.join("modules/ra.json"), MODULE);
+    // AVM's shape: one module deployment per item of the caller's `roleAssignments` list, which
+    // is empty by default. The module's inputs are the items: run alone it has none.
+    let text = caller(&format!(r#""template": {MODULE}"#))
+        .replace(
+            r#""name": "grant","#,
+            r#""name": "[format('grant-{0}', copyIndex())]", "copy": {"name": "grants", "count": "[length(parameters('roleAssignments'))]"},"#,
+        )
+        .replacen(
+            r#""resources": ["#,
+            r#""parameters": {"roleAssignments": {"type": "array", "defaultValue": []}},
+  "resources": ["#,
+            1,
+        );
+    write(&dir.join("main.json"), &text);
+    let (code, report, stderr) = rolegate(&["check", dir.to_str().unwrap(), "--format", "json"]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert_eq!(
+        report["templates"].as_array().unwrap().len(),
+        1,
+        "{report:#}"
+    );
+    assert!(
+        rules_in(&report, "modules/ra.json").is_empty(),
+        "{report:#}"
+    );
+    assert_eq!(report["checked_through"].as_array().map(Vec::len), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
