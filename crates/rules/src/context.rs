@@ -541,6 +541,23 @@ pub(crate) fn resource_words(id: &ResourceId) -> String {
                 // Every name segment known only at deployment, with nothing to say what decides it.
                 return format!("a {} named only at deployment", friendly_type(&ty));
             }
+            // A child some of whose name is known only at deployment: its own name, then its
+            // parent's ("subnets 'default' of Microsoft.Network/virtualNetworks named by …"),
+            // so each part says what decides it.
+            if name.contains('{') && id.level() == ScopeLevel::ChildResource {
+                let known = |n: Option<&str>| n.is_some_and(|n| !n.contains('{'));
+                if let (Some(own), Some(parent)) = (id.name(), id.parent()) {
+                    // Every part unknown is one name, said once (below).
+                    if !known(Some(own)) && !known(parent.name()) {
+                        return format!("{} '{}'", friendly_type(&ty), name);
+                    }
+                    let child = match friendly_type(&ty) {
+                        friendly if friendly != ty => friendly,
+                        _ => ty.rsplit('/').next().unwrap_or(&ty).to_string(),
+                    };
+                    return format!("{child} '{own}' of {}", resource_words(&parent));
+                }
+            }
             format!("{} '{}'", friendly_type(&ty), name)
         }
         // A scope computed whole at deployment (`format('Microsoft.Storage/…/{0}', …)`): what

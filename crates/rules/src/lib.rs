@@ -17,7 +17,7 @@ pub mod identity;
 pub mod live;
 pub mod registry;
 mod resource_context;
-mod reviewer_words;
+pub mod reviewer_words;
 pub mod role_assignment;
 pub mod secrets;
 #[cfg(test)]
