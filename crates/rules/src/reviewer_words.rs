@@ -142,8 +142,6 @@ fn push_parts_legend(out: &mut String, parts: &mut Vec<String>) {
     let punctuation = out.split_off(out.len() - kept);
     let note = if phrase == UNKNOWN_PHRASE {
         format!(" ({UNKNOWN_PART} known only at deployment)")
-    } else if phrase.starts_with("not evaluated") {
-        format!(" ({UNKNOWN_PART} {phrase})")
     } else {
         format!(" ({UNKNOWN_PART} from {phrase})")
     };
@@ -344,8 +342,8 @@ fn describe(inner: &str) -> String {
         }
     }
     if sources.is_empty() {
-        if let Some(resource) = runtime_resource(inner) {
-            sources.push(format!("the deployed state of {resource}"));
+        if let Some(source) = runtime_source(inner) {
+            sources.push(source);
         }
     }
     if sources.is_empty() && inner.contains(arm::eval::LOCATION_NOT_GIVEN) {
@@ -353,25 +351,46 @@ fn describe(inner: &str) -> String {
         return arm::eval::LOCATION_NOT_GIVEN.to_string();
     }
     if sources.is_empty() {
-        // What the engine could not evaluate says why (`not evaluated: templateLink.uri`).
-        if let Some(at) = inner.find("not evaluated: ") {
-            return inner[at..].to_string();
+        // What the engine could not evaluate, in its own words ("deployer().objectId: the
+        // identity running the deployment", "an expression that failed to evaluate").
+        if let Some(at) = inner.find(NOT_EVALUATED) {
+            return inner[at + NOT_EVALUATED.len()..].to_string();
         }
         return UNKNOWN_PHRASE.to_string();
     }
     sources.join(" and ")
 }
 
-/// `Microsoft.X/y/name` from the first `runtime property … of <type>/<name>` in the chain.
-fn runtime_resource(inner: &str) -> Option<String> {
+/// How the engine writes a value it could not evaluate (`not evaluated: <what>`).
+const NOT_EVALUATED: &str = "not evaluated: ";
+
+/// The first value of a deployed resource in the chain, in words: `runtime property
+/// properties.clientId of Microsoft.ManagedIdentity/userAssignedIdentities/mi` → "the deployed
+/// clientId of Microsoft.ManagedIdentity/userAssignedIdentities/mi"; a deployment's output →
+/// "output 'x' of Microsoft.Resources/deployments/d"; `runtime state of X` → "the deployed
+/// state of X".
+fn runtime_source(inner: &str) -> Option<String> {
     let at = inner.find("runtime ")?;
-    let after = &inner[at..];
+    let after = &inner[at + "runtime ".len()..];
     let of = after.find(" of ")?;
     let resource: String = after[of + 4..]
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != '{' && *c != '}')
         .collect();
-    (!resource.is_empty()).then_some(resource)
+    if resource.is_empty() {
+        return None;
+    }
+    let what = match after[..of].strip_prefix("property ") {
+        Some(path) => match path.split_once("outputs.") {
+            Some((_, output)) => {
+                let name = output.split('.').next().unwrap_or(output);
+                return Some(format!("output '{name}' of {resource}"));
+            }
+            None => format!("the deployed {}", path.rsplit('.').next().unwrap_or(path)),
+        },
+        None => "the deployed state".to_string(),
+    };
+    Some(format!("{what} of {resource}"))
 }
 
 #[cfg(test)]
@@ -470,7 +489,25 @@ mod tests {
         );
         assert_eq!(
             decided_by("not of empty of runtime property identity.principalId of Microsoft.CognitiveServices/accounts/cs"),
-            "the deployed state of Microsoft.CognitiveServices/accounts/cs"
+            "the deployed principalId of Microsoft.CognitiveServices/accounts/cs"
+        );
+        // A client id where a principal id belongs says so.
+        assert_eq!(
+            decided_by("runtime property properties.clientId of Microsoft.ManagedIdentity/userAssignedIdentities/mi"),
+            "the deployed clientId of Microsoft.ManagedIdentity/userAssignedIdentities/mi"
+        );
+        assert_eq!(
+            decided_by("guid of runtime property properties.outputs.uaiName.value of Microsoft.Resources/deployments/ids"),
+            "output 'uaiName' of Microsoft.Resources/deployments/ids"
+        );
+        assert_eq!(
+            decided_by("runtime state of Microsoft.Storage/storageAccounts/sa"),
+            "the deployed state of Microsoft.Storage/storageAccounts/sa"
+        );
+        // What the engine could not evaluate, in its words, without the engine's prefix.
+        assert_eq!(
+            decided_by("not evaluated: deployer().objectId: the identity running the deployment"),
+            "deployer().objectId: the identity running the deployment"
         );
         assert_eq!(
             decided_by("/subscriptions/0/resourceGroups/rg"),

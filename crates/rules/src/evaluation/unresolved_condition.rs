@@ -50,9 +50,15 @@ impl Violation for UnresolvedCondition {
     }
 
     fn message(&self) -> String {
+        // A resource named by what its condition depends on names that input once.
+        let resource = crate::reviewer_words::reviewer_text(&self.resource);
+        let depends_on = if resource.ends_with(&format!("named by {}", self.depends_on)) {
+            "the same value"
+        } else {
+            self.depends_on.as_str()
+        };
         format!(
-            "{} is deployed only if its condition holds, which depends on {}; it was checked as if deployed",
-            self.resource, self.depends_on
+            "{resource} is deployed only if its condition holds, which depends on {depends_on}; it was checked as if deployed"
         )
     }
 
@@ -101,5 +107,29 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 cx.locate_in(&r.location, "/condition"),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_named_by_what_its_condition_depends_on_names_it_once() {
+        let v = UnresolvedCondition {
+            resource: "Microsoft.Authorization/roleAssignments '{guid of runtime property identity.principalId of Microsoft.CognitiveServices/accounts/ai}'".into(),
+            depends_on: "the deployed principalId of Microsoft.CognitiveServices/accounts/ai".into(),
+        };
+        assert_eq!(
+            v.message(),
+            "Microsoft.Authorization/roleAssignments named by the deployed principalId of Microsoft.CognitiveServices/accounts/ai is deployed only if its condition holds, which depends on the same value; it was checked as if deployed"
+        );
+        let v = UnresolvedCondition {
+            resource: "Microsoft.Logic/workflows 'wf'".into(),
+            depends_on: "parameter 'enabled'".into(),
+        };
+        assert!(v
+            .message()
+            .contains("which depends on parameter 'enabled';"));
     }
 }
