@@ -440,6 +440,25 @@ impl<'a> Cx<'a> {
         })
     }
 
+    /// A finding about a workload's identity block, located at its `identity` member (the
+    /// workload when it has none), its subject the workload.
+    pub fn identity_finding(&self, violation: &dyn Violation, w: &Workload) -> Finding {
+        Finding::new(violation, self.locate_in(&w.location, "/identity")).with_subject(Subject {
+            workload: Some(w.id.to_string()),
+            ..Subject::default()
+        })
+    }
+
+    /// A finding about the role a grant names, located at its `roleDefinitionId`, its subject
+    /// the grant.
+    pub fn role_finding(&self, violation: &dyn Violation, g: &Grant) -> Finding {
+        Finding::new(
+            violation,
+            self.locate_in(&g.location, "/properties/roleDefinitionId"),
+        )
+        .with_subject(self.grant_subject(g))
+    }
+
     /// Whether the plans deploy the resource with this id (not skipped by a false condition).
     pub fn plan_resource(&self, id: &ResourceId) -> Option<&'a PlannedResource> {
         self.index.plan_resources.get(id).copied()
