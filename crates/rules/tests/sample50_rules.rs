@@ -265,6 +265,31 @@ fn a_policy_assignment_identity_is_judged_by_the_roles_its_definition_lists() {
     );
 }
 
+// A privileged role the template's own policy definition lists is still an over-grant: the
+// author wrote both and can narrow both (before/after review: four true RA002 had vanished).
+#[test]
+fn a_privileged_role_listed_by_the_templates_own_policy_definition_is_still_reported() {
+    let f = check("policy-definition-lists-contributor.json");
+    let ra002 = of(&f, "RA002");
+    let [finding] = ra002.as_slice() else {
+        panic!("one RA002 on the Contributor grant: {f:#?}");
+    };
+    assert!(
+        finding.message.contains("'alerts-assignment'")
+            && finding.message.contains("'Contributor' on subscription")
+            && finding
+                .message
+                .contains("its policy definition in this template lists that role"),
+        "{}",
+        finding.message
+    );
+    let fix = finding.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("narrow the policy definition's `roleDefinitionIds`"),
+        "{fix}"
+    );
+}
+
 // Class E: grants to an AKS cluster's kubelet and add-on identities.
 #[test]
 fn aks_kubelet_and_add_on_identities_are_judged_as_identities_of_the_cluster() {
