@@ -2,29 +2,17 @@
 //! of false or misdescribed finding has a small template of its own under
 //! `tests/fixtures/sample50/`, checked end to end (expand, model, rules).
 
-use std::path::Path;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
+use common::of;
+use policy::Policy;
 
 fn check_with(fixture: &str, policy: &Policy) -> Vec<rules::Finding> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sample50")
-        .join(fixture);
-    let plan = arm::expand_file(&file, &arm::ExpandOptions::default()).expect("fixture expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let options = rules::CheckOptions::new(Date::new(2026, 12, 2).expect("date"), &catalogue);
-    rules::check(&model, &plans, policy, &options)
+    common::check_fixture_with(&format!("sample50/{fixture}"), policy)
 }
 
 fn check(fixture: &str) -> Vec<rules::Finding> {
-    check_with(fixture, &Policy::embedded_default().policy)
-}
-
-fn of<'a>(findings: &'a [rules::Finding], rule: &str) -> Vec<&'a rules::Finding> {
-    findings.iter().filter(|f| f.rule == rule).collect()
+    check_with(fixture, &common::default_policy())
 }
 
 fn names(findings: &[&rules::Finding], name: &str) -> bool {
@@ -274,6 +262,31 @@ fn a_policy_assignment_identity_is_judged_by_the_roles_its_definition_lists() {
     assert_eq!(
         broader.fix.as_deref(),
         Some("grant 'Monitoring Reader' instead of 'Monitoring Contributor'")
+    );
+}
+
+// A privileged role the template's own policy definition lists is still an over-grant: the
+// author wrote both and can narrow both (before/after review: four true RA002 had vanished).
+#[test]
+fn a_privileged_role_listed_by_the_templates_own_policy_definition_is_still_reported() {
+    let f = check("policy-definition-lists-contributor.json");
+    let ra002 = of(&f, "RA002");
+    let [finding] = ra002.as_slice() else {
+        panic!("one RA002 on the Contributor grant: {f:#?}");
+    };
+    assert!(
+        finding.message.contains("'alerts-assignment'")
+            && finding.message.contains("'Contributor' on subscription")
+            && finding
+                .message
+                .contains("its policy definition in this template lists that role"),
+        "{}",
+        finding.message
+    );
+    let fix = finding.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("narrow the policy definition's `roleDefinitionIds`"),
+        "{fix}"
     );
 }
 

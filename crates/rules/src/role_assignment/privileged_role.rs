@@ -18,9 +18,12 @@ crate::declare_rule! {
     ///
     /// A policy assignment's identity (`Microsoft.Authorization/policyAssignments`) must hold the
     /// roles its policy definition lists in `policyRule.then.details.roleDefinitionIds` for
-    /// DeployIfNotExists and Modify remediation: a grant of a listed role is not flagged when the
-    /// definition (or every definition of its policy set) is in the template; another role is, with
-    /// the listed roles as the fix. The AKS kubelet and add-on identities
+    /// DeployIfNotExists and Modify remediation. When the definition (or every definition of its
+    /// policy set) is in the template, a grant of a role it does not list is flagged with the listed
+    /// roles as the fix; a grant of a privileged role it does list is flagged too, because the
+    /// over-grant was only moved into a definition the same author writes: the fix is to narrow the
+    /// definition's `roleDefinitionIds` and the grant together. Definitions outside the template
+    /// (built-in policies) cannot be narrowed by the author, so their listed roles are not flagged. The AKS kubelet and add-on identities
     /// (`identityProfile.kubeletidentity`, `addonProfiles.<add-on>.identity`) are judged as
     /// managed identities of their cluster.
     ///
@@ -86,6 +89,9 @@ pub enum Holder {
     /// A policy assignment: its definition's `roleDefinitionIds` say what remediation needs;
     /// `None` when the definition is not in the template, else the listed roles' names.
     PolicyAssignment(Option<Vec<String>>),
+    /// A policy assignment whose definition, declared in the template, lists this privileged role
+    /// itself for remediation.
+    PolicyDefinitionListsIt,
     /// Another workload, in words (`web app 'shop-api'`).
     Other(String),
     /// Several or none.
@@ -108,6 +114,10 @@ impl Violation for PrivilegedRole {
                 ", and its policy definition lists only {} for remediation",
                 quoted_list(roles)
             ),
+            Holder::PolicyDefinitionListsIt => {
+                ", and its policy definition in this template lists that role for remediation"
+                    .to_string()
+            }
             _ => String::new(),
         };
         format!(
@@ -126,6 +136,9 @@ impl Violation for PrivilegedRole {
                 "grant {} (what the policy definition's `roleDefinitionIds` list for remediation) instead of '{role}'",
                 quoted_list(roles)
             ),
+            (Holder::PolicyDefinitionListsIt, _) => format!(
+                "narrow the policy definition's `roleDefinitionIds` to roles that cover only what its remediation deploys (not '{role}'), and grant those here instead"
+            ),
             (Holder::PolicyAssignment(None), _) => format!(
                 "replace '{role}' with the roles the policy definition lists in `policyRule.then.details.roleDefinitionIds` (what DeployIfNotExists and Modify remediation needs)"
             ),
@@ -143,8 +156,9 @@ impl Violation for PrivilegedRole {
     }
 }
 
-/// Every grant of a policy-denied role to a workload identity, except a role a policy
-/// assignment's definition lists for remediation (the assignment cannot remediate without it).
+/// Every grant of a policy-denied role to a workload identity. A role a policy assignment's
+/// definition lists for remediation is still flagged when that definition is the template's own:
+/// the author can narrow both.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for g in &cx.model.grants {
         if !is_deployed(&g.deployed) || !is_workload_identity(g) {
@@ -161,9 +175,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                     .iter()
                     .any(|(id, _)| id.eq_ignore_ascii_case(&g.role.id))
                 {
-                    continue;
+                    Holder::PolicyDefinitionListsIt
+                } else {
+                    Holder::PolicyAssignment(Some(listed.into_iter().map(|(_, n)| n).collect()))
                 }
-                Holder::PolicyAssignment(Some(listed.into_iter().map(|(_, n)| n).collect()))
             }
             PolicyAssignmentNeeds::Unread => Holder::PolicyAssignment(None),
             // An AKS kubelet or add-on identity: what that feature needs.
