@@ -97,17 +97,8 @@ fn unknown_names_print_as_the_parameters_that_decide_them() {
 /// A fixture under `tests/fixtures/messages/`, expanded and modelled, with its findings under
 /// the embedded default policy.
 fn fixture(name: &str) -> (access::AccessModel, Vec<rules::Finding>) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/messages")
-        .join(name);
-    let plan = arm::expand_file(&file, &arm::ExpandOptions::default()).expect("fixture expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let options = rules::CheckOptions::new(Date::new(2026, 12, 3).expect("date"), &catalogue);
-    let findings = rules::check(&model, &plans, &policy, &options);
-    (model, findings)
+    let plan = common::fixture_plan(&format!("messages/{name}"), &arm::ExpandOptions::default());
+    common::check_plans(&[plan], &common::default_policy())
 }
 
 /// Text a reviewer reads must not carry the engine's provenance chains.
