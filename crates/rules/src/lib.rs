@@ -15,6 +15,7 @@ pub mod evaluation;
 pub mod finding;
 pub mod identity;
 pub mod live;
+mod naming;
 pub mod registry;
 mod resource_context;
 mod reviewer_words;
