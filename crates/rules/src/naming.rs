@@ -84,7 +84,7 @@ pub(crate) fn planned_resource_words(cx: &Cx, r: &PlannedResource) -> String {
             }
         }
     }
-    if short.eq_ignore_ascii_case("roleDefinitions") {
+    let noun = if short.eq_ignore_ascii_case("roleDefinitions") {
         if let Some(name) = r
             .get("properties")
             .and_then(|p| p.get("roleName"))
@@ -92,13 +92,13 @@ pub(crate) fn planned_resource_words(cx: &Cx, r: &PlannedResource) -> String {
         {
             return format!("custom role '{name}'");
         }
-    }
-    unknown_name_words(
-        &r.resource_type,
-        &r.name_value,
-        r.symbol.as_deref(),
-        r.location.line,
-    )
+        "custom role definition"
+    } else if short.eq_ignore_ascii_case("roleAssignments") {
+        "role assignment"
+    } else {
+        &r.resource_type
+    };
+    unknown_name_words(noun, &r.name_value, r.symbol.as_deref(), r.location.line)
 }
 
 /// A role assignment by what is known of it: "the role assignment of 'Contributor' on resource

@@ -186,6 +186,13 @@ fn resources_named_at_deployment_are_named_by_what_is_known_of_them() {
         "{}",
         assignment.message
     );
+    // A custom role whose name and roleName are known only at deployment: by its kind and line.
+    assert!(
+        ev002
+            .iter()
+            .any(|x| x.message.starts_with("the custom role definition at line ")),
+        "{ev002:#?}"
+    );
     let mi006 = of(&f, "MI006");
     assert_eq!(mi006.len(), 1, "{f:#?}");
     assert!(
