@@ -354,19 +354,41 @@ impl<'a> Cx<'a> {
             .filter_map(|(w, u)| u.identity.as_ref().map(|identity| (w, u, identity)))
     }
 
-    /// Where the identity a grant names is declared, for a label.
+    /// Where the identity a grant names is declared, for a label: in the grant's own template
+    /// run when it declares it there (the templates of a directory may declare identities whose
+    /// ids coincide), else the first declaration.
     pub fn principal_declaration(&self, grant: &Grant) -> Option<Location> {
         let id = grant.principal.resource.as_ref()?;
         match grant.principal.kind {
             PrincipalKind::SystemAssigned => self
-                .workload(id)
-                .map(|w| self.locate_in(&w.location, "/identity")),
-            PrincipalKind::UserAssigned => self
                 .model
-                .identities
+                .workloads
                 .iter()
-                .find(|i| &i.id == id)
-                .map(|i| i.location.clone()),
+                .find(|w| &w.id == id && w.source == grant.source)
+                .or_else(|| self.workload(id))
+                .map(|w| self.locate_in(&w.location, "/identity")),
+            // The model keeps one declaration per identity id (the first run's), so the grant's
+            // own run is searched in its plan.
+            PrincipalKind::UserAssigned => self
+                .plans
+                .get(grant.source)
+                .and_then(|p| {
+                    p.resources.iter().find(|r| {
+                        !r.existing
+                            && r.resource_type.eq_ignore_ascii_case(
+                                "Microsoft.ManagedIdentity/userAssignedIdentities",
+                            )
+                            && &ResourceId::parse(&r.id) == id
+                    })
+                })
+                .map(|r| r.location.clone())
+                .or_else(|| {
+                    self.model
+                        .identities
+                        .iter()
+                        .find(|i| &i.id == id)
+                        .map(|i| i.location.clone())
+                }),
             _ => None,
         }
     }

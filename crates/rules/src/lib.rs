@@ -17,6 +17,7 @@ pub mod evaluation;
 pub mod finding;
 pub mod identity;
 pub mod live;
+mod naming;
 pub mod registry;
 mod resource_context;
 pub mod reviewer_words;

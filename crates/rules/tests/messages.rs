@@ -19,9 +19,10 @@ fn unknown_names_print_as_the_parameters_that_decide_them() {
             {
                 "type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01",
                 "name": "[parameters('logicAppName')]", "location": "westeurope",
-                // It calls something, so it needs an identity (MI001).
+                // It calls something an identity serves (Azure Resource Manager), so it needs
+                // an identity (MI001).
                 "properties": {"definition": {"actions": {
-                    "Call": {"type": "Http", "inputs": {"method": "GET", "uri": "https://example.org/"}}
+                    "Call": {"type": "Http", "inputs": {"method": "GET", "uri": "https://management.azure.com/subscriptions?api-version=2020-01-01"}}
                 }}}
             },
             {

@@ -13,6 +13,11 @@ crate::declare_rule! {
     /// deployment (a parameter without a value, runtime state). The gate assumes the resource is
     /// deployed and judges it; this finding states that assumption.
     ///
+    /// A resource whose name is known only at deployment is named by what is known of it, not
+    /// by the inputs that decide its name: a role assignment by its role and scope, a custom
+    /// role by its `roleName`, any other resource by the known part of its name
+    /// (`'<location>-office365'`), its symbolic name, or its line.
+    ///
     /// ## Why is this bad?
     /// It is not always wrong, but the verdict rests on an assumption the reviewer should see: a
     /// role assignment "deployed if enableExport" is checked as if it were deployed, and a workload
@@ -99,7 +104,9 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 continue;
             }
             let violation = UnresolvedCondition {
-                resource: format!("{} '{}'", r.resource_type, r.name),
+                // Named by what is known of it (role and scope, symbol, the known part of its
+                // name), not by the inputs that decide its name.
+                resource: crate::naming::planned_resource_words(cx, r),
                 depends_on: crate::reviewer_words::decided_by(depends_on),
             };
             out.push(Finding::new(
