@@ -190,18 +190,24 @@ impl<'a> Cx<'a> {
     /// falling back to `base` when the file cannot be read again or the member does not exist.
     pub fn locate_in(&self, base: &Location, suffix: &str) -> Location {
         let pointer = format!("{}{}", base.pointer, suffix);
-        let mut docs = self.documents.borrow_mut();
-        let doc = docs.entry(base.file.clone()).or_insert_with(|| {
-            // The plans' parsed copy when they hold the file; else read it again.
-            self.plans
-                .iter()
-                .find_map(|p| p.document(&base.file).cloned())
-                .or_else(|| Document::load(Path::new(&base.file)).ok().map(Arc::new))
-        });
-        match doc {
+        match self.document(&base.file) {
             Some(doc) if pointer_exists(&doc.value, &pointer) => doc.locate(&pointer),
             _ => base.clone(),
         }
+    }
+
+    /// The parsed file, read once per run: the plans' copy when they hold it, else read again.
+    fn document(&self, file: &str) -> Option<Arc<Document>> {
+        self.documents
+            .borrow_mut()
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                self.plans
+                    .iter()
+                    .find_map(|p| p.document(file).cloned())
+                    .or_else(|| Document::load(Path::new(file)).ok().map(Arc::new))
+            })
+            .clone()
     }
 
     /// Whether the resource with this id is deployed: its condition, and those of the deployments
@@ -232,14 +238,7 @@ impl<'a> Cx<'a> {
     /// `/allowedValues` or `/defaultValue` as written.
     pub fn declared_at(&self, base: &Location, suffix: &str) -> Option<serde_json::Value> {
         let pointer = format!("{}{}", base.pointer, suffix);
-        let mut docs = self.documents.borrow_mut();
-        let doc = docs.entry(base.file.clone()).or_insert_with(|| {
-            self.plans
-                .iter()
-                .find_map(|p| p.document(&base.file).cloned())
-                .or_else(|| Document::load(Path::new(&base.file)).ok().map(Arc::new))
-        });
-        doc.as_ref()?.value.pointer(&pointer).cloned()
+        self.document(&base.file)?.value.pointer(&pointer).cloned()
     }
 
     /// The role definition a grant names: catalogue, template-declared roles, Cosmos DB built-ins.
@@ -358,19 +357,41 @@ impl<'a> Cx<'a> {
             .filter_map(|(w, u)| u.identity.as_ref().map(|identity| (w, u, identity)))
     }
 
-    /// Where the identity a grant names is declared, for a label.
+    /// Where the identity a grant names is declared, for a label: in the grant's own template
+    /// run when it declares it there (the templates of a directory may declare identities whose
+    /// ids coincide), else the first declaration.
     pub fn principal_declaration(&self, grant: &Grant) -> Option<Location> {
         let id = grant.principal.resource.as_ref()?;
         match grant.principal.kind {
             PrincipalKind::SystemAssigned => self
-                .workload(id)
-                .map(|w| self.locate_in(&w.location, "/identity")),
-            PrincipalKind::UserAssigned => self
                 .model
-                .identities
+                .workloads
                 .iter()
-                .find(|i| &i.id == id)
-                .map(|i| i.location.clone()),
+                .find(|w| &w.id == id && w.source == grant.source)
+                .or_else(|| self.workload(id))
+                .map(|w| self.locate_in(&w.location, "/identity")),
+            // The model keeps one declaration per identity id (the first run's), so the grant's
+            // own run is searched in its plan.
+            PrincipalKind::UserAssigned => self
+                .plans
+                .get(grant.source)
+                .and_then(|p| {
+                    p.resources.iter().find(|r| {
+                        !r.existing
+                            && r.resource_type.eq_ignore_ascii_case(
+                                "Microsoft.ManagedIdentity/userAssignedIdentities",
+                            )
+                            && &ResourceId::parse(&r.id) == id
+                    })
+                })
+                .map(|r| r.location.clone())
+                .or_else(|| {
+                    self.model
+                        .identities
+                        .iter()
+                        .find(|i| &i.id == id)
+                        .map(|i| i.location.clone())
+                }),
             _ => None,
         }
     }
@@ -441,6 +462,25 @@ impl<'a> Cx<'a> {
                         .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
                 })
         })
+    }
+
+    /// A finding about a workload's identity block, located at its `identity` member (the
+    /// workload when it has none), its subject the workload.
+    pub fn identity_finding(&self, violation: &dyn Violation, w: &Workload) -> Finding {
+        Finding::new(violation, self.locate_in(&w.location, "/identity")).with_subject(Subject {
+            workload: Some(w.id.to_string()),
+            ..Subject::default()
+        })
+    }
+
+    /// A finding about the role a grant names, located at its `roleDefinitionId`, its subject
+    /// the grant.
+    pub fn role_finding(&self, violation: &dyn Violation, g: &Grant) -> Finding {
+        Finding::new(
+            violation,
+            self.locate_in(&g.location, "/properties/roleDefinitionId"),
+        )
+        .with_subject(self.grant_subject(g))
     }
 
     /// Whether the plans deploy the resource with this id (not skipped by a false condition).
@@ -544,6 +584,23 @@ pub(crate) fn resource_words(id: &ResourceId) -> String {
             if name.split('/').all(|part| part == "{...}") {
                 // Every name segment known only at deployment, with nothing to say what decides it.
                 return format!("a {} named only at deployment", friendly_type(&ty));
+            }
+            // A child some of whose name is known only at deployment: its own name, then its
+            // parent's ("subnets 'default' of Microsoft.Network/virtualNetworks named by …"),
+            // so each part says what decides it.
+            if name.contains('{') && id.level() == ScopeLevel::ChildResource {
+                let known = |n: Option<&str>| n.is_some_and(|n| !n.contains('{'));
+                if let (Some(own), Some(parent)) = (id.name(), id.parent()) {
+                    // Every part unknown is one name, said once (below).
+                    if !known(Some(own)) && !known(parent.name()) {
+                        return format!("{} '{}'", friendly_type(&ty), name);
+                    }
+                    let child = match friendly_type(&ty) {
+                        friendly if friendly != ty => friendly,
+                        _ => ty.rsplit('/').next().unwrap_or(&ty).to_string(),
+                    };
+                    return format!("{child} '{own}' of {}", resource_words(&parent));
+                }
             }
             format!("{} '{}'", friendly_type(&ty), name)
         }
