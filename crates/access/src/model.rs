@@ -282,6 +282,20 @@ pub struct Grant {
     pub location: Location,
 }
 
+impl Grant {
+    /// True when the principal is each element of an array parameter whose value is not given
+    /// (`parameters('ps')[copyIndex()]`, or a member of each element): the grant stands for one
+    /// grant per principal the deployer will list.
+    pub fn principal_is_each_of_parameter(&self) -> bool {
+        self.principal.kind == PrincipalKind::Parameter
+            && self
+                .principal_value
+                .as_unknown()
+                .and_then(crate::builder::parameter_read)
+                .is_some_and(|read| read.element)
+    }
+}
+
 /// The role a grant names.
 #[derive(Debug, Clone, Serialize)]
 pub struct RoleRef {

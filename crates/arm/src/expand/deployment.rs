@@ -533,8 +533,8 @@ impl<'a> Deployment<'a> {
                     .to_string();
                 let count_pointer = child(&child(&decl.pointer, "copy"), "count");
                 let count = copy.get("count").cloned().unwrap_or(Json::from(0));
-                let n = match self.eval_count(&mut loops, &count, &count_pointer) {
-                    Ok(Count::Known(n)) => n,
+                let (n, count_unknown) = match self.eval_count(&mut loops, &count, &count_pointer) {
+                    Ok(Count::Known(n)) => (n, false),
                     Ok(Count::Unknown(u)) => {
                         self.engine.diagnostic(
                             DiagnosticLevel::Warning,
@@ -542,7 +542,7 @@ impl<'a> Deployment<'a> {
                             format!("copy loop `{name}` has a count known only at deployment ({u}); planned as one instance"),
                             self.locate(&count_pointer),
                         );
-                        1
+                        (1, true)
                     }
                     Err(e) => {
                         self.report(e, "expression-error");
@@ -566,6 +566,7 @@ impl<'a> Deployment<'a> {
                         Some(CopyInstance {
                             name: name.clone(),
                             index,
+                            count_unknown,
                         }),
                     );
                 }

@@ -12,7 +12,10 @@ crate::declare_rule! {
     /// Flags a role assignment whose `principalId` is a literal GUID or a template parameter
     /// instead of an expression that reads the principal of an identity declared in the same
     /// deployment (`reference(...).identity.principalId`, `wf.identity.principalId` in Bicep).
-    /// Principals the policy lists as allowed external principals are not flagged.
+    /// Principals the policy lists as allowed external principals are not flagged. An element of
+    /// an array parameter (`parameters('ps')[copyIndex()]`, its `.principalId`, Bicep's
+    /// `for p in ps`) is a parameter principal too, judged the same way; when the array has no
+    /// value, one finding stands for the whole loop ("each principal in parameter 'ps'").
     ///
     /// What the principal is decides the message. Its `principalType` (`User`, `Group`,
     /// `ForeignGroup`, `Device`), else the words of the parameter's name and description ("user",
@@ -64,6 +67,9 @@ pub enum PrincipalSource {
     Literal(String),
     /// A template parameter.
     Parameter(String),
+    /// Each element of an array parameter with no value (a copy loop over it): one finding
+    /// stands for every principal the deployer will list.
+    EachOfParameter(String),
 }
 
 /// What a principal given by literal or parameter is, from its `principalType` and the words of
@@ -132,6 +138,9 @@ impl Violation for HardcodedPrincipal {
             let given = match &self.principal {
                 PrincipalSource::Literal(id) => format!("with the literal object id {id}"),
                 PrincipalSource::Parameter(p) => format!("given by parameter '{p}'"),
+                PrincipalSource::EachOfParameter(p) => {
+                    format!("given by each element of parameter '{p}'")
+                }
             };
             return format!(
                 "'{}' on {} is granted to {} {given}, which is not an identity of this deployment, and the policy does not list it as an allowed external principal",
@@ -143,6 +152,7 @@ impl Violation for HardcodedPrincipal {
         let what = match &self.principal {
             PrincipalSource::Literal(id) => format!("the literal principal id {id}"),
             PrincipalSource::Parameter(p) => format!("the principal id from parameter '{p}'"),
+            PrincipalSource::EachOfParameter(p) => format!("each principal in parameter '{p}'"),
         };
         format!(
             "'{}' on {} is granted to {what} rather than to an identity declared in this deployment: when that identity is recreated, the grant goes stale",
@@ -200,7 +210,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 PrincipalSource::Literal(id)
             }
             PrincipalKind::Parameter => {
-                PrincipalSource::Parameter(g.principal.parameter.clone().unwrap_or_default())
+                let name = g.principal.parameter.clone().unwrap_or_default();
+                if g.principal_is_each_of_parameter() {
+                    PrincipalSource::EachOfParameter(name)
+                } else {
+                    PrincipalSource::Parameter(name)
+                }
             }
             _ => continue,
         };
