@@ -2,6 +2,7 @@
 //! systems set, and GitHub Actions OIDC as a client assertion.
 
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use azure_core::credentials::{Secret, TokenCredential};
@@ -17,7 +18,8 @@ use base64::Engine as _;
 
 use crate::error::Error;
 
-/// How to authenticate (`--auth`).
+/// How to authenticate (`--auth`). [`AuthMethod::VARIANTS`] lists them with their flag values
+/// and help, so a front end (the CLI's clap parser) offers exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthMethod {
     /// The first method whose environment is present, in the order below; Azure CLI last.
@@ -36,6 +38,16 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// Every method, in the order `--help` lists them.
+    pub const VARIANTS: &'static [AuthMethod] = &[
+        AuthMethod::Auto,
+        AuthMethod::Cli,
+        AuthMethod::ManagedIdentity,
+        AuthMethod::WorkloadIdentity,
+        AuthMethod::GithubOidc,
+        AuthMethod::ClientSecret,
+    ];
+
     /// The flag value.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,11 +59,44 @@ impl AuthMethod {
             AuthMethod::ClientSecret => "client-secret",
         }
     }
+
+    /// What the method reads, for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            AuthMethod::Auto => "The first method whose environment is present (GitHub OIDC, workload identity, client secret, managed identity), else the Azure CLI",
+            AuthMethod::Cli => "Azure CLI (`az login` or `azure/login`)",
+            AuthMethod::ManagedIdentity => "Managed identity (IDENTITY_ENDPOINT/IDENTITY_HEADER, else IMDS); AZURE_CLIENT_ID picks a user-assigned one",
+            AuthMethod::WorkloadIdentity => "Workload identity federation (AZURE_FEDERATED_TOKEN_FILE, or an Azure Pipelines service connection)",
+            AuthMethod::GithubOidc => "GitHub Actions OIDC (`permissions: id-token: write`, AZURE_CLIENT_ID, AZURE_TENANT_ID)",
+            AuthMethod::ClientSecret => "Client secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
+        }
+    }
 }
 
 impl fmt::Display for AuthMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A string that is no `--auth` method.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown authentication method '{0}' (expected one of: {expected})",
+    expected = AuthMethod::VARIANTS.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+)]
+pub struct UnknownAuthMethod(pub String);
+
+impl FromStr for AuthMethod {
+    type Err = UnknownAuthMethod;
+
+    /// The method whose flag value is `s` (exact, as `--auth` spells it).
+    fn from_str(s: &str) -> Result<AuthMethod, UnknownAuthMethod> {
+        AuthMethod::VARIANTS
+            .iter()
+            .copied()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| UnknownAuthMethod(s.to_string()))
     }
 }
 
@@ -350,6 +395,19 @@ pub fn token_object_id(token: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_method_parses_from_its_flag_value_and_nothing_else_does() {
+        for m in AuthMethod::VARIANTS {
+            assert_eq!(m.as_str().parse::<AuthMethod>(), Ok(*m));
+            assert_eq!(m.to_string(), m.as_str());
+        }
+        let err = "CLI".parse::<AuthMethod>().expect_err("case matters");
+        assert_eq!(
+            err.to_string(),
+            "unknown authentication method 'CLI' (expected one of: auto, cli, managed-identity, workload-identity, github-oidc, client-secret)"
+        );
+    }
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| {

@@ -48,37 +48,38 @@ pub async fn collect(
     let deployer = client.signed_in_object_id().await?;
     let wanted = Wanted::new(models, catalogue);
 
-    let mut tasks = JoinSet::new();
-    for scope in &wanted.scopes {
-        tasks.spawn(read(client.clone(), Read::Scope(scope.clone())));
-    }
-    for (id, api) in &wanted.workloads {
-        tasks.spawn(read(client.clone(), Read::Workload(id.clone(), api)));
-    }
-    for id in &wanted.identities {
-        tasks.spawn(read(client.clone(), Read::Identity(id.clone())));
-    }
-    for (guid, at) in &wanted.roles {
-        tasks.spawn(read(client.clone(), Read::Role(guid.clone(), at.clone())));
-    }
+    let mut round = Vec::new();
+    round.extend(wanted.scopes.iter().cloned().map(Read::Scope));
+    round.extend(
+        wanted
+            .workloads
+            .iter()
+            .map(|(id, api)| Read::Workload(id.clone(), api)),
+    );
+    round.extend(wanted.identities.iter().cloned().map(Read::Identity));
+    round.extend(
+        wanted
+            .roles
+            .iter()
+            .map(|(guid, at)| Read::Role(guid.clone(), at.clone())),
+    );
     let mut looked_up = BTreeSet::new();
     for id in wanted.externals.iter().chain(deployer.iter()) {
         if looked_up.insert(id.clone()) {
-            tasks.spawn(read(client.clone(), Read::Principal(id.clone())));
+            round.push(Read::Principal(id.clone()));
         }
     }
-    let mut deployer_principal = None;
-    drain(
-        &mut tasks,
-        &mut facts,
-        deployer.as_deref(),
-        &mut deployer_principal,
-    )
-    .await;
+    let mut lookups = Lookups {
+        client,
+        deployer_id: deployer.as_deref(),
+        deployer: None,
+    };
+    lookups.run(round, &mut facts).await;
 
     // Second round: what the first one named. Held grants are listed at the workload's (or
     // identity's) resource group: the filter returns assignments at, above and below it, and
     // Reader on that resource group is enough to read them.
+    let mut round = Vec::new();
     let mut held_by = BTreeMap::new();
     for w in facts.workloads.iter().filter(|w| w.found) {
         let Some(scope) = home_scope(&w.id) else {
@@ -98,9 +99,11 @@ pub async fn collect(
             held_by.entry(id.to_ascii_lowercase()).or_insert(scope);
         }
     }
-    for (principal, scope) in held_by {
-        tasks.spawn(read(client.clone(), Read::HeldBy(principal, scope)));
-    }
+    round.extend(
+        held_by
+            .into_iter()
+            .map(|(principal, scope)| Read::HeldBy(principal, scope)),
+    );
     // Stale principals matter where the deployment grants: assignments at a planned scope.
     let at_planned: Vec<String> = facts
         .assignments
@@ -115,16 +118,11 @@ pub async fn collect(
         .collect();
     for id in at_planned {
         if looked_up.insert(id.clone()) {
-            tasks.spawn(read(client.clone(), Read::Principal(id)));
+            round.push(Read::Principal(id));
         }
     }
-    drain(
-        &mut tasks,
-        &mut facts,
-        deployer.as_deref(),
-        &mut deployer_principal,
-    )
-    .await;
+    lookups.run(round, &mut facts).await;
+    let deployer_principal = lookups.deployer;
 
     facts.deployer = deployer.map(|id| {
         deployer_principal.unwrap_or(LivePrincipal {
@@ -162,22 +160,33 @@ pub async fn collect(
     Ok(facts)
 }
 
-async fn drain(
-    tasks: &mut JoinSet<Outcome>,
-    facts: &mut LiveFacts,
-    deployer_id: Option<&str>,
-    deployer: &mut Option<LivePrincipal>,
-) {
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(outcome) => outcome.apply(facts, deployer, deployer_id),
-            Err(e) => facts.errors.push(LiveError {
-                what: "a tenant read".into(),
-                scope: String::new(),
-                status: None,
-                permission: String::new(),
-                message: format!("the read stopped: {e}"),
-            }),
+/// What a round of reads needs besides the reads: the client, and the signed-in principal's id
+/// with what Graph says of it (its lookup may come in either round).
+struct Lookups<'a> {
+    client: Arc<Client>,
+    deployer_id: Option<&'a str>,
+    deployer: Option<LivePrincipal>,
+}
+
+impl Lookups<'_> {
+    /// Runs one round of reads concurrently (bounded by the client) and records what each found,
+    /// or why it failed, in `facts`.
+    async fn run(&mut self, round: Vec<Read>, facts: &mut LiveFacts) {
+        let mut tasks = JoinSet::new();
+        for what in round {
+            tasks.spawn(read(self.client.clone(), what));
+        }
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(outcome) => outcome.apply(facts, &mut self.deployer, self.deployer_id),
+                Err(e) => facts.errors.push(LiveError {
+                    what: "a tenant read".into(),
+                    scope: String::new(),
+                    status: None,
+                    permission: String::new(),
+                    message: format!("the read stopped: {e}"),
+                }),
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ pub mod client;
 mod collect;
 pub mod error;
 
-pub use auth::{credential, AuthConfig, AuthMethod, Credential};
+pub use auth::{credential, AuthConfig, AuthMethod, Credential, UnknownAuthMethod};
 pub use client::{Api, Client, Limits, PUBLIC_ARM, PUBLIC_GRAPH};
 pub use collect::collect;
 pub use error::Error;

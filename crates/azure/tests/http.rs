@@ -75,6 +75,17 @@ async fn arm_expecting(token: &str) -> MockServer {
     arm
 }
 
+/// A client that reads ARM from `arm` with `credential` (Graph is not read).
+fn arm_client(credential: Arc<dyn TokenCredential>, arm: &MockServer) -> Client {
+    Client::new(
+        credential,
+        &arm.uri(),
+        "https://graph.invalid",
+        Limits::default(),
+    )
+    .expect("client")
+}
+
 #[tokio::test]
 async fn github_oidc_is_a_client_assertion_exchanged_at_the_authority() {
     let github = MockServer::start().await;
@@ -120,13 +131,7 @@ async fn github_oidc_is_a_client_assertion_exchanged_at_the_authority() {
         "auto picks GitHub OIDC"
     );
     assert!(!format!("{credential:?}").contains("gh-request-token"));
-    let client = Client::new(
-        credential.credential,
-        &arm.uri(),
-        "https://graph.invalid",
-        Limits::default(),
-    )
-    .expect("client");
+    let client = arm_client(credential.credential, &arm);
     let body = client
         .get(Api::Arm, "/subscriptions/s1")
         .await
@@ -174,13 +179,7 @@ async fn a_client_secret_is_exchanged_at_the_authority() {
         ("AZURE_CLIENT_SECRET", "s3cret".into()),
     ]);
     let credential = azure::credential(&config, &vars).expect("a credential");
-    let client = Client::new(
-        credential.credential,
-        &arm.uri(),
-        "https://graph.invalid",
-        Limits::default(),
-    )
-    .expect("client");
+    let client = arm_client(credential.credential, &arm);
     assert!(client
         .get(Api::Arm, "/subscriptions/s1")
         .await

@@ -245,8 +245,13 @@ pub struct LiveArgs {
     #[arg(long)]
     pub live: bool,
     /// How --live authenticates; `auto` uses the first method whose environment is present.
-    #[arg(long, value_enum, default_value_t = AuthArg::Auto, value_name = "METHOD")]
-    pub auth: AuthArg,
+    #[arg(
+        long,
+        value_parser = auth_methods(),
+        default_value_t = azure::AuthMethod::Auto,
+        value_name = "METHOD"
+    )]
+    pub auth: azure::AuthMethod,
     /// ARM endpoint (sovereign clouds, e.g. https://management.usgovcloudapi.net).
     #[arg(
         long,
@@ -269,23 +274,16 @@ pub struct LiveArgs {
     pub live_errors: LiveErrors,
 }
 
-/// `--auth` methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum AuthArg {
-    /// The first method whose environment is present (GitHub OIDC, workload identity, client
-    /// secret, managed identity), else the Azure CLI.
-    #[default]
-    Auto,
-    /// Azure CLI (`az login` or `azure/login`).
-    Cli,
-    /// Managed identity (IDENTITY_ENDPOINT/IDENTITY_HEADER, else IMDS); AZURE_CLIENT_ID picks a user-assigned one.
-    ManagedIdentity,
-    /// Workload identity federation (AZURE_FEDERATED_TOKEN_FILE, or an Azure Pipelines service connection).
-    WorkloadIdentity,
-    /// GitHub Actions OIDC (`permissions: id-token: write`, AZURE_CLIENT_ID, AZURE_TENANT_ID).
-    GithubOidc,
-    /// Client secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET).
-    ClientSecret,
+/// `--auth` values: the azure crate's methods with their help (clap stays out of that library),
+/// so clap lists, checks and suggests exactly the methods it knows.
+fn auth_methods() -> impl clap::builder::TypedValueParser<Value = azure::AuthMethod> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        azure::AuthMethod::VARIANTS
+            .iter()
+            .map(|m| PossibleValue::new(m.as_str()).help(m.help())),
+    )
+    .try_map(|name| name.parse::<azure::AuthMethod>())
 }
 
 /// `--live-errors` modes.

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use arm::plan::DeploymentPlan;
 use report::{GrantRow, IdentityRow};
 
-use crate::args::{AuthArg, ContextArgs, LiveArgs, LiveErrors};
+use crate::args::{ContextArgs, LiveArgs, LiveErrors};
 
 /// Reads the tenant for `plans`; roles the tenant defines are added to `catalogue` so every rule
 /// judges them like built-in ones. Errors (exit 2) only when nothing can be read at all: bad
@@ -25,7 +25,7 @@ pub fn read(
         );
     }
     let config = azure::AuthConfig {
-        method: auth_method(args.auth),
+        method: args.auth,
         authority_host: args.authority_host.clone(),
         tenant_id: context.tenant_id.clone(),
         ..Default::default()
@@ -65,17 +65,6 @@ pub fn read(
         "live facts read"
     );
     Ok(facts)
-}
-
-fn auth_method(arg: AuthArg) -> azure::AuthMethod {
-    match arg {
-        AuthArg::Auto => azure::AuthMethod::Auto,
-        AuthArg::Cli => azure::AuthMethod::Cli,
-        AuthArg::ManagedIdentity => azure::AuthMethod::ManagedIdentity,
-        AuthArg::WorkloadIdentity => azure::AuthMethod::WorkloadIdentity,
-        AuthArg::GithubOidc => azure::AuthMethod::GithubOidc,
-        AuthArg::ClientSecret => azure::AuthMethod::ClientSecret,
-    }
 }
 
 /// How the tenant was read, for the report's context and the evidence pack.

@@ -61,6 +61,27 @@ fn assignment(name: &str, scope: &str, role: &str, principal: &str) -> Value {
     })
 }
 
+/// The planned grant (Key Vault Secrets User for the workflow on the vault) as it exists in the
+/// tenant after an earlier deployment, under its planned name.
+fn planned_assignment() -> Value {
+    assignment(PLANNED_NAME, &vault(), KV_SECRETS_USER, WF_PRINCIPAL)
+}
+
+/// Any GET of the vault's role assignments, answered with `response`.
+fn vault_assignments(response: ResponseTemplate) -> Mock {
+    Mock::given(method("GET"))
+        .and(path(assignments_path(&vault())))
+        .respond_with(response)
+}
+
+/// A token's `expires_on`: an hour from now, in seconds since the epoch.
+fn in_an_hour() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() + 3600)
+        .unwrap_or(0)
+}
+
 /// The token endpoint, ARM and Graph, each a server on 127.0.0.1.
 struct Tenant {
     identity: MockServer,
@@ -75,22 +96,14 @@ impl Tenant {
         let identity = MockServer::start().await;
         let arm = MockServer::start().await;
         let graph = MockServer::start().await;
-        let expires = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() + 3600)
-            .unwrap_or(0);
+        let expires = in_an_hour();
         // App Service managed identity protocol (api-version 2019-08-01).
         Mock::given(method("GET"))
             .and(path("/msi/token"))
             .and(query_param("api-version", "2019-08-01"))
             .and(header("x-identity-header", IDENTITY_HEADER))
             .respond_with(move |req: &Request| {
-                let resource = req
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "resource")
-                    .map(|(_, v)| v.to_string())
-                    .unwrap_or_default();
+                let resource = query(req, "resource").unwrap_or_default();
                 ResponseTemplate::new(200).set_body_json(json!({
                     "access_token": TOKEN,
                     "expires_on": expires.to_string(),
@@ -203,7 +216,13 @@ impl Tenant {
             .await;
     }
 
+    /// `rolegate check ARGS --live --auth managed-identity` against this tenant's servers.
     fn command(&self, template_dir: &Path, args: &[&str]) -> Command {
+        self.command_with_auth(template_dir, "managed-identity", args)
+    }
+
+    /// `rolegate check ARGS --live --auth AUTH` against this tenant's servers.
+    fn command_with_auth(&self, template_dir: &Path, auth: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolegate"));
         cmd.current_dir(template_dir)
             .env(
@@ -220,7 +239,7 @@ impl Tenant {
             .args([
                 "--live",
                 "--auth",
-                "managed-identity",
+                auth,
                 "--arm-endpoint",
                 &self.arm.uri(),
                 "--graph-endpoint",
@@ -232,22 +251,38 @@ impl Tenant {
     /// `rolegate check main.json -p main.parameters.json --live ... --subscription-id SUB
     /// --resource-group RG --format json` over the example.
     fn check(&self, extra: &[&str]) -> Output {
-        let mut args = vec![
-            "main.json",
-            "-p",
-            "main.parameters.json",
-            "--subscription-id",
-            SUB,
-            "--resource-group",
-            RG,
-            "--format",
-            "json",
-        ];
+        let mut args = vec!["--format", "json"];
         args.extend_from_slice(extra);
-        self.command(&example(), &args)
+        self.command(&example(), &example_args(&args))
             .output()
             .expect("rolegate runs")
     }
+
+    /// Asserts that every request ARM received carried the tenant's bearer token.
+    async fn assert_arm_saw_the_token(&self) {
+        let arm = self.arm.received_requests().await.unwrap_or_default();
+        assert!(!arm.is_empty());
+        assert!(arm.iter().all(
+            |r| r.headers.get("authorization").and_then(|v| v.to_str().ok())
+                == Some(&format!("Bearer {TOKEN}"))
+        ));
+    }
+}
+
+/// `main.json -p main.parameters.json --subscription-id SUB --resource-group RG` and `extra`,
+/// for the example.
+fn example_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "main.json",
+        "-p",
+        "main.parameters.json",
+        "--subscription-id",
+        SUB,
+        "--resource-group",
+        RG,
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 fn report(out: &Output) -> Value {
@@ -283,6 +318,15 @@ fn rules(report: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The value of query parameter `key` in a request the fakes received.
+fn query(request: &Request, key: &str) -> Option<String> {
+    request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.to_string())
+}
+
 async fn requests_to(server: &MockServer, path_is: &str) -> Vec<Request> {
     server
         .received_requests()
@@ -297,26 +341,9 @@ async fn requests_to(server: &MockServer, path_is: &str) -> Vec<Request> {
 async fn a_clean_tenant_passes_and_the_token_comes_from_identity_endpoint_and_reaches_no_output() {
     let t = Tenant::start("clean").await;
     // The planned assignment already exists, under its planned name: a redeploy, no finding.
-    t.assignments_at(
-        &vault(),
-        vec![vec![assignment(
-            PLANNED_NAME,
-            &vault(),
-            KV_SECRETS_USER,
-            WF_PRINCIPAL,
-        )]],
-    )
-    .await;
-    t.held_by(
-        WF_PRINCIPAL,
-        vec![assignment(
-            PLANNED_NAME,
-            &vault(),
-            KV_SECRETS_USER,
-            WF_PRINCIPAL,
-        )],
-    )
-    .await;
+    t.assignments_at(&vault(), vec![vec![planned_assignment()]])
+        .await;
+    t.held_by(WF_PRINCIPAL, vec![planned_assignment()]).await;
     let files = [
         "report.json",
         "report.sarif",
@@ -354,22 +381,12 @@ async fn a_clean_tenant_passes_and_the_token_comes_from_identity_endpoint_and_re
     let token_requests = requests_to(&t.identity, "/msi/token").await;
     let resources: Vec<String> = token_requests
         .iter()
-        .filter_map(|r| {
-            r.url
-                .query_pairs()
-                .find(|(k, _)| k == "resource")
-                .map(|(_, v)| v.to_string())
-        })
+        .filter_map(|r| query(r, "resource"))
         .collect();
     assert!(resources.contains(&t.arm.uri()), "{resources:?}");
     assert!(resources.contains(&t.graph.uri()), "{resources:?}");
     // ARM saw the bearer token.
-    let arm = t.arm.received_requests().await.unwrap_or_default();
-    assert!(!arm.is_empty());
-    assert!(arm.iter().all(
-        |r| r.headers.get("authorization").and_then(|v| v.to_str().ok())
-            == Some(&format!("Bearer {TOKEN}"))
-    ));
+    t.assert_arm_saw_the_token().await;
 
     // No output carries the token: stdout, stderr (with -vv), every report file.
     assert!(!String::from_utf8_lossy(&out.stdout).contains(MARKER));
@@ -406,20 +423,7 @@ async fn a_clean_tenant_passes_and_the_token_comes_from_identity_endpoint_and_re
 
     // The terminal and the PR comment say it too.
     let text = t
-        .command(
-            &example(),
-            &[
-                "main.json",
-                "-p",
-                "main.parameters.json",
-                "--subscription-id",
-                SUB,
-                "--resource-group",
-                RG,
-                "--markdown",
-                &paths[2],
-            ],
-        )
+        .command(&example(), &example_args(&["--markdown", &paths[2]]))
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&text.stdout).to_string();
@@ -463,12 +467,7 @@ async fn a_stale_assignment_on_the_third_page_is_reported_with_the_command_that_
     t.assignments_at(
         &vault(),
         vec![
-            vec![assignment(
-                PLANNED_NAME,
-                &vault(),
-                KV_SECRETS_USER,
-                WF_PRINCIPAL,
-            )],
+            vec![planned_assignment()],
             vec![assignment(
                 "0b5e0000-0000-4000-8000-00000000000b",
                 &vault(),
@@ -498,12 +497,7 @@ async fn a_stale_assignment_on_the_third_page_is_reported_with_the_command_that_
     let pages: Vec<Option<String>> = requests_to(&t.arm, &assignments_path(&vault()))
         .await
         .iter()
-        .map(|r| {
-            r.url
-                .query_pairs()
-                .find(|(k, _)| k == "$skiptoken")
-                .map(|(_, v)| v.to_string())
-        })
+        .map(|r| query(r, "$skiptoken"))
         .collect();
     assert_eq!(pages, [None, Some("1".into()), Some("2".into())]);
     // The existing principals are not stale.
@@ -513,19 +507,15 @@ async fn a_stale_assignment_on_the_third_page_is_reported_with_the_command_that_
 #[tokio::test]
 async fn a_429_is_retried_after_its_retry_after() {
     let t = Tenant::start("throttled").await;
-    Mock::given(method("GET"))
-        .and(path(assignments_path(&vault())))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
-                .set_body_json(
-                    json!({"error": {"code": "TooManyRequests", "message": "slow down"}}),
-                ),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&t.arm)
-        .await;
+    vault_assignments(
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "1")
+            .set_body_json(json!({"error": {"code": "TooManyRequests", "message": "slow down"}})),
+    )
+    .up_to_n_times(1)
+    .with_priority(1)
+    .mount(&t.arm)
+    .await;
     t.assignments_at(
         &vault(),
         vec![vec![assignment(
@@ -639,14 +629,12 @@ async fn the_same_grant_under_another_name_is_a_conflict_named_with_the_real_gui
 #[tokio::test]
 async fn a_403_names_the_missing_permission_and_scope_and_fails_unless_downgraded() {
     let t = Tenant::start("forbidden").await;
-    Mock::given(method("GET"))
-        .and(path(assignments_path(&vault())))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {
-            "code": "AuthorizationFailed",
-            "message": "The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read'"
-        }})))
-        .mount(&t.arm)
-        .await;
+    vault_assignments(ResponseTemplate::new(403).set_body_json(json!({"error": {
+        "code": "AuthorizationFailed",
+        "message": "The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read'"
+    }})))
+    .mount(&t.arm)
+    .await;
     let out = t.check(&[]);
     let r = report(&out);
     assert_eq!(
@@ -676,9 +664,7 @@ async fn a_403_names_the_missing_permission_and_scope_and_fails_unless_downgrade
 #[tokio::test]
 async fn a_malformed_answer_is_reported_not_a_panic() {
     let t = Tenant::start("malformed").await;
-    Mock::given(method("GET"))
-        .and(path(assignments_path(&vault())))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html>gateway</html>"))
+    vault_assignments(ResponseTemplate::new(200).set_body_string("<html>gateway</html>"))
         .mount(&t.arm)
         .await;
     Mock::given(method("GET"))
@@ -710,7 +696,7 @@ async fn grants_the_principal_already_holds_outside_the_template_and_policy_are_
     t.held_by(
         WF_PRINCIPAL,
         vec![
-            assignment(PLANNED_NAME, &vault(), KV_SECRETS_USER, WF_PRINCIPAL),
+            planned_assignment(),
             assignment(
                 "c0c00000-0000-4000-8000-00000000000e",
                 &rg,
@@ -887,24 +873,13 @@ async fn the_azure_cli_credential_gets_its_token_from_az_on_path() {
     use std::os::unix::fs::PermissionsExt;
 
     let t = Tenant::start("azure-cli").await;
-    t.assignments_at(
-        &vault(),
-        vec![vec![assignment(
-            PLANNED_NAME,
-            &vault(),
-            KV_SECRETS_USER,
-            WF_PRINCIPAL,
-        )]],
-    )
-    .await;
+    t.assignments_at(&vault(), vec![vec![planned_assignment()]])
+        .await;
     t.held_by(WF_PRINCIPAL, vec![]).await;
     let bin = t.dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin");
     let calls = t.dir.join("az-calls");
-    let expires = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() + 3600)
-        .unwrap_or(0);
+    let expires = in_an_hour();
     let az = bin.join("az");
     std::fs::write(
         &az,
@@ -917,35 +892,16 @@ async fn the_azure_cli_credential_gets_its_token_from_az_on_path() {
     )
     .expect("write az");
     std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let out = Command::new(env!("CARGO_BIN_EXE_rolegate"))
-        .current_dir(example())
+    let out = t
+        .command_with_auth(
+            &example(),
+            "cli",
+            &example_args(&["--format", "json", "-vv"]),
+        )
         // Only the stand-in `az`, and the shell the credential runs it with.
         .env("PATH", format!("{}:/bin:/usr/bin", bin.display()))
         .env_remove("IDENTITY_ENDPOINT")
-        .env_remove("AZURE_CLIENT_ID")
-        .env_remove("ROLEGATE_SUBSCRIPTION_ID")
-        .env_remove("ROLEGATE_RESOURCE_GROUP")
-        .env("NO_COLOR", "1")
-        .args([
-            "check",
-            "main.json",
-            "-p",
-            "main.parameters.json",
-            "--subscription-id",
-            SUB,
-            "--resource-group",
-            RG,
-            "--format",
-            "json",
-            "--live",
-            "--auth",
-            "cli",
-            "--arm-endpoint",
-            &t.arm.uri(),
-            "--graph-endpoint",
-            &t.graph.uri(),
-            "-vv",
-        ])
+        .env_remove("IDENTITY_HEADER")
         .output()
         .expect("rolegate runs");
     let r = report(&out);
@@ -969,12 +925,7 @@ async fn the_azure_cli_credential_gets_its_token_from_az_on_path() {
         );
     }
     // ARM saw the token az printed; no output repeats it.
-    let arm = t.arm.received_requests().await.unwrap_or_default();
-    assert!(!arm.is_empty());
-    assert!(arm.iter().all(
-        |r| r.headers.get("authorization").and_then(|v| v.to_str().ok())
-            == Some(&format!("Bearer {TOKEN}"))
-    ));
+    t.assert_arm_saw_the_token().await;
     assert!(!String::from_utf8_lossy(&out.stdout).contains(MARKER));
     assert!(!stderr(&out).contains(MARKER));
 }

@@ -190,18 +190,24 @@ impl<'a> Cx<'a> {
     /// falling back to `base` when the file cannot be read again or the member does not exist.
     pub fn locate_in(&self, base: &Location, suffix: &str) -> Location {
         let pointer = format!("{}{}", base.pointer, suffix);
-        let mut docs = self.documents.borrow_mut();
-        let doc = docs.entry(base.file.clone()).or_insert_with(|| {
-            // The plans' parsed copy when they hold the file; else read it again.
-            self.plans
-                .iter()
-                .find_map(|p| p.document(&base.file).cloned())
-                .or_else(|| Document::load(Path::new(&base.file)).ok().map(Arc::new))
-        });
-        match doc {
+        match self.document(&base.file) {
             Some(doc) if pointer_exists(&doc.value, &pointer) => doc.locate(&pointer),
             _ => base.clone(),
         }
+    }
+
+    /// The parsed file, read once per run: the plans' copy when they hold it, else read again.
+    fn document(&self, file: &str) -> Option<Arc<Document>> {
+        self.documents
+            .borrow_mut()
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                self.plans
+                    .iter()
+                    .find_map(|p| p.document(file).cloned())
+                    .or_else(|| Document::load(Path::new(file)).ok().map(Arc::new))
+            })
+            .clone()
     }
 
     /// Whether the resource with this id is deployed: its condition, and those of the deployments
@@ -232,14 +238,7 @@ impl<'a> Cx<'a> {
     /// `/allowedValues` or `/defaultValue` as written.
     pub fn declared_at(&self, base: &Location, suffix: &str) -> Option<serde_json::Value> {
         let pointer = format!("{}{}", base.pointer, suffix);
-        let mut docs = self.documents.borrow_mut();
-        let doc = docs.entry(base.file.clone()).or_insert_with(|| {
-            self.plans
-                .iter()
-                .find_map(|p| p.document(&base.file).cloned())
-                .or_else(|| Document::load(Path::new(&base.file)).ok().map(Arc::new))
-        });
-        doc.as_ref()?.value.pointer(&pointer).cloned()
+        self.document(&base.file)?.value.pointer(&pointer).cloned()
     }
 
     /// The role definition a grant names: catalogue, template-declared roles, Cosmos DB built-ins.
@@ -442,6 +441,25 @@ impl<'a> Cx<'a> {
                         .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
                 })
         })
+    }
+
+    /// A finding about a workload's identity block, located at its `identity` member (the
+    /// workload when it has none), its subject the workload.
+    pub fn identity_finding(&self, violation: &dyn Violation, w: &Workload) -> Finding {
+        Finding::new(violation, self.locate_in(&w.location, "/identity")).with_subject(Subject {
+            workload: Some(w.id.to_string()),
+            ..Subject::default()
+        })
+    }
+
+    /// A finding about the role a grant names, located at its `roleDefinitionId`, its subject
+    /// the grant.
+    pub fn role_finding(&self, violation: &dyn Violation, g: &Grant) -> Finding {
+        Finding::new(
+            violation,
+            self.locate_in(&g.location, "/properties/roleDefinitionId"),
+        )
+        .with_subject(self.grant_subject(g))
     }
 
     /// Whether the plans deploy the resource with this id (not skipped by a false condition).

@@ -3,26 +3,13 @@
 //! small template of its own under `tests/fixtures/authors/`, checked end to end (expand, model,
 //! rules) with the embedded default policy.
 
-use std::path::Path;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
+use common::of;
+use policy::Policy;
 
 fn check(fixture: &str) -> Vec<rules::Finding> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/authors")
-        .join(fixture);
-    let plan = arm::expand_file(&file, &arm::ExpandOptions::default()).expect("fixture expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let options = rules::CheckOptions::new(Date::new(2026, 12, 2).expect("date"), &catalogue);
-    rules::check(&model, &plans, &policy, &options)
-}
-
-fn of<'a>(findings: &'a [rules::Finding], rule: &str) -> Vec<&'a rules::Finding> {
-    findings.iter().filter(|f| f.rule == rule).collect()
+    common::check_fixture(&format!("authors/{fixture}"))
 }
 
 fn about<'a>(
@@ -168,23 +155,18 @@ fn consent_connections_of_managed_identity_connectors_are_reported_with_the_fix(
 
 #[test]
 fn the_policy_can_change_mi008_severity_or_turn_it_off() {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/authors/connections-defender-playbook.json");
-    let plans = [arm::expand_file(&file, &arm::ExpandOptions::default()).expect("expands")];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let options = rules::CheckOptions::new(Date::new(2026, 12, 2).expect("date"), &catalogue);
     for (level, expected) in [("error", Some(rules::Severity::Error)), ("off", None)] {
         let policy = Policy::from_str(
             "rolegate.yaml",
             &format!("version: 1\nseverity:\n  MI008: {level}\n"),
         )
         .expect("policy");
-        let found: Vec<_> = rules::check(&model, &plans, &policy, &options)
-            .into_iter()
-            .filter(|f| f.rule == "MI008")
-            .map(|f| f.severity)
-            .collect();
+        let found: Vec<_> =
+            common::check_fixture_with("authors/connections-defender-playbook.json", &policy)
+                .into_iter()
+                .filter(|f| f.rule == "MI008")
+                .map(|f| f.severity)
+                .collect();
         match expected {
             Some(s) => assert!(
                 !found.is_empty() && found.iter().all(|x| *x == s),

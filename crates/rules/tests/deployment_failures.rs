@@ -1,11 +1,8 @@
 //! RA007, RA008 and RA009 through real expansion of small templates: the rules judge evaluated
 //! values (what a name or principal was made from), not the text of the expressions.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
 use serde_json::{json, Value};
 
 const BLOB_CONTRIBUTOR: &str =
@@ -13,19 +10,7 @@ const BLOB_CONTRIBUTOR: &str =
 const WORKFLOW_PRINCIPAL: &str = "[reference(resourceId('Microsoft.Logic/workflows', 'export'), '2019-05-01', 'full').identity.principalId]";
 
 fn findings(template: Value, rule: &str) -> Vec<rules::Finding> {
-    let text = serde_json::to_string_pretty(&template).expect("JSON");
-    let doc = arm::Document::parse(Path::new("main.json"), &text).expect("parses");
-    let plan =
-        arm::expand_document(Arc::new(doc), &arm::ExpandOptions::default()).expect("expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
-    rules::check(&model, &plans, &policy, &check)
-        .into_iter()
-        .filter(|f| f.rule == rule)
-        .collect()
+    common::only(common::check_template(&template), rule)
 }
 
 fn template(parameters: Value, variables: Value, mut resources: Vec<Value>) -> Value {

@@ -3,24 +3,12 @@
 //! `json(format('{{''{0}'': {{}}}}', resourceId(...)))` over names from `utcNow()`) is unknown,
 //! not empty.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
 use serde_json::{json, Value};
 
 fn rules_fired(template: Value) -> Vec<String> {
-    let text = serde_json::to_string_pretty(&template).expect("JSON");
-    let doc = arm::Document::parse(Path::new("main.json"), &text).expect("parses");
-    let plan =
-        arm::expand_document(Arc::new(doc), &arm::ExpandOptions::default()).expect("expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
-    rules::check(&model, &plans, &policy, &check)
+    common::check_template(&template)
         .into_iter()
         .map(|f| format!("{}: {}", f.rule, f.message))
         .collect()

@@ -2,11 +2,8 @@
 //! ("Logic App workflow named by parameter 'logicAppName'"), never as the provenance chain the
 //! plan JSON keeps.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
 use serde_json::json;
 
 #[test]
@@ -52,16 +49,7 @@ fn unknown_names_print_as_the_parameters_that_decide_them() {
             }
         ]
     });
-    let text = serde_json::to_string_pretty(&template).expect("JSON");
-    let doc = arm::Document::parse(Path::new("main.json"), &text).expect("parses");
-    let plan =
-        arm::expand_document(Arc::new(doc), &arm::ExpandOptions::default()).expect("expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
-    let findings = rules::check(&model, &plans, &policy, &check);
+    let findings = common::check_template(&template);
     let message = |rule: &str| {
         findings
             .iter()

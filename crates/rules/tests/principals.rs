@@ -2,33 +2,20 @@
 //! templates: RA006 says what the principal is (a user, a group, an external service principal,
 //! or an identity that can be recreated), and RA007 judges only identities this deployment creates.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
+use policy::Policy;
 use serde_json::{json, Value};
 
 const READER: &str = "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')]";
 const GUID: &str = "3f6c2b8e-9a41-4d7e-b5c0-8e2f1a7d4c93";
 
 fn findings_with(template: Value, policy: &Policy, rule: &str) -> Vec<rules::Finding> {
-    let text = serde_json::to_string_pretty(&template).expect("JSON");
-    let doc = arm::Document::parse(Path::new("main.json"), &text).expect("parses");
-    let plan =
-        arm::expand_document(Arc::new(doc), &arm::ExpandOptions::default()).expect("expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
-    rules::check(&model, &plans, policy, &check)
-        .into_iter()
-        .filter(|f| f.rule == rule)
-        .collect()
+    common::only(common::check_template_with(&template, policy), rule)
 }
 
 fn findings(template: Value, rule: &str) -> Vec<rules::Finding> {
-    findings_with(template, &Policy::embedded_default().policy, rule)
+    findings_with(template, &common::default_policy(), rule)
 }
 
 fn template(parameters: Value, resources: Vec<Value>) -> Value {

@@ -2,29 +2,17 @@
 //! of false or misdescribed finding has a small template of its own under
 //! `tests/fixtures/sample50/`, checked end to end (expand, model, rules).
 
-use std::path::Path;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
+use common::of;
+use policy::Policy;
 
 fn check_with(fixture: &str, policy: &Policy) -> Vec<rules::Finding> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sample50")
-        .join(fixture);
-    let plan = arm::expand_file(&file, &arm::ExpandOptions::default()).expect("fixture expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let options = rules::CheckOptions::new(Date::new(2026, 12, 2).expect("date"), &catalogue);
-    rules::check(&model, &plans, policy, &options)
+    common::check_fixture_with(&format!("sample50/{fixture}"), policy)
 }
 
 fn check(fixture: &str) -> Vec<rules::Finding> {
-    check_with(fixture, &Policy::embedded_default().policy)
-}
-
-fn of<'a>(findings: &'a [rules::Finding], rule: &str) -> Vec<&'a rules::Finding> {
-    findings.iter().filter(|f| f.rule == rule).collect()
+    check_with(fixture, &common::default_policy())
 }
 
 fn names(findings: &[&rules::Finding], name: &str) -> bool {

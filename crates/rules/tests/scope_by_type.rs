@@ -3,26 +3,14 @@
 //! type at a known level, and is judged as such; EV001 is for scopes whose level or type is
 //! unknown. Each class has a template under `tests/fixtures/scope/`, checked end to end.
 
-use std::path::Path;
+mod common;
 
-use access::{AccessModel, PrincipalKind, RoleCatalogue, ScopeLevel};
-use policy::{Date, Policy};
+use access::{AccessModel, PrincipalKind, ScopeLevel};
+use common::of;
 
 fn run(fixture: &str) -> (AccessModel, Vec<rules::Finding>) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/scope")
-        .join(fixture);
-    let plan = arm::expand_file(&file, &arm::ExpandOptions::default()).expect("fixture expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let options = rules::CheckOptions::new(Date::new(2026, 12, 2).expect("date"), &catalogue);
-    let findings = rules::check(&model, &plans, &Policy::embedded_default().policy, &options);
-    (model, findings)
-}
-
-fn of<'a>(findings: &'a [rules::Finding], rule: &str) -> Vec<&'a rules::Finding> {
-    findings.iter().filter(|f| f.rule == rule).collect()
+    let plan = common::fixture_plan(&format!("scope/{fixture}"), &arm::ExpandOptions::default());
+    common::check_plans(&[plan], &common::default_policy())
 }
 
 // Class A: a scope named by a parameter without value is still a typed resource.

@@ -2,27 +2,12 @@
 //! and values that can hold a secret, placeholders are no secrets, and key-based auth is judged in
 //! what deploys (the branch taken, resources whose condition holds).
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use access::RoleCatalogue;
-use policy::{Date, Policy};
 use serde_json::{json, Value};
 
 fn findings(template: Value, rule: &str) -> Vec<rules::Finding> {
-    let text = serde_json::to_string_pretty(&template).expect("JSON");
-    let doc = arm::Document::parse(Path::new("main.json"), &text).expect("parses");
-    let plan =
-        arm::expand_document(Arc::new(doc), &arm::ExpandOptions::default()).expect("expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
-    rules::check(&model, &plans, &policy, &check)
-        .into_iter()
-        .filter(|f| f.rule == rule)
-        .collect()
+    common::only(common::check_template(&template), rule)
 }
 
 fn template(parameters: Value, resources: Value) -> Value {
@@ -144,22 +129,14 @@ fn sc004_names_the_setting_of_the_template_it_was_found_in() {
         {"name": "APP_KIND", "value": "workflowApp"},
         {"name": "ReportsStorage", "value": "[concat('DefaultEndpointsProtocol=https;AccountName=st;AccountKey=', listKeys(resourceId('Microsoft.Storage/storageAccounts', 'st'), '2023-01-01').keys[0].value)]"}
     ]));
-    let mut plans = Vec::new();
-    for (file, t) in [("a.json", first), ("b.json", second)] {
-        let text = serde_json::to_string_pretty(&t).expect("JSON");
-        let doc = arm::Document::parse(Path::new(file), &text).expect("parses");
-        plans.push(
-            arm::expand_document(Arc::new(doc), &arm::ExpandOptions::default()).expect("expands"),
-        );
-    }
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
-    let f: Vec<rules::Finding> = rules::check(&model, &plans, &policy, &check)
-        .into_iter()
-        .filter(|f| f.rule == "SC004")
-        .collect();
+    let plans = [
+        common::plan_of("a.json", &first),
+        common::plan_of("b.json", &second),
+    ];
+    let f = common::only(
+        common::check_plans(&plans, &common::default_policy()).1,
+        "SC004",
+    );
     assert_eq!(f.len(), 1, "{f:#?}");
     assert!(
         f[0].message

@@ -2,30 +2,18 @@
 //! fixture: the host storage key is named by its setting, the Azure Files content share (which has
 //! no managed-identity option) is not flagged, and a key only in a branch not taken is no finding.
 
-use std::path::Path;
-
-use access::RoleCatalogue;
-use policy::{Date, Policy};
+mod common;
 
 fn sc004(params: &[(&str, serde_json::Value)]) -> Vec<rules::Finding> {
-    let file = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/standard-host-settings.json"
-    ));
     let mut options = arm::ExpandOptions::default();
     for (name, value) in params {
         options.overrides.push((name.to_string(), value.clone()));
     }
-    let plan = arm::expand_file(file, &options).expect("fixture expands");
-    let plans = [plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let policy = Policy::embedded_default().policy;
-    let check = rules::CheckOptions::new(Date::new(2026, 11, 26).expect("date"), &catalogue);
-    rules::check(&model, &plans, &policy, &check)
-        .into_iter()
-        .filter(|f| f.rule == "SC004")
-        .collect()
+    let plan = common::fixture_plan("standard-host-settings.json", &options);
+    common::only(
+        common::check_plans(&[plan], &common::default_policy()).1,
+        "SC004",
+    )
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use policy::IdentityKind;
 
 use crate::context::{is_deployed, workload_ref, workload_words, Cx};
-use crate::finding::{Finding, Subject};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -107,20 +107,13 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             required: required.to_string(),
             actual: actual.to_string(),
         };
-        out.push(
-            Finding::new(&violation, cx.locate_in(&w.location, "/identity"))
-                .with_label(
-                    Some(rule.location.clone()),
-                    format!(
-                        "policy rule '{}' requires a {required} identity",
-                        rule.rule_name
-                    ),
-                )
-                .with_subject(Subject {
-                    workload: Some(w.id.to_string()),
-                    ..Subject::default()
-                }),
-        );
+        out.push(cx.identity_finding(&violation, w).with_label(
+            Some(rule.location.clone()),
+            format!(
+                "policy rule '{}' requires a {required} identity",
+                rule.rule_name
+            ),
+        ));
     }
 }
 

@@ -3,7 +3,7 @@
 use access::IdentityProblem;
 
 use crate::context::{workload_words, Cx};
-use crate::finding::{Finding, Subject};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -139,14 +139,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 workload: workload_words(w),
                 shape,
             };
-            out.push(
-                Finding::new(&violation, cx.locate_in(&w.location, "/identity")).with_subject(
-                    Subject {
-                        workload: Some(w.id.to_string()),
-                        ..Subject::default()
-                    },
-                ),
-            );
+            out.push(cx.identity_finding(&violation, w));
         }
     }
 }

@@ -5,7 +5,7 @@ use arm::Value;
 use policy::IdentityKind;
 
 use crate::context::{is_deployed, workload_ref, workload_words, Cx};
-use crate::finding::{Finding, Subject};
+use crate::finding::Finding;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
 
@@ -183,17 +183,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 .map(|c| c.parameters.clone())
                 .unwrap_or_default(),
         };
-        out.push(
-            Finding::new(&violation, cx.locate_in(&w.location, "/identity"))
-                .with_label(
-                    Some(rule.location.clone()),
-                    format!("policy rule '{}' requires an identity", rule.rule_name),
-                )
-                .with_subject(Subject {
-                    workload: Some(w.id.to_string()),
-                    ..Subject::default()
-                }),
-        );
+        out.push(cx.identity_finding(&violation, w).with_label(
+            Some(rule.location.clone()),
+            format!("policy rule '{}' requires an identity", rule.rule_name),
+        ));
     }
 }
 

@@ -3,7 +3,7 @@
 use access::ResourceId;
 
 use crate::context::{is_deployed, user_identity_words, workload_words, Cx};
-use crate::finding::{Finding, Subject};
+use crate::finding::Finding;
 use crate::live::facts;
 use crate::registry::RuleMeta;
 use crate::violation::Violation;
@@ -137,14 +137,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 workload: workload_words(w),
                 drift,
             };
-            out.push(
-                Finding::new(&violation, cx.locate_in(&w.location, "/identity")).with_subject(
-                    Subject {
-                        workload: Some(w.id.to_string()),
-                        ..Subject::default()
-                    },
-                ),
-            );
+            out.push(cx.identity_finding(&violation, w));
         }
     }
 }

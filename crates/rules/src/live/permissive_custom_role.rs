@@ -97,13 +97,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             scope: resource_words(&g.scope),
             wildcards,
         };
-        out.push(
-            Finding::new(
-                &violation,
-                cx.locate_in(&g.location, "/properties/roleDefinitionId"),
-            )
-            .with_subject(cx.grant_subject(g)),
-        );
+        out.push(cx.role_finding(&violation, g));
     }
 }
 

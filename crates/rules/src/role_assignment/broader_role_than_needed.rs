@@ -140,12 +140,8 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             suggested_role: narrow.name.clone(),
         };
         out.push(
-            Finding::new(
-                &violation,
-                cx.locate_in(&g.location, "/properties/roleDefinitionId"),
-            )
-            .with_label(cx.principal_declaration(g), "the identity is declared here")
-            .with_subject(cx.grant_subject(g)),
+            cx.role_finding(&violation, g)
+                .with_label(cx.principal_declaration(g), "the identity is declared here"),
         );
     }
 }
@@ -219,12 +215,8 @@ fn broader_than_remediation_needs(
         listed: listed.iter().map(|(_, n)| n.clone()).collect(),
     };
     Some(
-        Finding::new(
-            &violation,
-            cx.locate_in(&g.location, "/properties/roleDefinitionId"),
-        )
-        .with_label(cx.principal_declaration(g), "the identity is declared here")
-        .with_subject(cx.grant_subject(g)),
+        cx.role_finding(&violation, g)
+            .with_label(cx.principal_declaration(g), "the identity is declared here"),
     )
 }
 

@@ -77,13 +77,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             identity: cx.principal_words(g),
             scope: resource_words(&g.scope),
         };
-        out.push(
-            Finding::new(
-                &violation,
-                cx.locate_in(&g.location, "/properties/roleDefinitionId"),
-            )
-            .with_subject(cx.grant_subject(g)),
-        );
+        out.push(cx.role_finding(&violation, g));
     }
 }
 
