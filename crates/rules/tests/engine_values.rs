@@ -10,20 +10,15 @@
 //!   `empty()` or `length()` of it are decided.
 //! - Z: each parameter given `GEN-UNIQUE-N` names its own resource.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use access::{PrincipalKind, RoleCatalogue, RoleSource};
-use policy::{Date, Policy};
+use access::{PrincipalKind, RoleSource};
+use common::{check_plans, default_policy, fixture_plan, of};
+use policy::Policy;
 
 const GUID_A: &str = "6a3c1e2d-1111-4222-8333-944455556666";
 const GUID_B: &str = "0d0c0b0a-1111-2222-3333-444455556666";
 const GUID_C: &str = "3f6c2b8e-9a41-4d7e-b5c0-8e2f1a7d4c93";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/engine")
-        .join(name)
-}
 
 struct Run {
     plans: Vec<arm::plan::DeploymentPlan>,
@@ -31,13 +26,10 @@ struct Run {
     findings: Vec<rules::Finding>,
 }
 
+/// `tests/fixtures/engine/<name>` expanded with `options`, checked under `policy`.
 fn run_with(name: &str, options: arm::ExpandOptions, policy: &Policy) -> Run {
-    let plan = arm::expand_file(&fixture(name), &options).expect("fixture expands");
-    let plans = vec![plan];
-    let catalogue = RoleCatalogue::builtin();
-    let model = access::build_all(&plans, &catalogue);
-    let check = rules::CheckOptions::new(Date::new(2026, 12, 3).expect("date"), &catalogue);
-    let findings = rules::check(&model, &plans, policy, &check);
+    let plans = vec![fixture_plan(&format!("engine/{name}"), &options)];
+    let (model, findings) = check_plans(&plans, policy);
     Run {
         plans,
         model,
@@ -46,15 +38,7 @@ fn run_with(name: &str, options: arm::ExpandOptions, policy: &Policy) -> Run {
 }
 
 fn run(name: &str) -> Run {
-    run_with(
-        name,
-        arm::ExpandOptions::default(),
-        &Policy::embedded_default().policy,
-    )
-}
-
-fn of<'a>(findings: &'a [rules::Finding], rule: &str) -> Vec<&'a rules::Finding> {
-    findings.iter().filter(|f| f.rule == rule).collect()
+    run_with(name, arm::ExpandOptions::default(), &default_policy())
 }
 
 // ---- T: elements of array parameters ------------------------------------------------------------
@@ -118,7 +102,7 @@ fn t_given_elements_keep_their_parameter_origin_and_the_policy_allows_them_by_id
     let r = run_with(
         "array-parameter-principals.json",
         options.clone(),
-        &Policy::embedded_default().policy,
+        &default_policy(),
     );
     assert!(of(&r.findings, "EV001").is_empty(), "{:#?}", r.findings);
     let ra006 = of(&r.findings, "RA006");
@@ -260,14 +244,11 @@ fn y_empty_or_length_of_a_declared_identity_principal_is_decided() {
 #[test]
 fn z_two_parameters_given_gen_unique_name_two_resources() {
     let options = arm::ExpandOptions {
-        parameter_files: vec![fixture("gen-unique/azuredeploy.parameters.json")],
+        parameter_files: vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/engine/gen-unique/azuredeploy.parameters.json")],
         ..arm::ExpandOptions::default()
     };
-    let r = run_with(
-        "gen-unique/azuredeploy.json",
-        options,
-        &Policy::embedded_default().policy,
-    );
+    let r = run_with("gen-unique/azuredeploy.json", options, &default_policy());
     let names: Vec<&str> = r.model.workloads.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert_ne!(names[0], names[1]);
