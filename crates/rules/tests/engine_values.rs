@@ -232,8 +232,12 @@ fn y_empty_or_length_of_a_declared_identity_principal_is_decided() {
     ));
     let ev002 = of(&r.findings, "EV002");
     assert_eq!(ev002.len(), 1, "{ev002:#?}");
+    // Said as what is unknown: whether it has a system-assigned identity, not "the deployed
+    // state of" the account.
     assert!(
-        ev002[0].message.contains("ai-maybe"),
+        ev002[0].message.contains(
+            "depends on whether Microsoft.CognitiveServices/accounts/ai-maybe has a system-assigned identity"
+        ),
         "{}",
         ev002[0].message
     );
