@@ -103,6 +103,35 @@ fn text_output_is_a_table_per_workload() {
     assert!(stdout.contains("parameter opsGroupId = 0d0c0b0a-1111-2222-3333-444455556666 → Contributor [privileged]"), "{stdout}");
 }
 
+/// Names, roles and scopes known only at deployment read as what decides them in the text; the
+/// JSON keeps the provenance chains.
+#[test]
+fn text_output_names_unknowns_by_what_decides_them() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/plan/unknown-names/main.json"
+    );
+    let (code, stdout, stderr) = rolegate(&["plan", fixture]);
+    assert_eq!(code, 0, "{stderr}");
+    for expected in [
+        "Microsoft.Web/sites named by parameter 'appName' (resource)",
+        "user-assigned identity named by parameter 'identityName' → role named by parameter 'roleId' → storage account named by parameter 'accountName' (resource)",
+        // An element of an array parameter is a parameter principal (issue 11 class T).
+        "parameter readers → Reader → ",
+    ] {
+        assert!(stdout.contains(expected), "`{expected}` in {stdout}");
+    }
+    for leak in ["{", "(no value given)", "of format of", "index 0 of"] {
+        assert!(!stdout.contains(leak), "`{leak}` in {stdout}");
+    }
+    let (code, json, stderr) = rolegate(&["plan", "--format", "json", fixture]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        json.contains("parameter 'appName' (no value given)"),
+        "{json}"
+    );
+}
+
 #[test]
 fn custom_roles_and_bad_input() {
     let (code, _, stderr) = rolegate(&["plan", "--roles", "/nonexistent/roles.json", FIXTURE]);

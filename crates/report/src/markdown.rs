@@ -206,14 +206,16 @@ fn table_row(g: &crate::model::GrantRow) -> String {
         RowVerdict::Warn => format!("⚠️ {}", g.rules.join(", ")),
         RowVerdict::Fail => format!("❌ {}", g.rules.join(", ")),
     };
-    let scope = match &g.scope_level {
-        Some(level) => format!("{level}: `{}`", inline(&g.scope)),
-        None => format!("`{}`", inline(&g.scope)),
+    // A scope known only at deployment reads as what decides it, in words (not code).
+    let scope = match (&g.scope_level, g.scope.contains('{')) {
+        (_, true) => cell(&rules::reviewer_words::scope_display(&g.scope)),
+        (Some(level), false) => format!("{level}: `{}`", inline(&g.scope)),
+        (None, false) => format!("`{}`", inline(&g.scope)),
     };
     format!(
         "| {} | {} | {} | {} |\n",
         cell(&g.identity_display),
-        cell(&g.role),
+        cell(&rules::reviewer_words::role_display(&g.role)),
         scope.replace('|', "\\|"),
         verdict
     )
@@ -317,7 +319,11 @@ fn mermaid(report: &Report) -> String {
                 let _ = writeln!(
                     out,
                     "  {id}[(\"{}\")]",
-                    mermaid_text(&short_scope(&grant.scope))
+                    mermaid_text(&if grant.scope.contains('{') {
+                        rules::reviewer_words::scope_display(&grant.scope)
+                    } else {
+                        short_scope(&grant.scope)
+                    })
                 );
                 id
             })
@@ -325,7 +331,7 @@ fn mermaid(report: &Report) -> String {
         let _ = writeln!(
             out,
             "  {identity} -->|\"{}\"| {scope}",
-            mermaid_text(&grant.role)
+            mermaid_text(&rules::reviewer_words::role_display(&grant.role))
         );
         match grant.verdict {
             RowVerdict::Fail => failing.push(edge),

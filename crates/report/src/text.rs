@@ -289,8 +289,10 @@ fn render_footer(out: &mut String, report: &Report, style: &Style) {
                 };
                 [
                     g.identity_display.clone(),
-                    g.role.clone(),
-                    g.scope.clone(),
+                    // Role and scope known only at deployment read as what decides them; the
+                    // JSON keeps the provenance.
+                    rules::reviewer_words::role_display(&g.role),
+                    rules::reviewer_words::scope_display(&g.scope),
                     verdict,
                 ]
             })

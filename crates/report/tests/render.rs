@@ -662,3 +662,38 @@ fn bicep_locations_lead_in_every_format() {
     );
     assert!(md.contains("Suppressed in the source by `#disable-next-line rolegate-MI004`"));
 }
+
+#[test]
+fn grant_tables_name_roles_and_scopes_known_only_at_deployment_in_reviewer_words() {
+    let mut report = fixture(Severity::Error);
+    report.grants.push(GrantRow {
+        identity: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{parameter 'identityName' (no value given)}".into(),
+        identity_display: "user-assigned identity named by parameter 'identityName'".into(),
+        principal_kind: "user-assigned".into(),
+        principal_id: None,
+        role: "{coalesce of tryGet of parameter 'roleId' (no value given) and parameter 'roleId' (no value given)}".into(),
+        role_id: None,
+        scope: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rolegate-rg/providers/Microsoft.Storage/storageAccounts/{format of toLower of parameter 'accountName' (no value given)}".into(),
+        scope_level: Some("resource".into()),
+        location: Some(loc(TEMPLATE, 60, 7, "/resources/4")),
+        verdict: RowVerdict::Warn,
+        rules: vec!["EV001".into()],
+        policy: None,
+        assignment_id: None,
+    });
+    let terminal = text::render(&report, &sources(), TextOptions::default());
+    let comment = markdown::render(&report, &MarkdownOptions::default());
+    for out in [&terminal, &comment] {
+        assert!(out.contains("role named by parameter 'roleId'"), "{out}");
+        assert!(
+            out.contains("storage account named by parameter 'accountName'"),
+            "{out}"
+        );
+        for leak in ["(no value given)", "coalesce of", "{format of"] {
+            assert!(!out.contains(leak), "`{leak}` in {out}");
+        }
+    }
+    // Machines keep the provenance.
+    let json = json::render(&report);
+    assert!(json.contains("{coalesce of tryGet of parameter 'roleId'"));
+}

@@ -358,19 +358,41 @@ impl<'a> Cx<'a> {
             .filter_map(|(w, u)| u.identity.as_ref().map(|identity| (w, u, identity)))
     }
 
-    /// Where the identity a grant names is declared, for a label.
+    /// Where the identity a grant names is declared, for a label: in the grant's own template
+    /// run when it declares it there (the templates of a directory may declare identities whose
+    /// ids coincide), else the first declaration.
     pub fn principal_declaration(&self, grant: &Grant) -> Option<Location> {
         let id = grant.principal.resource.as_ref()?;
         match grant.principal.kind {
             PrincipalKind::SystemAssigned => self
-                .workload(id)
-                .map(|w| self.locate_in(&w.location, "/identity")),
-            PrincipalKind::UserAssigned => self
                 .model
-                .identities
+                .workloads
                 .iter()
-                .find(|i| &i.id == id)
-                .map(|i| i.location.clone()),
+                .find(|w| &w.id == id && w.source == grant.source)
+                .or_else(|| self.workload(id))
+                .map(|w| self.locate_in(&w.location, "/identity")),
+            // The model keeps one declaration per identity id (the first run's), so the grant's
+            // own run is searched in its plan.
+            PrincipalKind::UserAssigned => self
+                .plans
+                .get(grant.source)
+                .and_then(|p| {
+                    p.resources.iter().find(|r| {
+                        !r.existing
+                            && r.resource_type.eq_ignore_ascii_case(
+                                "Microsoft.ManagedIdentity/userAssignedIdentities",
+                            )
+                            && &ResourceId::parse(&r.id) == id
+                    })
+                })
+                .map(|r| r.location.clone())
+                .or_else(|| {
+                    self.model
+                        .identities
+                        .iter()
+                        .find(|i| &i.id == id)
+                        .map(|i| i.location.clone())
+                }),
             _ => None,
         }
     }
@@ -562,6 +584,23 @@ pub(crate) fn resource_words(id: &ResourceId) -> String {
             if name.split('/').all(|part| part == "{...}") {
                 // Every name segment known only at deployment, with nothing to say what decides it.
                 return format!("a {} named only at deployment", friendly_type(&ty));
+            }
+            // A child some of whose name is known only at deployment: its own name, then its
+            // parent's ("subnets 'default' of Microsoft.Network/virtualNetworks named by …"),
+            // so each part says what decides it.
+            if name.contains('{') && id.level() == ScopeLevel::ChildResource {
+                let known = |n: Option<&str>| n.is_some_and(|n| !n.contains('{'));
+                if let (Some(own), Some(parent)) = (id.name(), id.parent()) {
+                    // Every part unknown is one name, said once (below).
+                    if !known(Some(own)) && !known(parent.name()) {
+                        return format!("{} '{}'", friendly_type(&ty), name);
+                    }
+                    let child = match friendly_type(&ty) {
+                        friendly if friendly != ty => friendly,
+                        _ => ty.rsplit('/').next().unwrap_or(&ty).to_string(),
+                    };
+                    return format!("{child} '{own}' of {}", resource_words(&parent));
+                }
             }
             format!("{} '{}'", friendly_type(&ty), name)
         }

@@ -154,7 +154,9 @@ impl ResourceContext {
             (_, Some(module)) => out.push_str(&format!(" in module '{module}'")),
             _ => {}
         }
-        out
+        // A module deployment named only at deployment reads as what names it; the JSON keeps
+        // the provenance in `module`.
+        crate::reviewer_words::reviewer_text(&out)
     }
 }
 

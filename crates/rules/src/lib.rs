@@ -5,6 +5,8 @@
 //!   per rule, holding its documentation, its violation and its check.
 //! - [`check()`]: runs every rule over an access model, plans and policy, with [`CheckOptions`].
 //! - [`docs`]: the generated `docs/rules/` pages.
+//! - [`reviewer_words`]: values known only at deployment in a reviewer's words, for messages and
+//!   every report's tables alike.
 //! - [`finding`]: what rules report; every renderer reads it. [`check()`] names the planned
 //!   resource each finding points into ([`ResourceContext`]).
 
@@ -15,9 +17,10 @@ pub mod evaluation;
 pub mod finding;
 pub mod identity;
 pub mod live;
+mod naming;
 pub mod registry;
 mod resource_context;
-mod reviewer_words;
+pub mod reviewer_words;
 pub mod role_assignment;
 pub mod secrets;
 #[cfg(test)]

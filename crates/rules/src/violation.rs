@@ -43,7 +43,8 @@ impl Finding {
         if let Some(location) = location {
             self.labels.push(Label {
                 location,
-                message: message.into(),
+                // Labels name resources too ("attached to … '{…}'"): in the message's words.
+                message: crate::reviewer_words::reviewer_text(&message.into()),
             });
         }
         self

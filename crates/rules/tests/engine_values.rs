@@ -55,11 +55,11 @@ fn t_an_element_of_an_array_parameter_is_a_parameter_principal_like_a_scalar_one
             .find(|f| f.message.contains(needle))
             .unwrap_or_else(|| panic!("no RA006 with {needle:?}: {ra006:#?}"))
     };
-    message("the principal id from parameter 'ownerPrincipalId'");
+    message("given by parameter 'ownerPrincipalId'");
     // One finding per loop of unknown length, about each principal the deployer will list, and
     // no made-up instance index.
-    let contributors = message("each principal in parameter 'contributorPrincipals'");
-    let readers = message("each principal in parameter 'readers'");
+    let contributors = message("given by each element of parameter 'contributorPrincipals'");
+    let readers = message("given by each element of parameter 'readers'");
     for f in [contributors, readers] {
         let resource = f.resource.as_ref().expect("resource context");
         assert_eq!(resource.copy_index, None, "{f:#?}");
@@ -111,14 +111,17 @@ fn t_given_elements_keep_their_parameter_origin_and_the_policy_allows_them_by_id
     assert_eq!(ra006.len(), 3, "{ra006:#?}");
     for f in &ra006 {
         assert!(!f.message.contains("literal"), "{}", f.message);
-        assert!(f.message.contains("from parameter '"), "{}", f.message);
+        assert!(f.message.contains("given by parameter '"), "{}", f.message);
     }
     assert!(ra006
         .iter()
-        .any(|f| f.message.contains("from parameter 'readers'")));
+        .any(|f| f.message.contains("given by parameter 'readers'")));
     let contributors = ra006
         .iter()
-        .find(|f| f.message.contains("from parameter 'contributorPrincipals'"))
+        .find(|f| {
+            f.message
+                .contains("given by parameter 'contributorPrincipals'")
+        })
         .expect("contributors");
     assert_eq!(
         contributors.resource.as_ref().and_then(|r| r.instances),

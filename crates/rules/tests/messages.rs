@@ -19,9 +19,10 @@ fn unknown_names_print_as_the_parameters_that_decide_them() {
             {
                 "type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01",
                 "name": "[parameters('logicAppName')]", "location": "westeurope",
-                // It calls something, so it needs an identity (MI001).
+                // It calls something an identity serves (Azure Resource Manager), so it needs
+                // an identity (MI001).
                 "properties": {"definition": {"actions": {
-                    "Call": {"type": "Http", "inputs": {"method": "GET", "uri": "https://example.org/"}}
+                    "Call": {"type": "Http", "inputs": {"method": "GET", "uri": "https://management.azure.com/subscriptions?api-version=2020-01-01"}}
                 }}}
             },
             {
@@ -92,4 +93,122 @@ fn unknown_names_print_as_the_parameters_that_decide_them() {
             f.message
         );
     }
+}
+
+/// A fixture under `tests/fixtures/messages/`, expanded and modelled, with its findings under
+/// the embedded default policy.
+fn fixture(name: &str) -> (access::AccessModel, Vec<rules::Finding>) {
+    let plan = common::fixture_plan(&format!("messages/{name}"), &arm::ExpandOptions::default());
+    common::check_plans(&[plan], &common::default_policy())
+}
+
+/// Text a reviewer reads must not carry the engine's provenance chains.
+fn assert_no_provenance(text: &str) {
+    for leak in [
+        "{",
+        "(no value given)",
+        "of format of",
+        "runtime property",
+        "index 0 of",
+    ] {
+        assert!(!text.contains(leak), "`{leak}` in: {text}");
+    }
+}
+
+#[test]
+fn the_grants_table_names_identities_known_only_at_deployment_in_reviewer_words() {
+    use rules::reviewer_words::{identity_display, role_display, scope_display};
+    let (model, _) = fixture("unknown-identity-names.json");
+    let mut identities: Vec<String> = model
+        .grants
+        .iter()
+        .map(|g| identity_display(&model, &g.principal))
+        .collect();
+    identities.sort();
+    assert_eq!(
+        identities,
+        [
+            // An element of an array parameter is a parameter principal (issue 11 class T).
+            "parameter 'readers'",
+            "the system-assigned identity of web app named by parameter 'appName'",
+            "user-assigned identity named by parameter 'identityName'",
+        ],
+        "{:#?}",
+        model
+            .grants
+            .iter()
+            .map(|g| &g.principal)
+            .collect::<Vec<_>>()
+    );
+    let storage = model
+        .grants
+        .iter()
+        .find(|g| g.scope.as_str().contains("storageAccounts"))
+        .expect("the grant on the storage account");
+    assert_eq!(
+        scope_display(storage.scope.as_str()),
+        "storage account named by parameter 'accountName'"
+    );
+    let role = storage.role.name.clone().unwrap_or(storage.role.id.clone());
+    assert_eq!(role_display(&role), "role named by parameter 'roleId'");
+    // A known scope stays the id the reviewer can search for.
+    let rg = model
+        .grants
+        .iter()
+        .find(|g| !g.scope.as_str().contains('{'))
+        .expect("a grant on the resource group");
+    assert_eq!(scope_display(rg.scope.as_str()), rg.scope.as_str());
+}
+
+#[test]
+fn a_child_named_partly_at_deployment_says_its_own_name_then_what_names_its_parent() {
+    let (_, findings) = fixture("mixed-child-name.json");
+    let about_subnet: Vec<&rules::Finding> = findings
+        .iter()
+        .filter(|f| f.message.contains("subnets 'default'"))
+        .collect();
+    assert!(!about_subnet.is_empty(), "{findings:#?}");
+    for f in about_subnet {
+        assert!(
+            f.message.contains(
+                "subnets 'default' of Microsoft.Network/virtualNetworks named by parameter 'vnetName'"
+            ),
+            "{}",
+            f.message
+        );
+        assert_no_provenance(&f.message);
+        assert!(!f.message.contains("<…>"), "{}", f.message);
+    }
+}
+
+#[test]
+fn labels_and_module_names_read_as_what_decides_them() {
+    let (_, findings) = fixture("labels-and-modules.json");
+    let labels: Vec<&str> = findings
+        .iter()
+        .flat_map(|f| f.labels.iter().map(|l| l.message.as_str()))
+        .collect();
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.contains("attached to Logic App workflow named by parameter 'secondName'")),
+        "{labels:#?}"
+    );
+    for label in &labels {
+        assert_no_provenance(label);
+    }
+    let inner = findings
+        .iter()
+        .find(|f| f.rule == "MI001")
+        .expect("MI001 on the workflow in the module");
+    let within = inner
+        .resource
+        .as_ref()
+        .expect("resource context")
+        .describe();
+    assert!(within.contains("in module named by utcNow()"), "{within}");
+    assert_no_provenance(&within);
+    // The JSON keeps the provenance for machines.
+    let module = inner.resource.as_ref().and_then(|r| r.module.clone());
+    assert!(module.is_some_and(|m| m.contains("utcNow()")));
 }

@@ -138,7 +138,7 @@ fn ra006_a_parameter_that_may_be_a_user_group_or_identity_is_said_to_be_one_of_t
 }
 
 #[test]
-fn ra006_managed_identity_like_principals_keep_the_stale_grant_wording() {
+fn ra006_managed_identity_principals_keep_the_stale_grant_wording_and_unknown_kinds_do_not() {
     let t = template(
         json!({
             "principalId": string_parameter(Some("The principal ID assigned to the role.")),
@@ -158,11 +158,26 @@ fn ra006_managed_identity_like_principals_keep_the_stale_grant_wording() {
     );
     let f = findings(t, "RA006");
     assert_eq!(f.len(), 3, "{f:#?}");
-    assert!(
+    let of = |needle: &str| {
         f.iter()
-            .all(|x| x.message.contains("when that identity is recreated")),
+            .find(|x| x.message.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {f:#?}"))
+            .message
+            .clone()
+    };
+    // The words say managed identity: the stale-grant wording.
+    assert!(
+        of("parameter 'userAssignedIdentityPrincipalId'")
+            .contains("when that identity is recreated"),
         "{f:#?}"
     );
+    // No hint, and this deployment declares no identity to read it from: kind unknown.
+    let p = of("parameter 'principalId'");
+    assert!(p.contains("a principal of unknown kind"), "{p}");
+    assert!(!p.contains("recreated"), "{p}");
+    let lit = of(GUID);
+    assert!(lit.contains("a service principal of unknown kind"), "{lit}");
+    assert!(!lit.contains("recreated"), "{lit}");
 }
 
 #[test]

@@ -28,7 +28,7 @@ fn a_workflow_that_calls_nothing_needs_no_identity_but_one_that_calls_does() {
     let mi001 = of(&f, "MI001");
     // Request trigger, Switch, If and Response only: nothing to authenticate to.
     assert!(!names(&mi001, "custom-rp"), "{mi001:#?}");
-    // An HTTP call in an `else` branch is a call.
+    // An HTTP call to an Azure endpoint in an `else` branch is a call.
     assert!(names(&mi001, "forwarder"), "{mi001:#?}");
     // An action type rolegate does not know counts as a call (fail closed).
     assert!(names(&mi001, "child-caller"), "{mi001:#?}");

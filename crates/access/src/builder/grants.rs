@@ -198,6 +198,7 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         scope,
         principal,
         principal_value: props("principalId").cloned().unwrap_or_default(),
+        copy_count_unknown: r.copy.as_ref().is_some_and(|c| c.count_unknown),
         // An unknown type is kept rendered (`{...}`): unknown, not missing.
         principal_type: props("principalType")
             .filter(|v| !matches!(v, Value::Null))

@@ -395,7 +395,11 @@ fn identities(model: &access::AccessModel) -> Vec<IdentityRow> {
         }
         out.push(IdentityRow {
             id: system_identity_key(workload.id.as_str()),
-            display: format!("{} (system-assigned)", short_name(&workload.name)),
+            display: if workload.name.contains('{') {
+                rules::reviewer_words::system_identity_display(model, &workload.id)
+            } else {
+                format!("{} (system-assigned)", short_name(&workload.name))
+            },
             kind: IdentityKind::SystemAssigned,
             workloads: vec![workload.id.as_str().to_string()],
             // A system-assigned principal id only exists once Azure creates the identity.
@@ -407,7 +411,7 @@ fn identities(model: &access::AccessModel) -> Vec<IdentityRow> {
     for identity in &model.identities {
         out.push(IdentityRow {
             id: identity.id.as_str().to_string(),
-            display: format!("{} (user-assigned)", identity.name),
+            display: rules::reviewer_words::user_identity_display(model, &identity.id),
             kind: IdentityKind::UserAssigned,
             workloads: identity
                 .attached_to
@@ -435,39 +439,26 @@ fn grants(model: &access::AccessModel) -> Vec<GrantRow> {
         .map(|g| {
             let p = &g.principal;
             let resource = p.resource.as_ref().map(|r| r.as_str().to_string());
-            let resource_name = p
-                .resource
-                .as_ref()
-                .and_then(|r| r.name().map(str::to_string))
-                .unwrap_or_else(|| "?".into());
-            let (kind, identity, display) = match p.kind {
+            // The key keeps the provenance (JSON `identity`); the display is in a reviewer's words.
+            let display = rules::reviewer_words::identity_display(model, p);
+            let (kind, identity) = match p.kind {
                 PrincipalKind::SystemAssigned => (
                     "system-assigned",
                     system_identity_key(resource.as_deref().unwrap_or("?")),
-                    format!("{resource_name} (system-assigned)"),
                 ),
                 PrincipalKind::UserAssigned => (
                     "user-assigned",
                     resource.clone().unwrap_or_else(|| p.provenance.clone()),
-                    format!("{resource_name} (user-assigned)"),
                 ),
-                PrincipalKind::External => {
-                    let id = p.id.clone().unwrap_or_else(|| p.provenance.clone());
-                    ("external", id.clone(), format!("external principal {id}"))
-                }
-                PrincipalKind::Parameter => {
-                    let name = p.parameter.clone().unwrap_or_else(|| "?".into());
-                    (
-                        "parameter",
-                        format!("parameter '{name}'"),
-                        format!("parameter '{name}'"),
-                    )
-                }
-                PrincipalKind::Unresolved => (
-                    "unresolved",
-                    p.provenance.clone(),
-                    format!("unresolved ({})", p.provenance),
+                PrincipalKind::External => (
+                    "external",
+                    p.id.clone().unwrap_or_else(|| p.provenance.clone()),
                 ),
+                PrincipalKind::Parameter => (
+                    "parameter",
+                    format!("parameter '{}'", p.parameter.as_deref().unwrap_or("?")),
+                ),
+                PrincipalKind::Unresolved => ("unresolved", p.provenance.clone()),
             };
             GrantRow {
                 identity,

@@ -42,7 +42,10 @@ fn deployed_note(status: &ConditionStatus) -> String {
     match status {
         ConditionStatus::Deployed => String::new(),
         ConditionStatus::Skipped => " [not deployed: condition false]".into(),
-        ConditionStatus::Assumed { depends_on } => format!(" [deployed if {depends_on}]"),
+        ConditionStatus::Assumed { depends_on } => format!(
+            " [deployed depending on {}]",
+            rules::reviewer_words::decided_by(depends_on)
+        ),
     }
 }
 
@@ -51,7 +54,11 @@ fn role_text(g: &Grant, catalogue: &RoleCatalogue) -> String {
         .role
         .name
         .clone()
-        .unwrap_or_else(|| format!("unknown role {}", g.role.id));
+        .unwrap_or_else(|| match g.role.id.as_str() {
+            "" => "unknown role".to_string(),
+            id if id.contains('{') => rules::reviewer_words::role_display(id),
+            id => format!("unknown role {id}"),
+        });
     let class = catalogue.get(&g.role.id).map(|r| r.privilege);
     match class {
         Some(PrivilegeClass::Privileged) => format!("{name} [privileged]"),
@@ -65,7 +72,8 @@ fn grant_line(out: &mut String, who: &str, g: &Grant, catalogue: &RoleCatalogue)
         out,
         "    {who} → {} → {} ({}){}  {}",
         role_text(g, catalogue),
-        g.scope,
+        // As the grants table of `check` writes it.
+        rules::reviewer_words::scope_display(g.scope.as_str()),
         g.scope_level,
         deployed_note(&g.deployed),
         g.location
@@ -118,7 +126,7 @@ fn workload_text(out: &mut String, w: &Workload, model: &AccessModel, catalogue:
     }
     for ua in &w.identity.user_assigned {
         for g in model.grants_to(PrincipalKind::UserAssigned, ua) {
-            grants.push((ua.name().unwrap_or(ua.as_str()).to_string(), g));
+            grants.push((rules::reviewer_words::user_identity_display(model, ua), g));
         }
     }
     if grants.is_empty() {
@@ -199,18 +207,10 @@ pub fn render_text(model: &AccessModel, catalogue: &RoleCatalogue) -> String {
         for g in others {
             let p = &g.principal;
             let who = match p.kind {
-                PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => {
-                    let kind = if p.kind == PrincipalKind::SystemAssigned {
-                        "system-assigned"
-                    } else {
-                        "user-assigned"
-                    };
-                    let name = p
-                        .resource
-                        .as_ref()
-                        .map(|r| r.name().unwrap_or(r.as_str()).to_string());
-                    format!("{kind} {}", name.unwrap_or_default())
-                }
+                // As the grants table of `check` names them.
+                PrincipalKind::SystemAssigned
+                | PrincipalKind::UserAssigned
+                | PrincipalKind::Unresolved => rules::reviewer_words::identity_display(model, p),
                 PrincipalKind::External => format!("external {}", p.id.as_deref().unwrap_or("?")),
                 PrincipalKind::Parameter => format!(
                     "parameter {}{}",
@@ -219,7 +219,6 @@ pub fn render_text(model: &AccessModel, catalogue: &RoleCatalogue) -> String {
                         .map(|id| format!(" = {id}"))
                         .unwrap_or_default()
                 ),
-                PrincipalKind::Unresolved => format!("unresolved ({})", p.provenance),
             };
             grant_line(&mut out, &who, g, catalogue);
         }
@@ -269,9 +268,19 @@ pub fn render_text(model: &AccessModel, catalogue: &RoleCatalogue) -> String {
     if !model.unresolved.is_empty() {
         out.push_str("Unresolved:\n");
         for u in &model.unresolved {
-            let _ = writeln!(out, "    {}: {}  {}", u.what, u.depends_on, u.location);
+            let _ = writeln!(
+                out,
+                "    {}: {}  {}",
+                u.what,
+                rules::reviewer_words::decided_by(&u.depends_on),
+                u.location
+            );
         }
         out.push('\n');
     }
-    out
+    // Names and ids known only at deployment read as what decides them, line by line; the
+    // provenance chains stay in `--format json` and `-v`.
+    out.lines()
+        .map(|line| rules::reviewer_words::reviewer_text(line) + "\n")
+        .collect()
 }

@@ -13,6 +13,11 @@ crate::declare_rule! {
     /// deployment (a parameter without a value, runtime state). The gate assumes the resource is
     /// deployed and judges it; this finding states that assumption.
     ///
+    /// A resource whose name is known only at deployment is named by what is known of it, not
+    /// by the inputs that decide its name: a role assignment by its role and scope, a custom
+    /// role by its `roleName`, any other resource by the known part of its name
+    /// (`'<location>-office365'`), its symbolic name, or its line.
+    ///
     /// The principal id of an identity the deployment creates is never empty once deployed, so
     /// `not(empty(<that principal id>))` is decided and not reported. When the resource's identity
     /// type is itself known only at deployment, the finding says so: "depends on whether
@@ -55,9 +60,15 @@ impl Violation for UnresolvedCondition {
     }
 
     fn message(&self) -> String {
+        // A resource named by what its condition depends on names that input once.
+        let resource = crate::reviewer_words::reviewer_text(&self.resource);
+        let depends_on = if resource.ends_with(&format!("named by {}", self.depends_on)) {
+            "the same value"
+        } else {
+            self.depends_on.as_str()
+        };
         format!(
-            "{} is deployed only if its condition holds, which depends on {}; it was checked as if deployed",
-            self.resource, self.depends_on
+            "{resource} is deployed only if its condition holds, which depends on {depends_on}; it was checked as if deployed"
         )
     }
 
@@ -117,7 +128,9 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 None => crate::reviewer_words::decided_by(depends_on),
             };
             let violation = UnresolvedCondition {
-                resource: format!("{} '{}'", r.resource_type, r.name),
+                // Named by what is known of it (role and scope, symbol, the known part of its
+                // name), not by the inputs that decide its name.
+                resource: crate::naming::planned_resource_words(cx, r),
                 depends_on,
             };
             out.push(Finding::new(
@@ -125,5 +138,29 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 cx.locate_in(&r.location, "/condition"),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_named_by_what_its_condition_depends_on_names_it_once() {
+        let v = UnresolvedCondition {
+            resource: "Microsoft.Authorization/roleAssignments '{guid of runtime property identity.principalId of Microsoft.CognitiveServices/accounts/ai}'".into(),
+            depends_on: "the deployed principalId of Microsoft.CognitiveServices/accounts/ai".into(),
+        };
+        assert_eq!(
+            v.message(),
+            "Microsoft.Authorization/roleAssignments named by the deployed principalId of Microsoft.CognitiveServices/accounts/ai is deployed only if its condition holds, which depends on the same value; it was checked as if deployed"
+        );
+        let v = UnresolvedCondition {
+            resource: "Microsoft.Logic/workflows 'wf'".into(),
+            depends_on: "parameter 'enabled'".into(),
+        };
+        assert!(v
+            .message()
+            .contains("which depends on parameter 'enabled';"));
     }
 }

@@ -17,7 +17,9 @@ crate::declare_rule! {
     /// alert and recommendation triggers, `ascalert` and `ascassessment`) are not flagged; a
     /// connection of a connector that does support managed identity but was set up with a
     /// person's sign-in is MI008's finding. A connection's workflow is looked up in the
-    /// connection's own template run only.
+    /// connection's own template run only. A connection whose name is known only at deployment
+    /// is named by the known part of its name (`'<location>-office365'` for
+    /// `concat(parameters('location'), '-office365')`), else its symbolic name or line.
     ///
     /// The message and fix follow what stands on the far side:
     /// - a protocol or service that accepts no Microsoft Entra identity at all (FTP, SFTP, SMTP,
@@ -307,7 +309,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         let oauth = c.auth == ConnectionAuth::OAuthConsent;
         let far_side = far_side(api);
         let violation = ConnectorWithoutMiSupport {
-            connection: format!("API connection '{}'", c.name),
+            connection: crate::naming::connection_words(cx, c),
             connector: api.to_string(),
             workload: user.map(workload_words),
             oauth,

@@ -17,8 +17,12 @@ crate::declare_rule! {
     /// identity by design, and a swap moves them between each other. Likewise the deployment
     /// scripts (`Microsoft.Resources/deploymentScripts`) of one template run count as one holder:
     /// they run only while the template deploys, and giving the scripts of one run a single
-    /// identity for their job is the documented pattern. A script sharing the identity with a
-    /// workflow, site or function is still reported.
+    /// identity for their job is the documented pattern. Azure Image Builder templates
+    /// (`Microsoft.VirtualMachineImages/imageTemplates`) of the run join that build-time holder:
+    /// the image builder service uses the identity only while it builds, a script that starts
+    /// the build (`Invoke-AzResourceAction ... -Action Run`) acts at deployment, and neither
+    /// takes run-time input, so their sharing widens nothing. A script or image template sharing
+    /// the identity with a workflow, site or function is still reported.
     ///
     /// ## Why is this bad?
     /// Every workload holding the identity holds all of its roles. A flaw in any one of them (an
@@ -119,10 +123,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             // design (swaps move it between them): the site and its slots are one holder.
             let sites: Vec<access::ResourceId> = holders.iter().map(|w| w.id.clone()).collect();
             holders.retain(|w| !is_slot_of_one_of(w, &sites));
-            // The deployment scripts of one run are deploy-time runners doing the run's job: one
-            // holder between them.
-            let scripts = holders.iter().filter(|w| is_deployment_script(w)).count();
-            if holders.len() - scripts.saturating_sub(1) >= 2 {
+            // The deployment scripts and image templates of one run act only while the run
+            // deploys and builds (no run-time surface): one holder between them.
+            let build_time = holders.iter().filter(|w| is_build_time(w)).count();
+            if holders.len() - build_time.saturating_sub(1) >= 2 {
                 report(cx, identity, &holders, out);
             }
         }
@@ -136,10 +140,16 @@ fn is_slot_of_one_of(w: &access::Workload, sites: &[access::ResourceId]) -> bool
         && w.id.parent().is_some_and(|p| sites.contains(&p))
 }
 
-/// Whether `w` is a deployment script (`Microsoft.Resources/deploymentScripts`).
-fn is_deployment_script(w: &access::Workload) -> bool {
-    w.resource_type
-        .eq_ignore_ascii_case("Microsoft.Resources/deploymentScripts")
+/// Whether `w` acts only at deployment or build time: a deployment script
+/// (`Microsoft.Resources/deploymentScripts`) or an Azure Image Builder template
+/// (`Microsoft.VirtualMachineImages/imageTemplates`).
+fn is_build_time(w: &access::Workload) -> bool {
+    [
+        "Microsoft.Resources/deploymentScripts",
+        "Microsoft.VirtualMachineImages/imageTemplates",
+    ]
+    .iter()
+    .any(|t| w.resource_type.eq_ignore_ascii_case(t))
 }
 
 /// One finding: `holders` (two or more, one template run) share `identity`.

@@ -17,10 +17,16 @@ crate::declare_rule! {
     /// `managedIdentities` parameter), the message says it evaluates to none with the parameters
     /// given and names the parameters the expression reads.
     ///
-    /// A Consumption workflow whose definition calls nothing (only `Request` or `Recurrence`
-    /// triggers and control, data and `Response` actions: no HTTP, connector, function or API
-    /// Management call) has nothing to authenticate to, so it is not reported when the policy
-    /// requires identities by type alone. A policy rule that selects the workflow by name or tag
+    /// A Consumption workflow whose definition calls nothing an identity serves (only `Request`
+    /// or `Recurrence` triggers and control, data and `Response` actions; `Workflow` actions,
+    /// which call a child Logic App that the platform authenticates; and `Http` calls without
+    /// `authentication` to a host that takes no Microsoft Entra token, such as a public status
+    /// page or a third-party API) has nothing to authenticate to, so it is not reported when the
+    /// policy requires identities by type alone. An `Http` call to an Azure or other Microsoft
+    /// endpoint (`management.azure.com`, `*.vault.azure.net`, `*.core.windows.net`,
+    /// `graph.microsoft.com`, any `*.azure.com`, `*.azure.net`, `*.windows.net`, ...) counts as a
+    /// call even without `authentication`, and so does one whose host is known only at run time
+    /// (a workflow parameter's value is read; other expressions are not). A policy rule that selects the workflow by name or tag
     /// still requires one. A definition rolegate cannot read in full (an action type known only
     /// at deployment, an unknown action type, triggers or actions passed in by parameter) counts
     /// as calling something, and so does a workflow given `$connections`.
@@ -235,7 +241,7 @@ fn calls_nothing(cx: &Cx, w: &access::Workload) -> bool {
     if !w
         .resource_type
         .eq_ignore_ascii_case("Microsoft.Logic/workflows")
-        || !w.usages.is_empty()
+        || !w.usages.iter().all(anonymous_public_usage)
     {
         return false;
     }
@@ -280,35 +286,173 @@ fn calls_nothing(cx: &Cx, w: &access::Workload) -> bool {
     if connections.is_some_and(|c| !matches!(c, Value::Null)) {
         return false;
     }
+    let parameters = WorkflowParameters {
+        values: resource.get("properties").and_then(|p| p.get("parameters")),
+        declared: definition.get("parameters"),
+    };
     ["triggers", "actions"]
         .iter()
         .all(|key| match definition.get(key) {
             None | Some(Value::Null) => true,
-            Some(items) => items_call_nothing(items),
+            Some(items) => items_call_nothing(items, &parameters),
         })
 }
 
-/// Whether every item of a `triggers` or `actions` object, and every action nested in it, is of
-/// a type in [`NO_CALL_TYPES`].
-fn items_call_nothing(items: &Value) -> bool {
+/// A workflow's own parameters: the values the resource gives (`properties.parameters`) and the
+/// definition's declarations (`definition.parameters`, with their `defaultValue`).
+struct WorkflowParameters<'a> {
+    values: Option<&'a Value>,
+    declared: Option<&'a Value>,
+}
+
+impl WorkflowParameters<'_> {
+    /// The string value of workflow parameter `name`: the resource's value, else its default.
+    fn string(&self, name: &str) -> Option<&str> {
+        self.values
+            .and_then(|v| v.get(name))
+            .and_then(|p| p.get("value"))
+            .or_else(|| {
+                self.declared
+                    .and_then(|d| d.get(name))
+                    .and_then(|p| p.get("defaultValue"))
+            })
+            .and_then(Value::as_str)
+    }
+
+    /// `uri` with whole `@parameters('x')` and embedded `@{parameters('x')}` references to
+    /// workflow parameters replaced by their string values (other expressions are left as
+    /// written, so a host built from them stays unknown).
+    fn resolve(&self, uri: &str) -> String {
+        let whole = uri
+            .trim()
+            .strip_prefix("@parameters('")
+            .and_then(|r| r.strip_suffix("')"))
+            .filter(|n| !n.contains('\''));
+        if let Some(value) = whole.and_then(|n| self.string(n)) {
+            return value.to_string();
+        }
+        let mut out = String::with_capacity(uri.len());
+        let mut rest = uri;
+        while let Some(start) = rest.find("@{parameters('") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + "@{parameters('".len()..];
+            let Some(end) = after.find("')}") else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let name = &after[..end];
+            match self.string(name) {
+                Some(value) if !name.contains('\'') => out.push_str(value),
+                _ => out.push_str(&rest[start..start + "@{parameters('".len() + end + 3]),
+            }
+            rest = &after[end + 3..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Host suffixes of Microsoft clouds whose endpoints may take a Microsoft Entra token (besides
+/// the services [`access::Service`] knows): a call to one of them is a call an identity could
+/// authenticate, whatever the template writes for authentication.
+const ENTRA_HOST_SUFFIXES: &[&str] = &[
+    "azure.com",
+    "azure.net",
+    "windows.net",
+    "microsoft.com",
+    "microsoftonline.com",
+    "azurewebsites.net",
+    "azure-api.net",
+    "azure-devices.net",
+    "azurecr.io",
+    "azconfig.io",
+    "loganalytics.io",
+    "applicationinsights.io",
+    "azuredatabricks.net",
+    "azuresynapse.net",
+    "azurehdinsight.net",
+    "azurefd.net",
+    "azurestaticapps.net",
+    "cloudapp.net",
+    "visualstudio.com",
+    "dynamics.com",
+    "powerbi.com",
+    "sharepoint.com",
+    "office.com",
+    "office365.com",
+    "usgovcloudapi.net",
+    "azure.us",
+    "chinacloudapi.cn",
+    "azure.cn",
+];
+
+/// Whether `host` (lower case) is an endpoint that may take a Microsoft Entra token.
+fn entra_host(host: &str) -> bool {
+    access::Service::from_host(host).is_some()
+        || ENTRA_HOST_SUFFIXES
+            .iter()
+            .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+}
+
+/// Whether a call the model found is an `Http` call with no authentication to a known host that
+/// takes no Microsoft Entra token (its target as the model evaluated it, workflow parameters
+/// resolved).
+fn anonymous_public_usage(u: &access::Usage) -> bool {
+    u.kind == access::UsageKind::Http
+        && u.auth == access::AuthType::None
+        && u.service.is_none()
+        && u.target
+            .as_deref()
+            .and_then(access::services::host_of)
+            .is_some_and(|host| !entra_host(&host))
+}
+
+/// Whether an `Http` action or trigger calls nothing an identity could authenticate: it has no
+/// `authentication` and its URI's host is known (literal, or a workflow parameter's value) and is
+/// not a Microsoft endpoint that takes Entra tokens (a public status page, a third-party API).
+/// An unknown host, any `authentication`, or an Azure endpoint counts as a call.
+fn anonymous_public_http(item: &Value, parameters: &WorkflowParameters<'_>) -> bool {
+    let Some(inputs) = item.get("inputs") else {
+        return false;
+    };
+    if !matches!(inputs.get("authentication"), None | Some(Value::Null)) {
+        return false;
+    }
+    let Some(uri) = inputs.get("uri").and_then(Value::as_str) else {
+        return false;
+    };
+    access::services::host_of(&parameters.resolve(uri)).is_some_and(|host| !entra_host(&host))
+}
+
+/// Whether every item of a `triggers` or `actions` object, and every action nested in it, calls
+/// nothing an identity serves: a type in [`NO_CALL_TYPES`], a `Workflow` action (a child Logic
+/// App, which the platform authenticates), or an anonymous `Http` call to a host that takes no
+/// Entra token ([`anonymous_public_http`]).
+fn items_call_nothing(items: &Value, parameters: &WorkflowParameters<'_>) -> bool {
     let Value::Object(items) = items else {
         return false;
     };
     items.iter().all(|(_, item)| {
-        let known = item
+        let kind = item
             .get("type")
             .and_then(Value::as_str)
-            .is_some_and(|t| NO_CALL_TYPES.contains(&t.to_ascii_lowercase().as_str()));
-        known && nested_call_nothing(item)
+            .map(str::to_ascii_lowercase);
+        let known = match kind.as_deref() {
+            Some("workflow") => true,
+            Some("http") => anonymous_public_http(item, parameters),
+            Some(t) => NO_CALL_TYPES.contains(&t),
+            None => false,
+        };
+        known && nested_call_nothing(item, parameters)
     })
 }
 
 /// Whether the actions nested in a container (`actions`, `else`/`default` branches, `cases`)
 /// call nothing.
-fn nested_call_nothing(item: &Value) -> bool {
+fn nested_call_nothing(item: &Value, parameters: &WorkflowParameters<'_>) -> bool {
     let inner = |v: Option<&Value>| match v {
         None | Some(Value::Null) => true,
-        Some(actions) => items_call_nothing(actions),
+        Some(actions) => items_call_nothing(actions, parameters),
     };
     let cases = match item.get("cases") {
         None | Some(Value::Null) => true,

@@ -15,16 +15,22 @@ crate::declare_rule! {
     /// Principals the policy lists as allowed external principals are not flagged. An element of
     /// an array parameter (`parameters('ps')[copyIndex()]`, its `.principalId`, Bicep's
     /// `for p in ps`) is a parameter principal too, judged the same way; when the array has no
-    /// value, one finding stands for the whole loop ("each principal in parameter 'ps'").
+    /// value, one finding stands for the whole loop ("given by each element of parameter 'ps'").
     ///
     /// What the principal is decides the message. Its `principalType` (`User`, `Group`,
     /// `ForeignGroup`, `Device`), else the words of the parameter's name and description ("user",
     /// "security group", "service principal", "application", "client", "resource provider";
     /// "managed identity", "user-assigned", "identity") say whether it is a person, a group, an
     /// external service principal such as a Microsoft first-party one, or a managed identity, or
-    /// one of several ("user/group/identity"). Only a principal that is nothing but a managed
-    /// identity (including `principalType: ServicePrincipal` with no other hint, or no hint at all)
-    /// gets the stale-grant message.
+    /// one of several ("user/group/identity"). Only a principal that there is evidence of being a
+    /// managed identity gets the stale-grant message: the words say so, or its `principalType`
+    /// is `ServicePrincipal` and the same template run declares a managed identity (a workload
+    /// with an `identity`, or a user-assigned identity) it could have been read from. With no
+    /// hint of its kind, or `ServicePrincipal` in a deployment that declares no identity, the
+    /// principal is called a principal of unknown kind that is not an identity of this
+    /// deployment, and the fix offers both remedies: list it in the policy's
+    /// `external_principals` with a reason, or, if it is a managed identity, read its principal
+    /// id from the resource that holds it (an `existing` resource works too).
     ///
     /// ## Why is this bad?
     /// A copied managed-identity principal id is a snapshot. When the workflow or identity is
@@ -84,6 +90,8 @@ pub struct PrincipalNature {
     pub service_principal: bool,
     /// The words say it may be a managed identity (alone, it keeps the stale-grant wording).
     pub managed_identity: bool,
+    /// Its `principalType` is written `ServicePrincipal` (a managed identity or an application).
+    pub typed_service_principal: bool,
 }
 
 impl PrincipalNature {
@@ -126,6 +134,48 @@ pub struct HardcodedPrincipal {
     pub nature: PrincipalNature,
     /// An identity declared in this deployment that probably should be used, in words.
     pub declared_identity: Option<String>,
+    /// The principal's template run declares a managed identity (a workload with an `identity`,
+    /// or a user-assigned identity).
+    pub run_declares_identity: bool,
+}
+
+/// What the message may say about the principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Said {
+    /// A managed identity: the stale-grant wording.
+    ManagedIdentity,
+    /// Something else the template names (user, group, external service principal, ...).
+    Named,
+    /// Nothing says what it is; `service_principal` when `principalType` says only that.
+    Unknown { service_principal: bool },
+}
+
+impl HardcodedPrincipal {
+    fn said(&self) -> Said {
+        if !self.nature.identity_like() {
+            return Said::Named;
+        }
+        if self.nature.managed_identity {
+            return Said::ManagedIdentity;
+        }
+        if self.nature.typed_service_principal && self.run_declares_identity {
+            return Said::ManagedIdentity;
+        }
+        Said::Unknown {
+            service_principal: self.nature.typed_service_principal,
+        }
+    }
+
+    /// "given by parameter 'x'", "with the literal object id …".
+    fn given(&self) -> String {
+        match &self.principal {
+            PrincipalSource::Literal(id) => format!("with the literal object id {id}"),
+            PrincipalSource::Parameter(p) => format!("given by parameter '{p}'"),
+            PrincipalSource::EachOfParameter(p) => {
+                format!("given by each element of parameter '{p}'")
+            }
+        }
+    }
 }
 
 impl Violation for HardcodedPrincipal {
@@ -134,20 +184,30 @@ impl Violation for HardcodedPrincipal {
     }
 
     fn message(&self) -> String {
-        if !self.nature.identity_like() {
-            let given = match &self.principal {
-                PrincipalSource::Literal(id) => format!("with the literal object id {id}"),
-                PrincipalSource::Parameter(p) => format!("given by parameter '{p}'"),
-                PrincipalSource::EachOfParameter(p) => {
-                    format!("given by each element of parameter '{p}'")
-                }
-            };
-            return format!(
-                "'{}' on {} is granted to {} {given}, which is not an identity of this deployment, and the policy does not list it as an allowed external principal",
-                self.role,
-                self.scope,
-                self.nature.words()
-            );
+        match self.said() {
+            Said::Named => {
+                return format!(
+                    "'{}' on {} is granted to {} {}, which is not an identity of this deployment, and the policy does not list it as an allowed external principal",
+                    self.role,
+                    self.scope,
+                    self.nature.words(),
+                    self.given()
+                );
+            }
+            Said::Unknown { service_principal } => {
+                let kind = if service_principal {
+                    "a service principal of unknown kind (an application or a managed identity)"
+                } else {
+                    "a principal of unknown kind"
+                };
+                return format!(
+                    "'{}' on {} is granted to {kind} {}, not an identity of this deployment, and not listed in the policy's external_principals",
+                    self.role,
+                    self.scope,
+                    self.given()
+                );
+            }
+            Said::ManagedIdentity => {}
         }
         let what = match &self.principal {
             PrincipalSource::Literal(id) => format!("the literal principal id {id}"),
@@ -161,6 +221,17 @@ impl Violation for HardcodedPrincipal {
     }
 
     fn fix(&self) -> Option<String> {
+        if let Said::Unknown { .. } = self.said() {
+            let declared = match &self.declared_identity {
+                Some(i) => format!(
+                    " (or, if a workload of this deployment needs the access, grant it to {i})"
+                ),
+                None => String::new(),
+            };
+            return Some(format!(
+                "if this access is intended, list the principal's object id under `external_principals` in the policy with a reason; if it is a managed identity, read its principal id from the resource that holds it instead of passing it in: `reference(<its resource id>, '<api version>', 'full').identity.principalId` (for an `existing` resource too){declared}"
+            ));
+        }
         if !self.nature.identity_like() {
             let instead = match &self.declared_identity {
                 Some(i) => format!("if a workload needs this access, grant it to {i} instead"),
@@ -179,25 +250,6 @@ impl Violation for HardcodedPrincipal {
 
 /// Every grant whose principal is a literal (not an allowed external principal) or a parameter.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
-    // The identity a reviewer most likely meant: the only workload identity of the deployment.
-    let candidates: Vec<String> = cx
-        .model
-        .workloads
-        .iter()
-        .filter(|w| !w.existing && w.identity.has_identity())
-        .flat_map(|w| {
-            let mut v = Vec::new();
-            if w.identity.system_assigned {
-                v.push(cx.system_identity_words(&w.id));
-            }
-            v.extend(w.identity.user_assigned.iter().map(user_identity_words));
-            v
-        })
-        .collect();
-    let declared_identity = match candidates.as_slice() {
-        [only] => Some(only.clone()),
-        _ => None,
-    };
     for g in &cx.model.grants {
         if !is_deployed(&g.deployed) {
             continue;
@@ -227,12 +279,20 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // The identity a reviewer most likely meant: the only workload identity of the grant's
+        // own template run (the other templates of a directory are other deployments).
+        let candidates = run_identities(cx, g.source);
+        let declared_identity = match candidates.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        };
         let violation = HardcodedPrincipal {
             role: cx.role_name(g),
             scope: resource_words(&g.scope),
             principal,
             nature: nature(cx, g),
-            declared_identity: declared_identity.clone(),
+            declared_identity,
+            run_declares_identity: !candidates.is_empty() || run_declares_uami(cx, g.source),
         };
         out.push(
             Finding::new(
@@ -245,6 +305,34 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
+/// The managed identities of the workloads the template run `source` creates, in words.
+fn run_identities(cx: &Cx, source: usize) -> Vec<String> {
+    cx.model
+        .workloads
+        .iter()
+        .filter(|w| w.source == source && !w.existing && w.identity.has_identity())
+        .flat_map(|w| {
+            let mut v = Vec::new();
+            if w.identity.system_assigned {
+                v.push(cx.system_identity_words(&w.id));
+            }
+            v.extend(w.identity.user_assigned.iter().map(user_identity_words));
+            v
+        })
+        .collect()
+}
+
+/// Whether the template run `source` declares a user-assigned identity (in one of its files).
+fn run_declares_uami(cx: &Cx, source: usize) -> bool {
+    cx.plans.get(source).is_some_and(|plan| {
+        plan.resources.iter().any(|r| {
+            !r.existing
+                && r.resource_type
+                    .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
+        })
+    })
+}
+
 /// What the grant's principal is: its `principalType` when it names a non-identity type, else
 /// the words of its parameter's name and `metadata.description`.
 fn nature(cx: &Cx, g: &Grant) -> PrincipalNature {
@@ -253,7 +341,11 @@ fn nature(cx: &Cx, g: &Grant) -> PrincipalNature {
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.contains('{'));
-    let mut n = PrincipalNature::default();
+    let mut n = PrincipalNature {
+        typed_service_principal: written
+            .is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal")),
+        ..PrincipalNature::default()
+    };
     match written.map(str::to_ascii_lowercase).as_deref() {
         Some("user") => n.user = true,
         Some("group" | "foreigngroup") => n.group = true,
@@ -384,10 +476,76 @@ mod tests {
     }
 
     #[test]
-    fn a_service_principal_typed_grant_keeps_the_stale_identity_wording() {
+    fn a_service_principal_typed_grant_beside_an_identity_keeps_the_stale_identity_wording() {
         let mut m = model();
+        m.workloads.push(workflow("export", Some(system())));
         m.grants
             .push(grant(BLOB_CONTRIBUTOR, RG, external_principal(GUID)));
+        let f = run_rule(&m, &default_policy(), check);
+        assert!(
+            f[0].message.contains("grant goes stale"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn with_no_identity_in_its_run_a_service_principal_is_of_unknown_kind() {
+        let mut m = model();
+        // The only identity is another template run's.
+        let mut other = workflow("export", Some(system()));
+        other.source = 1;
+        m.workloads.push(other);
+        m.grants
+            .push(grant(BLOB_CONTRIBUTOR, RG, external_principal(GUID)));
+        let f = run_rule(&m, &default_policy(), check);
+        let msg = &f[0].message;
+        assert!(
+            msg.contains("a service principal of unknown kind (an application or a managed identity) with the literal object id"),
+            "{msg}"
+        );
+        assert!(!msg.contains("stale"), "{msg}");
+        let fix = f[0].fix.as_deref().unwrap_or_default();
+        assert!(
+            fix.contains("external_principals") && fix.contains("'full').identity.principalId"),
+            "{fix}"
+        );
+        assert!(!fix.contains("'export'"), "{fix}");
+    }
+
+    #[test]
+    fn with_no_principal_type_and_no_words_a_principal_is_of_unknown_kind() {
+        let mut m = model();
+        m.workloads.push(workflow("export", Some(system())));
+        let mut p = external_principal(GUID);
+        p.kind = PrincipalKind::Parameter;
+        p.id = None;
+        p.parameter = Some("objectId".into());
+        let mut g = grant(BLOB_CONTRIBUTOR, RG, p);
+        g.principal_type = None;
+        m.grants.push(g);
+        let f = run_rule(&m, &default_policy(), check);
+        assert!(
+            f[0].message.contains("granted to a principal of unknown kind given by parameter 'objectId', not an identity of this deployment"),
+            "{}",
+            f[0].message
+        );
+        // The run's only identity is offered as the other remedy.
+        assert!(f[0]
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Logic App workflow 'export'"));
+    }
+
+    #[test]
+    fn managed_identity_words_keep_the_stale_identity_wording_without_a_declared_identity() {
+        let mut m = model();
+        let mut p = external_principal(GUID);
+        p.kind = PrincipalKind::Parameter;
+        p.id = None;
+        p.parameter = Some("managedIdentityPrincipalId".into());
+        m.grants.push(grant(BLOB_CONTRIBUTOR, RG, p));
         let f = run_rule(&m, &default_policy(), check);
         assert!(
             f[0].message.contains("grant goes stale"),

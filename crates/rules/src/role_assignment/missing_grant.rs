@@ -189,8 +189,14 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 role: suggested,
                 ..subject(w, kind, &principal, target)
             });
-        // Point at grants the identity does have, so the reviewer sees why they do not suffice.
-        for g in cx.grants_to(kind, &principal) {
+        // Point at grants the identity does have, so the reviewer sees why they do not suffice;
+        // only those of the workload's own template run (another template of a directory is
+        // another deployment, whose identity only shares the id).
+        for g in cx
+            .grants_to(kind, &principal)
+            .iter()
+            .filter(|g| g.source == w.source)
+        {
             finding = finding.with_label(
                 Some(g.location.clone()),
                 format!(
