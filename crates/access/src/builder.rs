@@ -7,6 +7,8 @@ mod standard;
 mod usages;
 mod workloads;
 
+pub(crate) use grants::parameter_read;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
@@ -231,8 +233,18 @@ impl<'p> Ctx<'p> {
         deployment: &str,
         raw: &serde_json::Value,
     ) -> Option<(String, ParameterSource, bool)> {
+        let name = plain_parameter_reference(raw.as_str()?)?;
+        self.trace_parameter_named(deployment, name)
+    }
+
+    /// [`Ctx::trace_parameter`] from the parameter `name` of `deployment`.
+    pub fn trace_parameter_named(
+        &self,
+        deployment: &str,
+        name: String,
+    ) -> Option<(String, ParameterSource, bool)> {
         let mut deployment = deployment.to_string();
-        let mut name = plain_parameter_reference(raw.as_str()?)?;
+        let mut name = name;
         for _ in 0..16 {
             let param = match self.parameter(&deployment, &name) {
                 Some(p) => p,
@@ -298,6 +310,33 @@ pub(crate) fn plain_parameter_reference(expr: &str) -> Option<String> {
         return None;
     }
     Some(name.to_string())
+}
+
+/// `x` when `expr` reads an element or member of parameter `x` and nothing else:
+/// `[parameters('x')[copyIndex()]]`, `[parameters('x')[copyIndex('loop')].principalId]`,
+/// `[parameters('x').principalId]` (what Bicep writes for `for p in x` and `p.principalId`).
+pub(crate) fn parameter_member_reference(expr: &str) -> Option<String> {
+    if !arm::eval::is_expression(expr.trim()) {
+        return None;
+    }
+    let mut node = arm::eval::parse(expr.trim()).ok()?;
+    let mut accessed = false;
+    while let arm::eval::ExprKind::Index { target, .. }
+    | arm::eval::ExprKind::Property { target, .. } = node.kind
+    {
+        accessed = true;
+        node = *target;
+    }
+    if !accessed || !node.is_call_of("parameters") {
+        return None;
+    }
+    match node.call_args()? {
+        [arm::eval::Expr {
+            kind: arm::eval::ExprKind::String(name),
+            ..
+        }] => Some(name.clone()),
+        _ => None,
+    }
 }
 
 /// Member of raw JSON by path, keys compared case-insensitively (exact first).

@@ -264,6 +264,10 @@ pub struct Grant {
     /// `principalId` as evaluated, unknowns kept with their origin.
     #[serde(skip)]
     pub principal_value: arm::Value,
+    /// Declared in a copy loop whose count is known only at deployment: the one planned grant
+    /// stands for every one the loop makes.
+    #[serde(skip)]
+    pub copy_count_unknown: bool,
     /// `principalType` as written (`ServicePrincipal`, `User`, ...).
     pub principal_type: Option<String>,
     /// ABAC condition, if any.
@@ -280,6 +284,21 @@ pub struct Grant {
     pub source: usize,
     /// Where it is declared.
     pub location: Location,
+}
+
+impl Grant {
+    /// True when the principal is each element of an array parameter whose value is not given
+    /// (`parameters('ps')[copyIndex()]`, or a member of each element, in a loop over it of unknown
+    /// length): the grant stands for one grant per principal the deployer will list.
+    pub fn principal_is_each_of_parameter(&self) -> bool {
+        self.copy_count_unknown
+            && self.principal.kind == PrincipalKind::Parameter
+            && self
+                .principal_value
+                .as_unknown()
+                .and_then(crate::builder::parameter_read)
+                .is_some_and(|read| read.element)
+    }
 }
 
 /// The role a grant names.

@@ -123,6 +123,10 @@ pub enum ConditionStatus {
 pub struct CopyInstance {
     pub name: String,
     pub index: i64,
+    /// The loop's count is known only at deployment (`length(parameters('ps'))` with no value):
+    /// this one instance stands for every one the loop will make, and `index` is not theirs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub count_unknown: bool,
 }
 
 /// One deployment: the root or a nested `Microsoft.Resources/deployments` (a Bicep module).

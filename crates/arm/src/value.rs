@@ -72,9 +72,10 @@ pub enum Origin {
         operation: String,
         inputs: Vec<Unknown>,
         /// For text built around unknowns (`format()`, `concat()`), the known text with a hole
-        /// per unknown argument: not shown, but it makes `format('a-{0}', x)` and
-        /// `format('b-{0}', x)` different values, so a module named by one is never taken for
-        /// the other.
+        /// per unknown argument; for other functions, their known arguments. Not shown, but it
+        /// makes `format('a-{0}', x)` and `format('b-{0}', x)` (or `guid(x, 'a')` and
+        /// `guid(x, 'b')`) different values, so a module or role named by one is never taken
+        /// for the other.
         text: Option<String>,
     },
     /// Something the engine cannot evaluate offline, e.g. a remote `templateLink.uri`.

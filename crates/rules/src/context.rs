@@ -286,6 +286,10 @@ impl<'a> Cx<'a> {
                 "principal {}",
                 p.id.clone().unwrap_or_else(|| p.provenance.clone())
             ),
+            (PrincipalKind::Parameter, _) if grant.principal_is_each_of_parameter() => format!(
+                "each principal in parameter '{}'",
+                p.parameter.clone().unwrap_or_default()
+            ),
             (PrincipalKind::Parameter, _) => format!(
                 "the principal in parameter '{}'",
                 p.parameter.clone().unwrap_or_default()

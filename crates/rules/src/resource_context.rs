@@ -150,7 +150,13 @@ fn context(candidates: &Candidates<'_>, subject: &Subject) -> Option<ResourceCon
             symbols.all(|s| s == first).then_some(first).flatten()
         },
         copy_loop: first.copy.as_ref().map(|c| c.name.clone()),
-        copy_index: common(candidates, |r| r.copy.as_ref().map(|c| c.index)),
+        // One instance standing for a loop of unknown length is no instance of it: no index.
+        copy_index: common(candidates, |r| {
+            r.copy
+                .as_ref()
+                .filter(|c| !c.count_unknown)
+                .map(|c| c.index)
+        }),
         instances: (instances.len() > 1).then_some(instances.len()),
         generator: generator.map(str::to_string),
     })

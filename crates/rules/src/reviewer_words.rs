@@ -86,7 +86,10 @@ pub fn reviewer_text(text: &str) -> String {
             out.truncate(before.len());
             if noun {
                 out.push_str(" named by ");
-            } else if before.is_empty() || before.ends_with("grant of") {
+            } else if before.is_empty()
+                || before.ends_with("grant of")
+                || before.ends_with("granted")
+            {
                 // Messages about a grant start with, or name, its role.
                 if !before.is_empty() {
                     out.push(' ');

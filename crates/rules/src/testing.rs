@@ -251,6 +251,7 @@ pub fn grant(role_guid: &str, scope: &str, principal: Principal) -> Grant {
         scope,
         principal,
         principal_value: Value::Null,
+        copy_count_unknown: false,
         principal_type: Some("ServicePrincipal".into()),
         condition: None,
         description: None,

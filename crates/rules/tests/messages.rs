@@ -128,8 +128,9 @@ fn the_grants_table_names_identities_known_only_at_deployment_in_reviewer_words(
     assert_eq!(
         identities,
         [
+            // An element of an array parameter is a parameter principal (issue 11 class T).
+            "parameter 'readers'",
             "the system-assigned identity of web app named by parameter 'appName'",
-            "unresolved (parameter 'readers')",
             "user-assigned identity named by parameter 'identityName'",
         ],
         "{:#?}",

@@ -4,7 +4,7 @@
 use arm::plan::{ConditionStatus, PlannedResource};
 use arm::{Origin, ResourceRef, Unknown, Value};
 
-use super::{is_guid, json_get_path, str_at, value_at, Ctx};
+use super::{is_guid, json_get_path, parameter_member_reference, str_at, value_at, Ctx};
 use crate::catalogue::{cosmos_builtin_role, role_guid, Permission, RoleCatalogue, RoleDefinition};
 use crate::model::{
     AccessModel, Grant, GrantKind, Principal, PrincipalKind, RoleRef, RoleSource, UnresolvedItem,
@@ -38,20 +38,79 @@ pub(crate) fn template_roles(ctx: &Ctx) -> Vec<RoleDefinition> {
         if r.existing || !(arm_role || cosmos_role) {
             continue;
         }
-        let guid = r.name.rsplit('/').next().unwrap_or(&r.name);
-        let name = str_at(&r.body, &["properties", "roleName"]).unwrap_or(guid);
+        let guid = declared_role_key(r);
+        // A name known only at deployment is kept rendered (`{parameter 'roleName' …}`), which
+        // messages put in a reviewer's words ("the role named by parameter 'roleName'").
+        let name = value_at(&r.body, &["properties", "roleName"])
+            .filter(|v| matches!(v, Value::String(_) | Value::Unknown(_)))
+            .map(Value::to_display_string)
+            .unwrap_or_else(|| guid.to_string());
         let permissions: Vec<Permission> = value_at(&r.body, &["properties", "permissions"])
             .map(Value::to_json)
             .and_then(|j| serde_json::from_value(j).ok())
             .unwrap_or_default();
         out.push(RoleDefinition::new(
             guid,
-            name,
+            &name,
             permissions,
             RoleSource::Template,
         ));
     }
     out
+}
+
+/// The key a declared role definition is catalogued under: the last segment of its name (its GUID,
+/// or the name rendered when it is known only at deployment).
+fn declared_role_key(r: &PlannedResource) -> &str {
+    r.name.rsplit('/').next().unwrap_or(&r.name)
+}
+
+/// The role definition this plan declares that a `roleDefinitionId` known only at deployment
+/// names: `resourceId('Microsoft.Authorization/roleDefinitions', X)` where a deployed
+/// `roleDefinitions` resource is named by the same unknown X (the same `guid(parameters('roleName'))`
+/// or `guid(utcNow())`-derived value, not merely one that prints alike). The role's content is in
+/// the template whatever X turns out to be. A declaration in the assignment's own deployment
+/// first; elsewhere in the plan only when it is the only one.
+fn declared_role<'p>(
+    ctx: &Ctx<'p>,
+    r: &PlannedResource,
+    value: Option<&Value>,
+) -> Option<&'p PlannedResource> {
+    let Some(Value::Unknown(u)) = value else {
+        return None;
+    };
+    let Origin::PartialResourceId {
+        resource_type,
+        inputs,
+        ..
+    } = u.origin()
+    else {
+        return None;
+    };
+    if !resource_type.eq_ignore_ascii_case(ROLE_DEF_TYPE) {
+        return None;
+    }
+    let candidates: Vec<&'p PlannedResource> = ctx
+        .plan
+        .resources
+        .iter()
+        .filter(|d| {
+            !d.existing
+                && d.condition != ConditionStatus::Skipped
+                && d.resource_type.eq_ignore_ascii_case(ROLE_DEF_TYPE)
+                && matches!(&d.name_value, Value::Unknown(name) if inputs.contains(name))
+        })
+        .collect();
+    let local: Vec<&'p PlannedResource> = candidates
+        .iter()
+        .copied()
+        .filter(|d| d.deployment == r.deployment)
+        .collect();
+    match (local.as_slice(), candidates.as_slice()) {
+        ([one], _) => Some(one),
+        ([], [one]) => Some(one),
+        _ => None,
+    }
 }
 
 /// Adds every role assignment of the plan.
@@ -114,7 +173,17 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         GrantKind::Rbac => rbac_scope(ctx, r),
         GrantKind::CosmosSql => cosmos_scope(r),
     };
-    let role = role_ref(roles, props("roleDefinitionId"), kind);
+    let mut role = role_ref(roles, props("roleDefinitionId"), kind);
+    if role.source == RoleSource::Unknown {
+        if let Some(declared) = declared_role(ctx, r, props("roleDefinitionId")) {
+            let guid = role_guid(declared_role_key(declared));
+            if let Some(found) = roles.get(&guid) {
+                role.name = Some(found.name.clone());
+                role.source = found.source;
+                role.id = guid;
+            }
+        }
+    }
     let raw_principal = json_get_path(&r.declared, &["properties", "principalId"]);
     let principal = classify_principal(ctx, r, props("principalId"), raw_principal);
     let name = last_segment(&r.name).to_string();
@@ -134,6 +203,7 @@ fn grant_of(ctx: &Ctx, roles: &RoleCatalogue, r: &PlannedResource, kind: GrantKi
         scope,
         principal,
         principal_value: props("principalId").cloned().unwrap_or_default(),
+        copy_count_unknown: r.copy.as_ref().is_some_and(|c| c.count_unknown),
         // An unknown type is kept rendered (`{...}`): unknown, not missing.
         principal_type: props("principalType")
             .filter(|v| !matches!(v, Value::Null))
@@ -359,9 +429,15 @@ pub(crate) fn classify_principal(
     match value {
         None | Some(Value::Null) => unresolved("principalId is missing".into()),
         Some(Value::String(s)) => {
-            if let Some((name, source, _)) =
-                raw.and_then(|raw| ctx.trace_parameter(&r.deployment, raw))
-            {
+            // A parameter, or an element or member of one (`parameters('ps')[copyIndex()]
+            // .principalId`): the value came from whoever deploys, whatever it is.
+            let traced = raw.and_then(|raw| {
+                ctx.trace_parameter(&r.deployment, raw).or_else(|| {
+                    let name = parameter_member_reference(raw.as_str()?)?;
+                    ctx.trace_parameter_named(&r.deployment, name)
+                })
+            });
+            if let Some((name, source, _)) = traced {
                 return Principal {
                     kind: PrincipalKind::Parameter,
                     resource: None,
@@ -458,7 +534,9 @@ fn parameter_named_in(expr: &str) -> Option<String> {
 }
 
 /// Principal named by an unknown's provenance: a runtime principal id anywhere in it names an
-/// identity; the unknown being a parameter itself makes a parameter principal. A parameter deeper in
+/// identity; the unknown being a parameter itself, or an element or member of one
+/// (`parameters('ps')[copyIndex()]`, `.principalId` of it, Bicep's `for p in ps`), makes a
+/// parameter principal: whoever deploys gives it, as for `parameters('p')`. A parameter deeper in
 /// a derivation (e.g. the name inside `reference(resourceId(..., parameters('n')))`) is not the
 /// principal, so that stays unresolved with its provenance.
 pub fn from_unknown(u: &Unknown) -> Principal {
@@ -486,12 +564,12 @@ pub fn from_unknown(u: &Unknown) -> Principal {
             };
         }
     }
-    if let Origin::Parameter { name, .. } = u.origin() {
+    if let Some(read) = parameter_read(u) {
         return Principal {
             kind: PrincipalKind::Parameter,
             resource: None,
             id: None,
-            parameter: Some(name.clone()),
+            parameter: Some(read.name.to_string()),
             provenance: u.to_string(),
         };
     }
@@ -501,6 +579,43 @@ pub fn from_unknown(u: &Unknown) -> Principal {
         id: None,
         parameter: None,
         provenance: u.to_string(),
+    }
+}
+
+/// A parameter read through element and member accesses only.
+pub(crate) struct ParameterRead<'u> {
+    /// The parameter's name.
+    pub name: &'u str,
+    /// True when an array element was taken on the way (`parameters('ps')[i]`): the value is each
+    /// element of the parameter in turn, not the parameter.
+    pub element: bool,
+}
+
+/// The parameter `u` is, or an element or member of (`parameters('ps')[0]`, `parameters('cfg')
+/// .principalId`, `parameters('ps')[0].id`); `None` for any other derivation. An index that is
+/// itself unknown derives from the index, not the array, so it is no such read.
+pub(crate) fn parameter_read(u: &Unknown) -> Option<ParameterRead<'_>> {
+    let mut current = u;
+    let mut element = false;
+    // Bounded by the derivation's depth, which the evaluator's budget bounds.
+    loop {
+        match current.origin() {
+            Origin::Parameter { name, .. } => return Some(ParameterRead { name, element }),
+            Origin::Derived {
+                operation, inputs, ..
+            } if inputs.len() == 1 => {
+                let index = operation
+                    .strip_prefix("index ")
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                if index {
+                    element = true;
+                } else if !operation.starts_with("property '") {
+                    return None;
+                }
+                current = &inputs[0];
+            }
+            _ => return None,
+        }
     }
 }
 

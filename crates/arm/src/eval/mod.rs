@@ -90,6 +90,14 @@ pub trait EvalScope {
     /// saying which inputs it was made from (rules ask whether a role assignment name changes
     /// with its principal). Scopes that do not keep them ignore it.
     fn record_guid(&self, _guid: &str, _arguments: &[&str]) {}
+    /// Whether `u` is the principal id of a managed identity that exists once the deployment has
+    /// run: a user-assigned identity's `principalId`, or `identity.principalId` of a resource of
+    /// the deployment whose identity type includes `SystemAssigned`. Unknown now, it is then a
+    /// non-empty GUID, so `empty()` of it is false and `length()` 36. Scopes that cannot tell
+    /// say no.
+    fn is_deployed_principal_id(&self, _u: &crate::value::Unknown) -> bool {
+        false
+    }
     /// Functions the scope provides itself (e.g. a future `resourceInfo()`); `None` means not provided.
     fn call_extension(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, EvalError>> {
         None

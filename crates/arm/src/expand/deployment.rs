@@ -535,8 +535,8 @@ impl<'a> Deployment<'a> {
                     .to_string();
                 let count_pointer = child(&child(&decl.pointer, "copy"), "count");
                 let count = copy.get("count").cloned().unwrap_or(Json::from(0));
-                let n = match self.eval_count(&mut loops, &count, &count_pointer) {
-                    Ok(Count::Known(n)) => n,
+                let (n, count_unknown) = match self.eval_count(&mut loops, &count, &count_pointer) {
+                    Ok(Count::Known(n)) => (n, false),
                     Ok(Count::Unknown(u)) => {
                         self.engine.diagnostic(
                             DiagnosticLevel::Warning,
@@ -544,7 +544,7 @@ impl<'a> Deployment<'a> {
                             format!("copy loop `{name}` has a count known only at deployment ({u}); planned as one instance"),
                             self.locate(&count_pointer),
                         );
-                        1
+                        (1, true)
                     }
                     Err(e) => {
                         self.report(e, "expression-error");
@@ -568,6 +568,7 @@ impl<'a> Deployment<'a> {
                         Some(CopyInstance {
                             name: name.clone(),
                             index,
+                            count_unknown,
                         }),
                     );
                 }

@@ -309,6 +309,9 @@ pub(crate) struct Engine<'o> {
     templates: RefCell<std::collections::HashMap<(String, String), Arc<Template>>>,
     /// Every `guid()` computed from known arguments (see [`DeploymentPlan::guid_arguments`]).
     guids: RefCell<std::collections::HashMap<String, Vec<String>>>,
+    /// Resources read by `reference()` whose `identity` was evaluated, by lower-case id: whether
+    /// its type includes `SystemAssigned` (`None`: not known, or being evaluated).
+    system_identities: RefCell<std::collections::HashMap<String, Option<bool>>>,
 }
 
 impl<'o> Engine<'o> {
@@ -376,6 +379,7 @@ impl<'o> Engine<'o> {
             public: RefCell::new(HashSet::new()),
             templates: RefCell::new(std::collections::HashMap::new()),
             guids: RefCell::new(std::collections::HashMap::new()),
+            system_identities: RefCell::new(std::collections::HashMap::new()),
         }
     }
 

@@ -10,8 +10,11 @@
 //! A CI token that the declaration accepts as it is (a plain string parameter: most tokens name a
 //! resource) is kept as a stand-in name, like the placeholder resource group name: it only names
 //! things, and a resource named by it is still the same resource everywhere in the template.
-//! `GEN-UNIQUE-N` becomes a stand-in of exactly N characters. A token the declaration does not
-//! accept (`allowedValues`, another type, a length outside the bounds) is unknown.
+//! `GEN-UNIQUE-N` becomes a stand-in of exactly N characters, and `GEN-UNIQUE` one of 18 (what the
+//! CI generates), each made from the parameter's name: the CI generates a different value for each
+//! parameter, so two resources named by two such parameters stay two resources. A token the
+//! declaration does not accept (`allowedValues`, another type, a length outside the bounds) is
+//! unknown.
 
 use serde_json::Value as Json;
 
@@ -25,6 +28,10 @@ pub(crate) enum Placeholder {
     /// A quickstart CI token; `length` for `GEN-UNIQUE-N` (the generated string has N characters).
     CiToken { token: String, length: Option<i64> },
 }
+
+/// Length of the string the CI generates for `GEN-UNIQUE` ("alpha numeric value with a length
+/// of 18 characters", Azure Quickstart Templates contribution guide).
+const UNIQUE_LENGTH: i64 = 18;
 
 /// How a placeholder is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +63,15 @@ impl Placeholder {
             return Reading::Unknown;
         }
         let text = match length {
-            Some(n) => stand_in(*n),
+            Some(n) => stand_in(&decl.name, *n),
+            // The CI documents 18 characters; a declaration that bounds the length gets one
+            // within its bounds (the CI's value is not checked against them here).
+            None if token == "GEN-UNIQUE" => {
+                let n = decl
+                    .max_length
+                    .map_or(UNIQUE_LENGTH, |max| UNIQUE_LENGTH.min(max));
+                stand_in(&decl.name, decl.min_length.map_or(n, |min| n.max(min)))
+            }
             None => token.clone(),
         };
         let len = text.chars().count() as i64;
@@ -70,15 +85,26 @@ impl Placeholder {
     }
 }
 
-/// `GEN-UNIQUE-N`'s stand-in: N lower-case letters and digits (what the CI generates), the
-/// same for every N-token of a run, so names built from it stay comparable.
-fn stand_in(n: i64) -> String {
-    const PATTERN: &str = "genunique0123456789";
-    PATTERN
+/// `GEN-UNIQUE-N`'s stand-in for parameter `parameter`: N lower-case letters and digits (what the
+/// CI generates), made from the parameter's name, so the same parameter always gives the same
+/// name and two parameters give two names (the CI generates one value per parameter: reading them
+/// alike would merge distinct resources into one). It starts with the name's first letters, so a
+/// reader can tell which parameter named the resource, and ends with a hash of the whole name.
+fn stand_in(parameter: &str, n: i64) -> String {
+    let n = n.clamp(0, 64) as usize;
+    let letters: String = parameter
         .chars()
-        .cycle()
-        .take(n.clamp(0, 64) as usize)
-        .collect()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let hash = crate::eval::unique_string(&[parameter]);
+    // Room for four hash characters, enough to tell apart names that share their first letters;
+    // names shorter than that are all hash after one letter (resource names often must start
+    // with one).
+    let keep = if n > 4 { n - 4 } else { n.min(1) };
+    let mut out: String = letters.chars().take(keep).collect();
+    out.extend(hash.chars().cycle().take(n - out.chars().count()));
+    out
 }
 
 /// Whether `value`, given for `decl` in a parameters file, is a placeholder.
@@ -275,7 +301,11 @@ mod tests {
         let mut name = decl("string", None);
         name.max_length = Some(16);
         let eight = classify(&json!("GEN-UNIQUE-8"), &name, false).unwrap();
-        assert_eq!(eight.reading(&name), Reading::StandIn("genuniqu".into()));
+        let Reading::StandIn(text) = eight.reading(&name) else {
+            panic!("GEN-UNIQUE-8 fits a name of at most 16 characters");
+        };
+        assert_eq!(text.len(), 8);
+        assert!(text.starts_with('p'), "{text}");
         let prereq = classify(&json!("GET-PREREQ-vnet"), &name, false).unwrap();
         assert_eq!(
             prereq.reading(&name),
@@ -295,5 +325,48 @@ mod tests {
         let token = classify(&json!("GEN-PASSWORD"), &secure, false).unwrap();
         assert_eq!(token.reading(&secure), Reading::Unknown);
         assert_eq!(Placeholder::Empty("''").reading(&name), Reading::Unknown);
+    }
+
+    fn stand_in_for(parameter: &str, token: &str, max_length: Option<i64>) -> String {
+        let mut d = decl("string", None);
+        d.name = parameter.into();
+        d.max_length = max_length;
+        match classify(&json!(token), &d, false).map(|p| p.reading(&d)) {
+            Some(Reading::StandIn(text)) => text,
+            other => panic!("{token} for {parameter}: {other:?}"),
+        }
+    }
+
+    // Issue 11 class Z: the CI generates one value per parameter, so one stand-in per parameter.
+    #[test]
+    fn each_parameter_gets_its_own_stand_in_and_keeps_it() {
+        let primary = stand_in_for("workflowNamePrimary", "GEN-UNIQUE-10", None);
+        let secondary = stand_in_for("workflowNameSecondary", "GEN-UNIQUE-10", None);
+        assert_ne!(primary, secondary);
+        assert_eq!(
+            primary,
+            stand_in_for("workflowNamePrimary", "GEN-UNIQUE-10", None)
+        );
+        for text in [&primary, &secondary] {
+            assert_eq!(text.len(), 10, "{text}");
+            assert!(
+                text.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "{text}"
+            );
+            // The name's first letters tell the reader which parameter it stands for.
+            assert!(text.starts_with("workfl"), "{text}");
+        }
+        // Short lengths still start with a letter and still differ.
+        let a = stand_in_for("nameA", "GEN-UNIQUE-3", None);
+        let b = stand_in_for("nameB", "GEN-UNIQUE-3", None);
+        assert_eq!((a.len(), b.len()), (3, 3));
+        assert!(a.starts_with('n') && b.starts_with('n'));
+        assert_ne!(a, b);
+        // GEN-UNIQUE: 18 characters, as the CI generates, within the declared bounds.
+        let unique = stand_in_for("siteName", "GEN-UNIQUE", None);
+        assert_eq!(unique.len(), 18, "{unique}");
+        assert_ne!(unique, stand_in_for("planName", "GEN-UNIQUE", None));
+        assert_eq!(stand_in_for("vmName", "GEN-UNIQUE", Some(15)).len(), 15);
     }
 }

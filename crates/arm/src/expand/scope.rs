@@ -1,6 +1,6 @@
 //! The [`EvalScope`] a deployment gives its expressions, including `reference()` semantics.
 
-use super::deployment::{Deployment, Loop, LoopKind};
+use super::deployment::{get_ci, Deployment, Instance, Loop, LoopKind, Mode};
 use super::ids;
 use crate::context::{DeploymentContext, TargetScope};
 use crate::eval::{EvalError, EvalScope, UserFunction};
@@ -100,6 +100,7 @@ impl Frame<'_, '_> {
                     let outputs = self.dep.ensure_nested(i)?;
                     return Ok(deployment_state(&inst.resource_ref(), outputs, full));
                 }
+                self.note_system_identity(&inst);
                 inst.resource_ref()
             }
             Target::Elsewhere(r) => r,
@@ -115,6 +116,41 @@ impl Frame<'_, '_> {
             resource,
             path: path.to_string(),
         })))
+    }
+}
+
+impl Frame<'_, '_> {
+    /// Evaluates, once per resource, whether `inst`'s identity type includes `SystemAssigned`,
+    /// for [`EvalScope::is_deployed_principal_id`]: its state is read here, so its
+    /// `identity.principalId` may be read next, from this deployment or (through a module output)
+    /// from another. Nothing is reported: the body's evaluation reports its own errors.
+    fn note_system_identity(&self, inst: &Instance) {
+        let key = inst.id.to_ascii_lowercase();
+        let engine = self.dep.engine;
+        if engine.system_identities.borrow().contains_key(&key) {
+            return;
+        }
+        let Some(identity) = inst.json.as_object().and_then(|o| get_ci(o, "identity")) else {
+            return;
+        };
+        // Marked first: an identity block that reads its own resource stops here.
+        engine
+            .system_identities
+            .borrow_mut()
+            .insert(key.clone(), None);
+        let mut loops = inst.loops.clone();
+        let pointer = crate::template::child(&inst.pointer, "identity");
+        let system = self
+            .dep
+            .eval_tree(&mut loops, identity, &pointer, Mode::Strict, false)
+            .ok()
+            .and_then(|v| {
+                v.get("type").and_then(Value::as_str).map(|t| {
+                    t.split(',')
+                        .any(|kind| kind.trim().eq_ignore_ascii_case("SystemAssigned"))
+                })
+            });
+        engine.system_identities.borrow_mut().insert(key, system);
     }
 }
 
@@ -310,6 +346,33 @@ impl EvalScope for Frame<'_, '_> {
             out.push(self.reference_to(Target::Local(i), full, false)?);
         }
         Ok(Value::Array(out))
+    }
+
+    fn is_deployed_principal_id(&self, u: &Unknown) -> bool {
+        let Origin::RuntimeProperty { resource, path } = u.origin() else {
+            return false;
+        };
+        let path = path.to_ascii_lowercase();
+        if resource
+            .resource_type
+            .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
+        {
+            // A user-assigned identity always has one (the deployment fails if it does not exist).
+            return path == "properties.principalid" || path == "principalid";
+        }
+        if path.starts_with("identity.userassignedidentities.") && path.ends_with(".principalid") {
+            // The principal of an identity attached to the resource: reading one that is not
+            // attached fails the deployment.
+            return true;
+        }
+        path == "identity.principalid"
+            && self
+                .dep
+                .engine
+                .system_identities
+                .borrow()
+                .get(&resource.id.to_ascii_lowercase())
+                == Some(&Some(true))
     }
 
     fn call_extension(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {

@@ -18,6 +18,11 @@ crate::declare_rule! {
     /// role by its `roleName`, any other resource by the known part of its name
     /// (`'<location>-office365'`), its symbolic name, or its line.
     ///
+    /// The principal id of an identity the deployment creates is never empty once deployed, so
+    /// `not(empty(<that principal id>))` is decided and not reported. When the resource's identity
+    /// type is itself known only at deployment, the finding says so: "depends on whether
+    /// Microsoft.CognitiveServices/accounts/ai has a system-assigned identity".
+    ///
     /// ## Why is this bad?
     /// It is not always wrong, but the verdict rests on an assumption the reviewer should see: a
     /// role assignment "deployed if enableExport" is checked as if it were deployed, and a workload
@@ -86,6 +91,21 @@ const ACCESS_TYPES: &[&str] = &[
     "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
 ];
 
+/// `X` when the one thing a condition depends on is the system-assigned principal id of resource
+/// `X` (`not(empty(reference(X, …, 'full').identity.principalId))`). The engine decides that once
+/// X's identity type is known to include `SystemAssigned`, so what is still unknown is whether X
+/// has such an identity: its identity type is known only at deployment.
+fn system_identity_of(depends_on: &str) -> Option<&str> {
+    const MARK: &str = "runtime property identity.principalId of ";
+    let at = depends_on.find(MARK)?;
+    let resource = depends_on[at + MARK.len()..].split_whitespace().next()?;
+    let only_root = depends_on.matches("runtime ").count() == 1
+        && !depends_on.contains("parameter '")
+        && !depends_on.contains("() at deployment time")
+        && !depends_on.contains("not evaluated");
+    (only_root && !resource.contains('{')).then_some(resource)
+}
+
 /// Every access-relevant resource deployed only under an unknown condition.
 pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for plan in cx.plans {
@@ -103,11 +123,15 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             if !relevant || r.existing {
                 continue;
             }
+            let depends_on = match system_identity_of(depends_on) {
+                Some(resource) => format!("whether {resource} has a system-assigned identity"),
+                None => crate::reviewer_words::decided_by(depends_on),
+            };
             let violation = UnresolvedCondition {
                 // Named by what is known of it (role and scope, symbol, the known part of its
                 // name), not by the inputs that decide its name.
                 resource: crate::naming::planned_resource_words(cx, r),
-                depends_on: crate::reviewer_words::decided_by(depends_on),
+                depends_on,
             };
             out.push(Finding::new(
                 &violation,

@@ -1,6 +1,6 @@
 //! EV001: a grant whose role, scope or principal cannot be known before deployment.
 
-use access::{Grant, PrincipalKind, ScopeLevel};
+use access::{Grant, PrincipalKind, RoleSource, ScopeLevel};
 use policy::UnresolvedMode;
 
 use crate::context::{is_deployed, Cx};
@@ -24,6 +24,10 @@ crate::declare_rule! {
     /// missing value: the finding points at that template error's line and asks to correct the
     /// expression. A principal that is known but is not an object id is a template error
     /// (EV003 `invalid-principal-id`), and `deployer().objectId` is judged by RA006.
+    /// A principal that is a parameter, or an element or member of one (`parameters('ps')
+    /// [copyIndex()]`), is judged by RA006, not reported here. A role this template declares
+    /// under a name known only at deployment (`guid(parameters('roleName'))`), referenced with the
+    /// same expression, is that role: its permissions are in the template.
     ///
     /// ## Why is this bad?
     /// The gate fails closed: a grant it cannot read might be Owner at subscription scope. Passing
@@ -125,8 +129,10 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         let mut failed_lines = Vec::new();
         // A definition id with unknown parts whose role GUID is still read (a role-definition id
         // under a resource named at deployment) is a known role: RA010 judges it if it is not
-        // a built-in one.
-        if g.role.id.contains('{') || g.role.id.is_empty() {
+        // a built-in one. So is a role this template declares under a name known only at
+        // deployment (`guid(parameters('roleName'))`): its permissions are in the template.
+        let declared = g.role.source == RoleSource::Template;
+        if (g.role.id.contains('{') && !declared) || g.role.id.is_empty() {
             parts.push("role".to_string());
             depends.push(g.role.definition_id.clone());
         }

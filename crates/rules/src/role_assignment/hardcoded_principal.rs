@@ -12,7 +12,10 @@ crate::declare_rule! {
     /// Flags a role assignment whose `principalId` is a literal GUID or a template parameter
     /// instead of an expression that reads the principal of an identity declared in the same
     /// deployment (`reference(...).identity.principalId`, `wf.identity.principalId` in Bicep).
-    /// Principals the policy lists as allowed external principals are not flagged.
+    /// Principals the policy lists as allowed external principals are not flagged. An element of
+    /// an array parameter (`parameters('ps')[copyIndex()]`, its `.principalId`, Bicep's
+    /// `for p in ps`) is a parameter principal too, judged the same way; when the array has no
+    /// value, one finding stands for the whole loop ("given by each element of parameter 'ps'").
     ///
     /// `deployer().objectId` is the identity that runs the deployment: offline its object id is
     /// unknown but what it is is known, so it is reported here as an external principal (not as
@@ -80,6 +83,9 @@ pub enum PrincipalSource {
     Parameter(String),
     /// `deployer().objectId`: the identity that runs the deployment.
     Deployer,
+    /// Each element of an array parameter with no value (a copy loop over it): one finding
+    /// stands for every principal the deployer will list.
+    EachOfParameter(String),
 }
 
 /// What a principal given by literal or parameter is, from its `principalType` and the words of
@@ -176,6 +182,9 @@ impl HardcodedPrincipal {
             PrincipalSource::Literal(id) => format!("with the literal object id {id}"),
             PrincipalSource::Parameter(p) => format!("given by parameter '{p}'"),
             PrincipalSource::Deployer => "given by deployer()".to_string(),
+            PrincipalSource::EachOfParameter(p) => {
+                format!("given by each element of parameter '{p}'")
+            }
         }
     }
 }
@@ -221,6 +230,7 @@ impl Violation for HardcodedPrincipal {
             PrincipalSource::Literal(id) => format!("the literal principal id {id}"),
             PrincipalSource::Parameter(p) => format!("the principal id from parameter '{p}'"),
             PrincipalSource::Deployer => "the identity that runs the deployment".to_string(),
+            PrincipalSource::EachOfParameter(p) => format!("each principal in parameter '{p}'"),
         };
         format!(
             "'{}' on {} is granted to {what} rather than to an identity declared in this deployment: when that identity is recreated, the grant goes stale",
@@ -273,7 +283,12 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
                 PrincipalSource::Literal(id)
             }
             PrincipalKind::Parameter => {
-                PrincipalSource::Parameter(g.principal.parameter.clone().unwrap_or_default())
+                let name = g.principal.parameter.clone().unwrap_or_default();
+                if g.principal_is_each_of_parameter() {
+                    PrincipalSource::EachOfParameter(name)
+                } else {
+                    PrincipalSource::Parameter(name)
+                }
             }
             // Allowed by the policy entry `deployer`: whoever runs the deployment, by design.
             PrincipalKind::Deployer if cx.policy.external_principal_allowed(DEPLOYER).is_some() => {

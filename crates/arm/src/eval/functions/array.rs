@@ -12,7 +12,7 @@ pub(super) const FUNCTIONS: &[Def] = &[
     fu("concat", 0, MANY, concat),
     fu("contains", 2, 2, contains),
     fu("createarray", 0, MANY, create_array),
-    fs("empty", 1, 1, empty),
+    fu("empty", 1, 1, empty),
     fu("first", 1, 1, |c| first_last(c, true)),
     fu("last", 1, 1, |c| first_last(c, false)),
     f("indexof", 2, 2, |c| index_of(c, false)),
@@ -126,8 +126,12 @@ fn create_array(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     Ok(Value::Array(c.args.clone()))
 }
 
+/// Only the shape counts: unknowns inside a known array or object do not make it unknown. The
+/// principal id of an identity the deployment creates is never empty once it exists.
 fn empty(c: &Call<'_, '_>) -> Result<Value, EvalError> {
     Ok(Value::Bool(match c.arg(0) {
+        Value::Unknown(u) if c.it.scope.is_deployed_principal_id(u) => false,
+        Value::Unknown(_) => return Ok(c.derived()),
         Value::Null => true,
         Value::String(s) => s.is_empty(),
         Value::Array(a) => a.is_empty(),
@@ -308,6 +312,8 @@ fn length(c: &Call<'_, '_>) -> Result<Value, EvalError> {
         Value::Array(a) => a.len() as i64,
         Value::Object(o) => o.len() as i64,
         Value::Null => 0,
+        // A principal id is a GUID: 36 characters.
+        Value::Unknown(u) if c.it.scope.is_deployed_principal_id(u) => 36,
         Value::Unknown(_) => return Ok(c.derived()),
         _ => return Err(c.expected(0, "a string, array or object")),
     }))

@@ -224,7 +224,13 @@ pub(crate) fn call(
                     return Ok(partial);
                 }
                 if !unknowns.is_empty() {
-                    return Ok(Value::Unknown(Unknown::derived(name, unknowns)));
+                    // The known arguments are part of the value: `guid(x, 'a')` and `guid(x, 'b')`
+                    // are two values however alike they print.
+                    return Ok(Value::Unknown(Unknown::derived_text(
+                        name,
+                        known_arguments(&values),
+                        unknowns,
+                    )));
                 }
             }
             let call = Call {
@@ -236,6 +242,41 @@ pub(crate) fn call(
             imp(&call)
         }
     }
+}
+
+/// The arguments of a call with each unknown replaced by a hole: what tells two derived unknowns
+/// from the same inputs apart (see [`crate::value::Origin::Derived`]).
+fn known_arguments(values: &[Value]) -> String {
+    fn write(v: &Value, out: &mut String) {
+        match v {
+            Value::Unknown(_) => out.push('\u{1}'),
+            Value::Array(items) => {
+                out.push('[');
+                for item in items {
+                    write(item, out);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            Value::Object(o) => {
+                out.push('{');
+                for (k, item) in o {
+                    out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                    out.push(':');
+                    write(item, out);
+                    out.push(',');
+                }
+                out.push('}');
+            }
+            other => out.push_str(&other.to_json().to_string()),
+        }
+    }
+    let mut out = String::new();
+    for v in values {
+        write(v, &mut out);
+        out.push('\u{2}');
+    }
+    out
 }
 
 fn arity_message(name: &str, def: &Def, got: usize) -> String {

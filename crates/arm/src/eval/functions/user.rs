@@ -84,6 +84,9 @@ impl EvalScope for FunctionScope<'_> {
     fn call_extension(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
         self.outer.call_extension(name, args)
     }
+    fn is_deployed_principal_id(&self, u: &crate::value::Unknown) -> bool {
+        self.outer.is_deployed_principal_id(u)
+    }
 }
 
 /// Evaluates `ns.name(args)`.
