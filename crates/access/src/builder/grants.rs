@@ -438,6 +438,17 @@ pub(crate) fn classify_principal(
                 })
             });
             if let Some((name, source, _)) = traced {
+                // A value the deployer gave that is not an object id: ARM rejects it, whoever
+                // gave it (reported once per loop as a template error, not as RA006).
+                if !is_guid(s) {
+                    return Principal {
+                        kind: PrincipalKind::Invalid,
+                        resource: None,
+                        id: None,
+                        parameter: Some(name),
+                        provenance: format!("'{s}' is not an object id"),
+                    };
+                }
                 return Principal {
                     kind: PrincipalKind::Parameter,
                     resource: None,
