@@ -436,3 +436,51 @@ fn a_module_deployed_once_per_item_of_an_empty_list_is_still_judged_through_its_
     assert_eq!(report["checked_through"].as_array().map(Vec::len), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_quickstart_ci_token_as_principal_is_a_parameter_principal_not_an_invalid_id() {
+    let dir = temp_dir("ci-token-principal");
+    let file = dir.join("azuredeploy.json");
+    write(
+        &file,
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"principalId": {"type": "string"}},
+  "resources": [
+    {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+     "name": "[guid(resourceGroup().id, parameters('principalId'), 'reader')]",
+     "properties": {
+       "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')]",
+       "principalId": "[parameters('principalId')]"
+     }}
+  ]
+}"#,
+    );
+    write(
+        &dir.join("azuredeploy.parameters.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"principalId": {"value": "GEN-AZUREAD-OBJECTID"}}
+}"#,
+    );
+    let (_, report, _) = rolegate(&["check", dir.to_str().unwrap(), "--format", "json"]);
+    let all = findings(&report);
+    assert!(
+        all.iter().all(|f| !f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not an object id")),
+        "{report:#}"
+    );
+    assert!(
+        all.iter().any(|f| f["rule"] == "RA006"
+            && f["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("parameter 'principalId'")),
+        "{report:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

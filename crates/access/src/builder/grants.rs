@@ -438,9 +438,10 @@ pub(crate) fn classify_principal(
                 })
             });
             if let Some((name, source, _)) = traced {
-                // A value the deployer gave that is not an object id: ARM rejects it, whoever
-                // gave it (reported once per loop as a template error, not as RA006).
-                if !is_guid(s) {
+                // A value that is not an object id: ARM rejects it (reported once per loop as a
+                // template error, not as RA006). A quickstart CI token in a parameters file
+                // (`GEN-AZUREAD-OBJECTID`) is not a value yet: the CI puts an object id there.
+                if !is_guid(s) && !arm::expand::is_ci_token(s) {
                     return Principal {
                         kind: PrincipalKind::Invalid,
                         resource: None,

@@ -9,6 +9,7 @@
 mod deployment;
 pub mod ids;
 mod placeholder;
+pub use placeholder::is_ci_token;
 mod scope;
 
 use std::cell::{Cell, RefCell};

@@ -146,6 +146,12 @@ pub(crate) fn classify(
     }
 }
 
+/// Whether a parameters-file string is an Azure Quickstart Templates CI token (`GEN-GUID`,
+/// `GEN-AZUREAD-OBJECTID`, `GET-PREREQ-principalId`...), a value the CI replaces before it deploys.
+pub fn is_ci_token(text: &str) -> bool {
+    ci_token(text).is_some()
+}
+
 /// `GEN-UNIQUE`, `GEN-UNIQUE-N`, `GEN-<WORD>...` (upper case), `GET-PREREQ-<name>`.
 fn ci_token(text: &str) -> Option<Placeholder> {
     let token = || text.to_string();
