@@ -484,3 +484,49 @@ fn a_quickstart_ci_token_as_principal_is_a_parameter_principal_not_an_invalid_id
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_client_id_where_the_principal_id_belongs_is_a_template_error() {
+    let dir = temp_dir("client-id-principal");
+    let file = dir.join("main.json");
+    write(
+        &file,
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2023-01-31",
+     "name": "export-id", "location": "westeurope"},
+    {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+     "name": "[guid(resourceGroup().id, 'export-id', 'reader')]",
+     "dependsOn": ["[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'export-id')]"],
+     "properties": {
+       "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')]",
+       "principalId": "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'export-id'), '2023-01-31').clientId]",
+       "principalType": "ServicePrincipal"
+     }}
+  ]
+}"#,
+    );
+    let (_, report, _) = rolegate(&["check", file.to_str().unwrap(), "--format", "json"]);
+    let all = findings(&report);
+    assert!(all.iter().all(|f| f["rule"] != "EV001"), "{report:#}");
+    let wrong: Vec<_> = all
+        .iter()
+        .filter(|f| f["rule"] == "EV003")
+        .filter(|f| {
+            f["message"].as_str().unwrap_or_default().contains(
+                "the client id of Microsoft.ManagedIdentity/userAssignedIdentities 'export-id'",
+            )
+        })
+        .collect();
+    assert_eq!(wrong.len(), 1, "{report:#}");
+    assert!(
+        wrong[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("read the principalId property instead"),
+        "{report:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

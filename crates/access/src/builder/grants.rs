@@ -495,6 +495,12 @@ struct InvalidPrincipals(Vec<(arm::Location, Vec<String>, Option<String>)>);
 impl InvalidPrincipals {
     fn add(&mut self, ctx: &Ctx, r: &PlannedResource, grant: &Grant) {
         let location = ctx.locate(r, &["properties", "principalId"]);
+        if grant.principal_value.as_str().is_none() {
+            // Known to be wrong without a value: the provenance says why (a client id).
+            self.0
+                .push((location, vec![grant.principal.provenance.clone()], None));
+            return;
+        }
         let value = grant
             .principal_value
             .as_str()
@@ -516,6 +522,19 @@ impl InvalidPrincipals {
     /// One template error (EV003) each: ARM rejects such an assignment.
     fn report(self, model: &mut AccessModel) {
         for (location, values, parameter) in self.0 {
+            if let [why] = values.as_slice() {
+                if why.starts_with("the client id of ") {
+                    model.diagnostics.push(crate::model::ModelDiagnostic {
+                        level: crate::model::DiagnosticLevel::Error,
+                        code: "invalid-principal-id".into(),
+                        message: format!(
+                            "principalId is {why}: no directory object has that id, so ARM fails the role assignment (PrincipalNotFound); read the principalId property instead"
+                        ),
+                        location,
+                    });
+                    continue;
+                }
+            }
             let values = values
                 .iter()
                 .map(|v| format!("'{v}'"))
@@ -552,6 +571,27 @@ fn parameter_named_in(expr: &str) -> Option<String> {
 /// a derivation (e.g. the name inside `reference(resourceId(..., parameters('n')))`) is not the
 /// principal, so that stays unresolved with its provenance.
 pub fn from_unknown(u: &Unknown) -> Principal {
+    // An identity's client id (application id) where its principal (object) id belongs: a
+    // classic slip (`uami.properties.clientId`). No directory object has that object id, so
+    // ARM fails the assignment with PrincipalNotFound: a template error, not an unknown.
+    if let [Origin::RuntimeProperty { resource, path }] = u.roots().as_slice() {
+        if path
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.eq_ignore_ascii_case("clientId"))
+        {
+            return Principal {
+                kind: PrincipalKind::Invalid,
+                resource: Some(ResourceId::parse(&resource.id)),
+                id: None,
+                parameter: None,
+                provenance: format!(
+                    "the client id of {} '{}' ({path}), not its principal id",
+                    resource.resource_type, resource.name
+                ),
+            };
+        }
+    }
     for root in u.roots() {
         if let Origin::RuntimeProperty { resource, path } = root {
             if let Some((kind, id)) = principal_from_runtime(resource, path) {
