@@ -206,3 +206,26 @@ fn resources_named_at_deployment_are_named_by_what_is_known_of_them() {
         assert!(!x.message.contains("named by"), "{}", x.message);
     }
 }
+
+// MI008 names a consent connection known only at deployment by the known part of its name.
+#[test]
+fn a_consent_connection_named_at_deployment_is_named_by_its_known_part() {
+    let f = check("consent-connection-named-at-deployment.json");
+    let mi008 = of(&f, "MI008");
+    let [finding] = mi008.as_slice() else {
+        panic!("one MI008: {f:#?}");
+    };
+    assert!(
+        finding
+            .message
+            .starts_with("API connection '<location>-arm' is authorised by a person"),
+        "{}",
+        finding.message
+    );
+    assert!(!finding.message.contains("named by"), "{}", finding.message);
+    let fix = finding.fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.starts_with("give API connection '<location>-arm' "),
+        "{fix}"
+    );
+}

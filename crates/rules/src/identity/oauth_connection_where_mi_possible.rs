@@ -81,7 +81,8 @@ pub const MI_CONNECTORS: &[&str] = &[
 /// A connection set up with a person's sign-in where a managed identity would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OauthConnectionWhereMiPossible {
-    /// The connection's name.
+    /// The connection in words (`API connection 'arm'`, or `'<location>-arm'` when its name is
+    /// known only at deployment).
     pub connection: String,
     /// The connector, e.g. `arm`.
     pub connector: String,
@@ -97,7 +98,7 @@ impl Violation for OauthConnectionWhereMiPossible {
     fn message(&self) -> String {
         let user = used_by(self.workload.as_deref());
         format!(
-            "API connection '{}'{user} is authorised by a person signing in (OAuth consent), so it acts with that person's access and breaks when their sign-in expires; connector '{}' supports managed identity",
+            "{}{user} is authorised by a person signing in (OAuth consent), so it acts with that person's access and breaks when their sign-in expires; connector '{}' supports managed identity",
             self.connection, self.connector
         )
     }
@@ -109,7 +110,7 @@ impl Violation for OauthConnectionWhereMiPossible {
             "`parameterValueType: 'Alternative'`"
         };
         Some(format!(
-            "give connection '{}' {set}, give the workflow a managed identity, set `connectionProperties.authentication.type: 'ManagedServiceIdentity'` in its `$connections` entry, and grant the identity only the role its actions need",
+            "give {} {set}, give the workflow a managed identity, set `connectionProperties.authentication.type: 'ManagedServiceIdentity'` in its `$connections` entry, and grant the identity only the role its actions need",
             self.connection
         ))
     }
@@ -149,7 +150,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             continue;
         }
         let violation = OauthConnectionWhereMiPossible {
-            connection: c.name.clone(),
+            connection: crate::naming::connection_words(cx, c),
             connector: api.to_ascii_lowercase(),
             workload: user.map(workload_words),
         };
