@@ -458,12 +458,18 @@ impl<'a> Cx<'a> {
 
     /// The workload of the connection's own template run whose calls go through it.
     pub fn connection_user(&self, c: &ApiConnection) -> Option<&'a Workload> {
+        // Names known only at deployment print alike (`concat(location, '-arm')` and
+        // `concat(location, '-office365')`), so such a name alone does not tell connections
+        // apart: the call must also reach the service the connection's connector reaches.
+        let unknown_name = c.name.contains('{');
+        let service = c.api.as_deref().and_then(access::Service::from_connector);
         self.model.workloads.iter().find(|w| {
             w.source == c.source
                 && w.usages.iter().any(|u| {
                     u.connection
                         .as_deref()
                         .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+                        && (!unknown_name || u.service == service)
                 })
         })
     }

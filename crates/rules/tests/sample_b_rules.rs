@@ -202,6 +202,18 @@ fn resources_named_at_deployment_are_named_by_what_is_known_of_them() {
         "{}",
         mi006[0].message
     );
+    // A second connection whose name also depends only on the location is not "used by" the
+    // workflow, which calls office365 alone: names that print alike do not link.
+    let mi008 = of(&f, "MI008");
+    let [arm] = mi008.as_slice() else {
+        panic!("one MI008 on the arm connection: {f:#?}");
+    };
+    assert!(
+        arm.message
+            .starts_with("API connection '<location>-arm' is authorised by a person"),
+        "{}",
+        arm.message
+    );
     for x in ev002.iter().chain(mi006.iter()) {
         assert!(!x.message.contains("named by"), "{}", x.message);
     }
