@@ -161,7 +161,7 @@ fn linked_parameter_files(files: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
 }
 
 /// `a/./b/../c.json` as `a/c.json`, without touching the file system (symlinks are not followed).
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for part in path.components() {

@@ -9,9 +9,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash as _, Hasher as _};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use arm::discover::TemplateInput;
+use arm::discover::{normalize, TemplateInput};
 use serde_json::Value;
 
 /// How a caller uses a module file.
@@ -303,23 +303,4 @@ fn content_hash(v: &Value) -> u64 {
         other => other.to_string().hash(&mut h),
     }
     h.finish()
-}
-
-/// `a/./b/../c.json` as `a/c.json`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if out.file_name().is_some() {
-                    out.pop();
-                } else {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }

@@ -447,6 +447,15 @@ mod tests {
 
     const GUID: &str = "3f6c2b8e-9a41-4d7e-b5c0-8e2f1a7d4c93";
 
+    /// A principal given by template parameter `name` (no value).
+    fn parameter_principal(name: &str) -> access::Principal {
+        let mut p = external_principal(GUID);
+        p.kind = PrincipalKind::Parameter;
+        p.id = None;
+        p.parameter = Some(name.into());
+        p
+    }
+
     #[test]
     fn fires_for_a_literal_guid_and_names_the_declared_identity() {
         let mut m = model();
@@ -466,10 +475,7 @@ mod tests {
     #[test]
     fn fires_for_a_parameter_principal() {
         let mut m = model();
-        let mut p = external_principal(GUID);
-        p.kind = PrincipalKind::Parameter;
-        p.id = None;
-        p.parameter = Some("principalId".into());
+        let p = parameter_principal("principalId");
         m.grants.push(grant(BLOB_CONTRIBUTOR, RG, p));
         let f = run_rule(&m, &default_policy(), check);
         assert!(f[0].message.contains("parameter 'principalId'"));
@@ -543,10 +549,7 @@ mod tests {
     fn with_no_principal_type_and_no_words_a_principal_is_of_unknown_kind() {
         let mut m = model();
         m.workloads.push(workflow("export", Some(system())));
-        let mut p = external_principal(GUID);
-        p.kind = PrincipalKind::Parameter;
-        p.id = None;
-        p.parameter = Some("objectId".into());
+        let p = parameter_principal("objectId");
         let mut g = grant(BLOB_CONTRIBUTOR, RG, p);
         g.principal_type = None;
         m.grants.push(g);
@@ -567,10 +570,7 @@ mod tests {
     #[test]
     fn managed_identity_words_keep_the_stale_identity_wording_without_a_declared_identity() {
         let mut m = model();
-        let mut p = external_principal(GUID);
-        p.kind = PrincipalKind::Parameter;
-        p.id = None;
-        p.parameter = Some("managedIdentityPrincipalId".into());
+        let p = parameter_principal("managedIdentityPrincipalId");
         m.grants.push(grant(BLOB_CONTRIBUTOR, RG, p));
         let f = run_rule(&m, &default_policy(), check);
         assert!(
